@@ -1,0 +1,1 @@
+"""gxlib: Chinese government information-disclosure annual reports as tidy polars frames."""

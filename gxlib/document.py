@@ -1,0 +1,87 @@
+"""The format-free document model every reader produces and nothing downstream looks behind.
+
+A :class:`Document` is what a report *prints*: its plain text (for metadata and the
+narrative), its sections 一…六, and its tables as grids of printed cells.  Each cell keeps
+its raw text and where it was found (``where``), so every extracted value can be traced
+back to the source.  Readers resolve colspan/rowspan into grid coordinates; a row keeps
+its printed cells in reading order, which is what the extractor aligns by.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Cell:
+    """One printed cell: raw text as printed, its grid position and where it is in the source."""
+
+    text: str
+    where: str  # human-readable provenance: "line 57", "table 2 row 5 cell 3", "page 3 (x=120,y=388)"
+    row: int = 0  # top-left grid position after span resolution
+    col: int = 0
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(slots=True)
+class Grid:
+    """A table as printed: rows of cells in reading order.
+
+    ``fused`` marks a grid whose rows are ``[label, run]`` pairs where the crawler glued all
+    value cells of the row into one run of digits (see :mod:`gxlib.fused`).
+    """
+
+    rows: list[list[Cell]]
+    where: str
+    fused: bool = False
+
+
+SECTION_NUMERALS = ("一", "二", "三", "四", "五", "六")
+
+
+@dataclass(slots=True)
+class Document:
+    source: str
+    format: str  # html | text | pdf | docx
+    sha256: str
+    text: str  # the report's plain text, tables included, in reading order
+    grids: list[Grid] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)  # what the container states (crawler header, <title>, PDF info)
+    problems: list[str] = field(default_factory=list)  # what the reader could not read, in words
+
+    @property
+    def sections(self) -> dict[str, str]:
+        """Section texts keyed 一…六 (only those found)."""
+        return split_sections(self.text)
+
+
+# Headings of the six sections; the wording varies, the numeral and the key words do not.
+_SECTION_RE = re.compile(
+    r"(?:^|\n|(?<=[。；;！\s]))\s*(?P<num>[一二三四五六])\s*[、.．]\s*(?P<title>"
+    r"总体情况|(?:概述|综述|基本情况)"
+    r"|主动公开政府信息(?:的)?情况|主动公开"
+    r"|收到和处理政府信息公开申请(?:的)?情况"
+    r"|政府信息公开行政复议、?\s*行政诉讼情况|因政府信息公开申请|政府信息公开行政复议"
+    r"|存在的主要问题|政府信息公开工作存在"
+    r"|其他需要报告的事项|\d{4}年工作计划|其他)"
+)
+
+
+def split_sections(text: str) -> dict[str, str]:
+    """Split plain text at the first heading of each section 一…六, in order."""
+    found: dict[str, int] = {}
+    expect = 0
+    for m in _SECTION_RE.finditer(text):
+        num = m.group("num")
+        idx = SECTION_NUMERALS.index(num)
+        if idx >= expect and num not in found:
+            found[num] = m.start("num")
+            expect = idx + 1
+    keys = sorted(found, key=found.get)
+    out: dict[str, str] = {}
+    for i, k in enumerate(keys):
+        end = found[keys[i + 1]] if i + 1 < len(keys) else len(text)
+        out[k] = text[found[k] : end].strip()
+    return out

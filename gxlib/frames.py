@@ -1,0 +1,99 @@
+"""The schemas of gxlib's tidy frames, written once (README "Frames" documents each column).
+
+Every frame gxlib produces, for one report or a whole corpus, has exactly one of these
+schemas, so frames from many reports concatenate without surprises and Parquet files
+keep their dtypes.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+REPORTS = pl.Schema(
+    {
+        "report_id": pl.String,  # first 16 hex of the file's sha256: stable across paths
+        "source": pl.String,  # the path the report was read from
+        "sha256": pl.String,
+        "format": pl.String,  # html | text | pdf | docx
+        "agency": pl.String,  # 发布机关 as printed
+        "agency_key": pl.String,  # stable key across years and spellings (gxlib.agency)
+        "region": pl.String,  # province / city / county inferred from the name, else null
+        "level": pl.String,  # 省级 | 市级 | 县级 | null
+        "agency_type": pl.String,  # 政府 | 部门 | null
+        "year": pl.Int32,  # the report year (统计年度)
+        "template": pl.String,  # detected: 2019 | 2021 | older | unknown
+        "expected_template": pl.String,  # what the year calls for
+        "published": pl.Date,  # 发布日期 / 落款日期
+        "period_start": pl.Date,  # 统计期限, when stated
+        "period_end": pl.Date,
+        "n_cells": pl.Int32,
+        "n_ambiguous": pl.Int32,
+        "parser_version": pl.String,
+    }
+)
+
+CELLS = pl.Schema(
+    {
+        "report_id": pl.String,
+        "table": pl.String,  # proactive | applications | reviews
+        "row": pl.String,  # codes from spec_data/codes.tsv
+        "col": pl.String,
+        "value": pl.Float64,  # null: printed blank, or ambiguous
+        "raw": pl.String,  # the printed text (for fused text: the whole run)
+        "template": pl.String,
+        "ambiguous": pl.Boolean,  # the value could not be settled from the document alone
+        "where": pl.String,  # provenance: where the raw text is in the source
+    }
+)
+
+NARRATIVE = pl.Schema(
+    {
+        "report_id": pl.String,
+        "section": pl.String,  # 一 … 六
+        "channel": pl.String,  # e.g. 门户网站, or null
+        "category": pl.String,  # e.g. 动态类信息; "总计" for the channel's stated total
+        "measure": pl.String,  # proactive_items | applications_received | applications_concluded | reconsiderations | lawsuits | ...
+        "count": pl.Float64,
+        "unit": pl.String,  # 条 | 件 | ...
+        "text": pl.String,  # the sentence fragment the number comes from
+        "offset": pl.Int32,  # character offset in the document text
+    }
+)
+
+FINDINGS = pl.Schema(
+    {
+        "report_id": pl.String,
+        "rule": pl.String,  # stable rule code (gxlib.checks.RULES)
+        "severity": pl.String,  # error | warning | info
+        "table": pl.String,
+        "row": pl.String,
+        "col": pl.String,
+        "expected": pl.Float64,
+        "actual": pl.Float64,
+        "message": pl.String,  # Chinese, for a reviewer
+    }
+)
+
+ERRORS = pl.Schema(
+    {
+        "source": pl.String,
+        "sha256": pl.String,
+        "stage": pl.String,  # read | extract | check | timeout | worker
+        "error": pl.String,  # exception class (gxlib.errors)
+        "reason": pl.String,
+    }
+)
+
+SCHEMAS = {"reports": REPORTS, "cells": CELLS, "narrative": NARRATIVE, "findings": FINDINGS, "errors": ERRORS}
+
+
+def empty(name: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=SCHEMAS[name])
+
+
+def frame(name: str, rows: list[dict]) -> pl.DataFrame:
+    """Build a frame of schema ``name`` from dict rows (missing keys become null)."""
+    schema = SCHEMAS[name]
+    if not rows:
+        return empty(name)
+    return pl.DataFrame({k: [r.get(k) for r in rows] for k in schema}, schema=schema)
