@@ -184,3 +184,20 @@ def row_label(table: str, row: str) -> str:
             if r.code == row:
                 return r.leaf
     raise KeyError(row)
+
+
+# ---------------------------------------------------------------------------------------
+# Label normalisation: the variants real reports print for the same official label.
+_FULLWIDTH = str.maketrans("()（）:：;；,，0123456789", "（）（）：：；；，，0123456789")
+_ITEM_NUMBER = re.compile(r"^(\d+)\s*[、.．,，]\s*")  # 1、 1. 1． 1， → 1.
+_SPACE = re.compile(r"[\s\u3000\xa0]+")
+_QUOTES = re.compile(r"[\"'“”‘’「」]")
+
+
+def normalize_label(text: str) -> str:
+    """Fold the harmless variants of a printed label: spaces inside it, half/full-width
+    brackets and digits, ``1、`` vs ``1.``, quote styles.  Wording differences (typos,
+    规范性文件 vs 行政规范性文件) are left to the matcher."""
+    s = _SPACE.sub("", text).translate(_FULLWIDTH)
+    s = _QUOTES.sub("", s)
+    return _ITEM_NUMBER.sub(r"\1.", s)
