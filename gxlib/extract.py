@@ -1,12 +1,29 @@
 """Template-driven extraction: any Document's grids → coded cells (table, row, col).
 
-(Work in progress by the lead: the matcher is being written.  The data class below is
-the stable interface readers and the fused-text solver produce into.)
+How a value finds its code, in three steps a user can follow (``explain()`` prints them):
+
+1. **Template.** Which national template the tables follow is read off the tables
+   themselves (column headings and rows that exist in only one template), not the year.
+2. **Rows.** Each grid row splits into label cells (leading text) and value cells (what
+   follows).  The last label is matched against the template's row labels after
+   :func:`gxlib.spec.normalize_label` (spaces, ``1、``/``1.``, brackets): exact, then
+   containment (规范性文件 ⊂ 行政规范性文件, truncated text), then similarity (typos such as
+   其他法律行政止公开).  A row is taken once.
+3. **Columns.** The row's value cells are aligned with the template's columns *by order*
+   (header and data rows often disagree on colspans, so grid positions are not trusted).
+   表四's data row carries no label: the 15 values after the 行政复议/行政诉讼 header.
+
+Fused crawler rows (``Grid.fused``) go to :mod:`gxlib.fused`, which splits digit runs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from . import spec
+from .document import Cell, Document
+from .values import Unreadable, is_blank, is_value, parse_value
 
 
 @dataclass(slots=True)
@@ -20,3 +37,204 @@ class CodedCell:
     raw: str  # printed text (fused text: the whole run)
     where: str  # provenance
     ambiguous: bool = False
+
+
+@dataclass
+class Extraction:
+    template: str  # 2019 | 2021 | unknown (no template table found)
+    cells: list[CodedCell] = field(default_factory=list)
+    single_other: bool = False  # 表三 prints （六）其他处理 as one row
+    problems: list[dict] = field(default_factory=list)  # findings-shaped dicts: what could not be read
+    log: list[str] = field(default_factory=list)  # how each row was matched (for explain())
+    resolved: int = 0  # fused runs: cells settled by the identities
+    ambiguous: int = 0
+
+
+# --- template detection ------------------------------------------------------------------
+# Column headings and rows printed by only one template.  Truncated headings (本年新) still
+# carry the 2019 signal as a prefix.
+_SIGNALS = {
+    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "处理决定数量",
+             "其他对外管理服务事项", "政府集中采购", "采购项目数量", "采购总金额", "第（九）项"),
+    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额",
+             "逾期不补正", "逾期未按收费通知"),
+}
+_SIGNALS_NORM = {t: tuple(spec.normalize_label(s) for s in sigs) for t, sigs in _SIGNALS.items()}
+
+
+def detect_template(doc: Document) -> str:
+    """``2019`` | ``2021`` from the tables' own headings and rows; ``unknown`` when none."""
+    score = {"2019": 0, "2021": 0}
+    for grid in doc.grids:
+        for row in grid.rows:
+            for cell in row:
+                text = spec.normalize_label(cell.text)
+                if len(text) < 3 or is_value(cell.text):
+                    continue
+                for tpl, sigs in _SIGNALS_NORM.items():
+                    # "本年处理决定数量" contains "处理决定数量": count the longest signal only
+                    hits = [s for s in sigs if s in text or (len(text) >= 3 and s.startswith(text) and tpl == "2019")]
+                    if hits and not (tpl == "2019" and any(s in text for s in _SIGNALS_NORM["2021"])):
+                        score[tpl] += 1
+    if score["2019"] == score["2021"] == 0:
+        return "unknown"
+    return "2021" if score["2021"] > score["2019"] else "2019"
+
+
+# --- row matching -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Target:
+    table: str
+    row: spec.Row
+    norm: str  # normalized leaf label
+
+
+def _targets(tpl: str) -> list[_Target]:
+    rows: list[tuple[str, spec.Row]] = []
+    for table in ("proactive", "applications"):
+        for r in spec.template(tpl)[table].rows:
+            rows.append((table, r))
+    if tpl == "2021":  # the single-row （六） some 2021-template reports print
+        rows.append(("applications", spec.template("2019")["applications"].row(spec.OTHER_SINGLE_ROW)))
+    return [_Target(t, r, spec.normalize_label(r.leaf)) for t, r in rows]
+
+
+def _score(label: str, target: str) -> float:
+    if label == target:
+        return 1.0
+    if min(len(label), len(target)) >= 2 and (label in target or target in label):
+        # containment: truncated text, or 行政规范性文件 ⊃ 规范性文件; prefer the closer length
+        return 0.85 + 0.1 * min(len(label), len(target)) / max(len(label), len(target))
+    return SequenceMatcher(None, label, target, autojunk=False).ratio()
+
+
+MATCH_THRESHOLD = 0.62
+
+
+def match_row(label: str, targets: list[_Target], taken: set[tuple[str, str]]) -> tuple[_Target | None, float]:
+    norm = spec.normalize_label(label)
+    best, best_score = None, 0.0
+    for t in targets:
+        if (t.table, t.row.code) in taken:
+            continue
+        s = _score(norm, t.norm)
+        if s > best_score:
+            best, best_score = t, s
+    return (best, best_score) if best_score >= MATCH_THRESHOLD else (None, best_score)
+
+
+# --- the extractor ----------------------------------------------------------------------
+_REVIEW_HEADERS = ("行政复议", "行政诉讼")
+
+
+def extract(doc: Document) -> Extraction:
+    """Map every template cell the document's grids print to its (table, row, col) code."""
+    tpl = detect_template(doc)
+    ex = Extraction(template=tpl)
+    if tpl == "unknown":
+        return ex
+    if any(g.fused for g in doc.grids):
+        from . import fused  # the digit-run solver
+
+        single_other = _prints_single_other(doc, tpl)
+        result = fused.solve(doc, tpl, single_other)
+        ex.cells.extend(result.cells)
+        ex.problems.extend(result.findings)
+        ex.resolved, ex.ambiguous = result.resolved, result.ambiguous
+        ex.single_other = single_other
+    targets = _targets(tpl)
+    taken: set[tuple[str, str]] = {(c.table, c.row) for c in ex.cells}
+    in_reviews = False
+    for grid in (g for g in doc.grids if not g.fused):
+        for row in grid.rows:
+            labels, values = _split_row(row)
+            if labels and any(spec.normalize_label(c.text).startswith(h) for c in labels for h in _REVIEW_HEADERS):
+                in_reviews = True
+            if not values:
+                continue
+            if not labels or all(is_blank(c.text) for c in labels):
+                if in_reviews and ("reviews", "*") not in taken and len(values) >= 15:
+                    _take_reviews(ex, values)
+                    taken.add(("reviews", "*"))
+                continue
+            target, score = match_row(labels[-1].text, targets, taken)
+            if target is None and len(labels) > 1:  # a group label carries the meaning
+                target, score = match_row("".join(c.text for c in labels), targets, taken)
+            if target is None:
+                if any(not is_blank(v.text) for v in values):
+                    ex.log.append(f"{labels[-1].where}: no template row matches {labels[-1].text!r} (best {score:.2f})")
+                continue
+            in_reviews = False
+            taken.add((target.table, target.row.code))
+            ex.log.append(f"{labels[-1].where}: {labels[-1].text!r} → {target.table}.{target.row.code} ({score:.2f})")
+            if target.row.code == spec.OTHER_SINGLE_ROW:
+                ex.single_other = True
+            _take_row(ex, target.table, target.row, values)
+    if ("reviews", "*") not in taken and not any(c.table == "reviews" for c in ex.cells):
+        ex.log.append("表四: no data row of 15 values after the 行政复议/行政诉讼 header")
+    return ex
+
+
+def _split_row(row: list[Cell]) -> tuple[list[Cell], list[Cell]]:
+    """Leading label cells, then the value cells that follow them."""
+    k = 0
+    while k < len(row) and not is_value(row[k].text):
+        k += 1
+    return row[:k], row[k:]
+
+
+def _take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell]) -> None:
+    cols = row.cols
+    for col, cell in zip(cols, values):
+        ex.cells.append(_coded(ex, table, row.code, col, cell))
+    if len(values) < len(cols):
+        missing = [c.code for c in cols[len(values):]]
+        ex.problems.append(
+            {
+                "rule": "extract.partial_row",
+                "severity": "warning",
+                "table": table,
+                "row": row.code,
+                "col": missing[0],
+                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只读到 {len(values)} 个数值，缺 {len(missing)} 列（{'、'.join(missing)}）",
+            }
+        )
+
+
+def _take_reviews(ex: Extraction, values: list[Cell]) -> None:
+    table = spec.template(ex.template)["reviews"]
+    slots = [(r, c) for r in table.rows for c in r.cols]
+    for (r, c), cell in zip(slots, values):
+        ex.cells.append(_coded(ex, "reviews", r.code, c, cell))
+
+
+def _coded(ex: Extraction, table: str, row: str, col: spec.Column, cell: Cell) -> CodedCell:
+    try:
+        value = parse_value(cell.text, col.unit)
+    except Unreadable:
+        value = None
+        ex.problems.append(
+            {
+                "rule": "extract.unreadable",
+                "severity": "warning",
+                "table": table,
+                "row": row,
+                "col": col.code,
+                "message": f"{cell.where}: 无法识别的数值 {cell.text!r}",
+            }
+        )
+    return CodedCell(table, row, col.code, value, cell.text, cell.where)
+
+
+def _prints_single_other(doc: Document, tpl: str) -> bool:
+    """Does a 2021-template document print （六）其他处理 as one row (no 1./2./3. sub-rows)?"""
+    if tpl != "2021":
+        return False
+    text = spec.normalize_label(doc.text)
+    return "逾期不补正" not in text and "逾期未按收费通知" not in text
+
+
+def explain(doc: Document) -> str:
+    """How each grid row was matched: the extractor's log, for debugging a value."""
+    ex = extract(doc)
+    return "\n".join([f"template: {ex.template}", *ex.log])

@@ -1,0 +1,109 @@
+"""Readers: one module per input format, each producing a :class:`gxlib.document.Document`.
+
+``read_document(path)`` sniffs the format from the bytes (not the file name alone):
+
+=========  ===========================================  ======================
+format     recognised by                                 module
+=========  ===========================================  ======================
+pdf        ``%PDF`` magic                                :mod:`.pdf`
+docx       a zip holding ``word/document.xml``           :mod:`.docx`
+html       markup (``<html``, ``<table``, ``<p`` …)       :mod:`.html`
+text       crawler header (``标题:`` … ``正文`` line)      :mod:`.crawler`
+text       cells on lines ending `` |``                  :mod:`.pipe`
+=========  ===========================================  ======================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+from ..document import Document
+from ..errors import EmptyDocument, EncodingError, UnsupportedFormat
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sniff(data: bytes, name: str = "") -> str:
+    head = data[:8]
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                if "word/document.xml" in z.namelist():
+                    return "docx"
+        except zipfile.BadZipFile:
+            pass
+        raise UnsupportedFormat(f"{name}: a zip archive that is not a Word .docx")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnsupportedFormat(f"{name}: a legacy Word/WPS (.doc/.wps) file: convert it to .docx or .pdf first")
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        raise UnsupportedFormat(f"{name}: an image, not a report (gxlib does no OCR)")
+    return "markup-or-text"
+
+
+def decode_text(data: bytes, name: str = "") -> str:
+    from .html import decode
+
+    text = decode(data)
+    # binary junk decodes as GB18030 too: refuse text that is mostly control characters
+    if text:
+        bad = sum(1 for ch in text[:20000] if (ord(ch) < 32 and ch not in "\r\n\t\f") or ch == "\ufffd")
+        if bad > max(8, len(text[:20000]) // 50):
+            raise UnsupportedFormat(f"{name}: binary data, not a text, HTML, PDF or Word report")
+    return text
+
+
+def read_document(path: str | Path, data: bytes | None = None) -> Document:
+    """Read any supported file into the format-free Document model."""
+    path = Path(path)
+    if data is None:
+        data = path.read_bytes()
+    if not data.strip():
+        raise EmptyDocument(f"{path}: the file is empty")
+    digest = sha256_of(data)
+    kind = sniff(data, str(path))
+    if kind == "pdf":
+        from . import pdf
+
+        return pdf.read(path, data, digest)
+    if kind == "docx":
+        from . import docx
+
+        return docx.read(path, data, digest)
+    try:
+        text = decode_text(data, str(path))
+    except EncodingError as e:
+        raise EncodingError(f"{path}: {e}") from e
+    if not text.strip():
+        raise EmptyDocument(f"{path}: the file holds only white space")
+    return document_from_text(text, str(path), digest)
+
+
+def document_from_text(text: str, source: str, sha256: str) -> Document:
+    from . import html, pipe
+
+    meta: dict[str, str] = {}
+    body = text
+    line_offset = 0
+    try:
+        from . import crawler
+
+        meta, body = crawler.parse_header(text)
+        if meta:
+            line_offset = text[: len(text) - len(body)].count("\n")
+    except ImportError:  # pragma: no cover - crawler module always ships
+        pass
+    if html.looks_like_html(body) and not pipe.looks_like_pipe(body):
+        doc = html.parse(body, source, sha256, meta)
+        return doc
+    if pipe.looks_like_pipe(body):
+        return pipe.parse(body, source, sha256, meta, line_offset)
+    from . import crawler
+
+    return crawler.read_body(body, source, sha256, meta, line_offset)

@@ -1,0 +1,190 @@
+"""``gx``: a thin command line over the library.
+
+    gx parse FILE... [--json]          read reports; a summary, or the JSON contract (JSON Lines)
+    gx check FILE... [--json]          findings grouped by report; exit 1 when an error-level one exists
+    gx explain FILE                    how each table row was matched (debugging a value)
+    gx build SRC... -o DIR [...]       build a Parquet corpus (parallel, incremental)
+    gx demo-data OUT [...]             generate the synthetic demo corpus
+    gx serve [--port N] [...]          serve the Voilà dashboards
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import GxError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _read(path: str):
+    from .report import read_report
+
+    return read_report(path)
+
+
+def _error_object(path: str, err: Exception) -> dict:
+    return {
+        "source": path,
+        "sha256": None,
+        "format": None,
+        "agency": None,
+        "year": None,
+        "template": None,
+        "published": None,
+        "cells": [],
+        "findings": [],
+        "error": f"{type(err).__name__}: {err}",
+    }
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            rep = _read(path)
+        except (GxError, OSError) as e:
+            status = EXIT_UNREADABLE
+            if args.json:
+                print(json.dumps(_error_object(path, e), ensure_ascii=False))
+            else:
+                print(f"{path}: 无法读取 cannot read — {type(e).__name__}: {e}", file=sys.stderr)
+            continue
+        if args.json:
+            print(rep.to_json())
+        else:
+            print(_summary(rep))
+    return status
+
+
+def _summary(rep) -> str:
+    r = rep.reports.row(0, named=True)
+    lines = [
+        f"{r['source']}",
+        f"  发布机关 agency   {r['agency'] or '—'}",
+        f"  年度 year         {r['year'] or '—'}    模板 template {r['template']}"
+        + (f" (年度应为 expected {r['expected_template']})" if r["expected_template"] not in (None, r["template"]) else ""),
+        f"  发布日期 published {r['published'] or '—'}    格式 format {r['format']}",
+        f"  cells {r['n_cells']} (ambiguous {r['n_ambiguous']})    findings {rep.findings.height}",
+    ]
+    for table in ("proactive", "applications", "reviews"):
+        sub = rep.cells.filter(rep.cells["table"] == table)
+        if sub.height:
+            filled = sub["value"].is_not_null().sum()
+            lines.append(f"  表{ {'proactive': '二', 'applications': '三', 'reviews': '四'}[table]} {table:<13} {sub.height} cells, {filled} with a value")
+    return "\n".join(lines)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            rep = _read(path)
+        except (GxError, OSError) as e:
+            status = max(status, EXIT_UNREADABLE)
+            if args.json:
+                print(json.dumps({"source": path, "findings": [], "error": f"{type(e).__name__}: {e}"}, ensure_ascii=False))
+            else:
+                print(f"{path}: 无法读取 cannot read — {type(e).__name__}: {e}", file=sys.stderr)
+            continue
+        contract = rep.to_contract()
+        if args.json:
+            print(json.dumps({"source": contract["source"], "findings": contract["findings"], "error": None}, ensure_ascii=False))
+        else:
+            print(f"{path}  ({contract['agency'] or '—'} {contract['year'] or ''}, template {contract['template']})")
+            if not contract["findings"]:
+                print("  no findings 未发现问题")
+            for f in contract["findings"]:
+                at = ".".join(x for x in (f["table"], f["row"], f["col"]) if x)
+                print(f"  [{f['severity']}] {f['rule']}  {at}  {f['message']}")
+        if (rep.findings["severity"] == "error").any() and status == EXIT_OK:
+            status = EXIT_FINDINGS
+    return status
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .extract import explain
+    from .readers import read_document
+
+    try:
+        print(explain(read_document(args.file)))
+    except (GxError, OSError) as e:
+        print(f"{args.file}: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .corpus import main as build_main
+
+    return build_main(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import main as demo_main
+
+    return demo_main(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import main as serve_main
+
+    return serve_main(port=args.port, corpus=args.corpus, no_browser=args.no_browser)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gx", description="政府信息公开工作年度报告 — read, check and chart annual reports")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sp = sub.add_parser("parse", help="read reports: a summary, or --json (the contract, one object per line)")
+    sp.add_argument("files", nargs="+")
+    sp.add_argument("--json", action="store_true", help="print the JSON contract (JSON Lines, argument order)")
+    sp.set_defaults(func=cmd_parse)
+
+    sc = sub.add_parser("check", help="findings by report; exit 1 when an error-level finding exists")
+    sc.add_argument("files", nargs="+")
+    sc.add_argument("--json", action="store_true", help="print findings in the contract's form")
+    sc.set_defaults(func=cmd_check)
+
+    se = sub.add_parser("explain", help="how each table row of FILE was matched to the template")
+    se.add_argument("file")
+    se.set_defaults(func=cmd_explain)
+
+    sb = sub.add_parser("build", help="build a Parquet corpus from folders/zips of reports")
+    sb.add_argument("sources", nargs="+")
+    sb.add_argument("-o", "--output", required=True, help="corpus directory")
+    sb.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    sb.add_argument("--dask-scheduler", default=None, help="address of a Dask scheduler (tcp://host:8786)")
+    sb.add_argument("--timeout", type=float, default=60.0, help="per-file parse limit in seconds")
+    sb.add_argument("--aliases", default=None, help="CSV/TSV alias table: alias,canonical agency names")
+    sb.add_argument("--no-progress", action="store_true")
+    sb.set_defaults(func=cmd_build)
+
+    sd = sub.add_parser("demo-data", help="generate a synthetic demo corpus with ground truth")
+    sd.add_argument("out_dir")
+    sd.add_argument("--agencies", type=int, default=50)
+    sd.add_argument("--years", default="2019-2025", help="e.g. 2019-2025")
+    sd.add_argument("--formats", default="html,text,pdf,docx")
+    sd.add_argument("--seed", type=int, default=0)
+    sd.add_argument("--fault-rate", type=float, default=0.1)
+    sd.set_defaults(func=cmd_demo)
+
+    sv = sub.add_parser("serve", help="serve the dashboards with Voilà")
+    sv.add_argument("--port", type=int, default=None)
+    sv.add_argument("--corpus", default=None, help="a built corpus directory (default: bundled demo data)")
+    sv.add_argument("--no-browser", action="store_true")
+    sv.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

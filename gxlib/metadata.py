@@ -1,0 +1,101 @@
+"""Report metadata from what the document prints: agency (发布机关), report year,
+publication date and statistics period.  Container metadata (a crawler header, an HTML
+``<title>``) is used first where it states the same thing; nothing is guessed: what is not
+stated stays None."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .document import Document
+
+_TITLE = re.compile(
+    r"(?P<pre>[^\n。，,；;：:]{0,60}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*(?:度)?\s*(?P<post>[^\n。，,；;]{0,60}?)\s*"
+    r"(?:政府)?信息公开\s*(?:工作)?\s*年\s*度?\s*报\s*告"
+)
+_DATE_CN = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
+_DATE_ISO = re.compile(r"(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
+_PUBLISHED = re.compile(r"(?:发布日期|发布时间|发文日期|成文日期|日期)\s*[:：]\s*")
+_PERIOD = re.compile(
+    r"(?:统计期限|统计时限|统计期间|统计时间|数据统计期|统计期)[^。\n]{0,12}?(?:自|从|为|是)?\s*"
+    r"(?P<y1>(?:19|20)\d{2})\s*年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|-|—|～|~)\s*"
+    r"(?:(?P<y2>(?:19|20)\d{2})\s*年\s*)?(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日"
+)
+# Words around the agency name in a title that are not part of it.
+_AGENCY_JUNK = re.compile(r"^(?:关于|印发)|(?:关于)$|[《》“”\"]|\s")
+
+
+@dataclass
+class Metadata:
+    agency: str | None
+    year: int | None
+    published: date | None
+    period_start: date | None
+    period_end: date | None
+    title: str | None
+
+
+def _date(y: str, m: str, d: str) -> date | None:
+    try:
+        return date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+def find_title(doc: Document) -> re.Match | None:
+    for candidate in (doc.meta.get("title", ""), doc.text[:3000]):
+        m = _TITLE.search(candidate)
+        if m:
+            return m
+    return None
+
+
+def read_metadata(doc: Document) -> Metadata:
+    m = find_title(doc)
+    agency = year = None
+    title = None
+    if m:
+        title = m.group(0).strip()
+        year = int(m["year"])
+        name = _AGENCY_JUNK.sub("", m["pre"] or "") or _AGENCY_JUNK.sub("", m["post"] or "")
+        agency = name or None
+    period_start = period_end = None
+    p = _PERIOD.search(doc.text)
+    if p:
+        period_start = _date(p["y1"], p["m1"], p["d1"])
+        period_end = _date(p["y2"] or p["y1"], p["m2"], p["d2"])
+        if year is None and period_start:
+            year = period_start.year
+    if agency is None:
+        agency = _signature_agency(doc.text)
+    return Metadata(agency, year, _published(doc), period_start, period_end, title)
+
+
+def _published(doc: Document) -> date | None:
+    stated = doc.meta.get("published") or ""
+    m = _DATE_ISO.search(stated) or _DATE_CN.search(stated)
+    if m:
+        return _date(m["y"], m["m"], m["d"])
+    head = doc.text[:1500]
+    for lab in _PUBLISHED.finditer(head):
+        rest = head[lab.end() : lab.end() + 20]
+        m = _DATE_ISO.match(rest) or _DATE_CN.match(rest)
+        if m:
+            return _date(m["y"], m["m"], m["d"])
+    # the signature date: the last Chinese date in the closing lines, on a line of its own
+    tail_lines = [ln.strip() for ln in doc.text.strip().splitlines()[-8:]]
+    for line in reversed(tail_lines):
+        m = _DATE_CN.fullmatch(line) or _DATE_ISO.fullmatch(line)
+        if m:
+            return _date(m["y"], m["m"], m["d"])
+    return None
+
+
+def _signature_agency(text: str) -> str | None:
+    lines = [ln.strip() for ln in text.strip().splitlines()[-8:]]
+    for i, line in enumerate(lines):
+        if _DATE_CN.fullmatch(line) and i > 0 and 2 <= len(lines[i - 1]) <= 40:
+            return lines[i - 1]
+    return None

@@ -1,0 +1,57 @@
+"""Pipe text dumps (the seed's form): every cell on its own line followed by `` |``, a blank
+cell as a bare ``|``, and span fillers as extra ``|`` — several on one line at a row's end.
+
+A line of two or more bare pipes can only be fillers, so it ends a row; a label that follows
+a value also starts a new row.  Everything else (narrative) stays in ``Document.text``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..document import Cell, Document, Grid
+from ..values import is_value
+
+_CELL = re.compile(r"^(?P<text>.*?)\s*\|\s*$")
+_FILLERS = re.compile(r"^\s*\|(\s*\|)+\s*$")
+
+
+def looks_like_pipe(text: str, min_lines: int = 20) -> bool:
+    return sum(1 for line in text.splitlines() if line.rstrip().endswith("|")) >= min_lines
+
+
+def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = None, line_offset: int = 0) -> Document:
+    grids: list[Grid] = []
+    rows: list[list[Cell]] = []
+    row: list[Cell] = []
+    start = 0
+
+    def end_row() -> None:
+        nonlocal row
+        if row:
+            rows.append(row)
+            row = []
+
+    def end_grid(lineno: int) -> None:
+        end_row()
+        if rows:
+            grids.append(Grid(list(rows), where=f"lines {start}-{lineno - 1}"))
+            rows.clear()
+
+    for i, line in enumerate(text.splitlines(), start=1 + line_offset):
+        if _FILLERS.match(line):
+            end_row()
+            continue
+        m = _CELL.match(line)
+        if not m:
+            end_grid(i)
+            continue
+        if not rows and not row:
+            start = i
+        cell_text = m["text"].strip()
+        if row and not is_value(cell_text) and is_value(row[-1].text):
+            end_row()
+        row.append(Cell(cell_text, where=f"line {i}", row=len(rows), col=len(row)))
+    end_grid(i + 1 if text else 1)
+    plain = "\n".join(_CELL.sub(r"\g<text>", ln) if _CELL.match(ln) else ln for ln in text.splitlines())
+    return Document(source, "text", sha256, plain, grids, dict(meta or {}))

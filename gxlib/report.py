@@ -1,0 +1,199 @@
+"""``read_report(path)``: reader → extract → narrative → checks → frames, for one file.
+
+A :class:`Report` holds the tidy frames (schemas in :mod:`gxlib.frames`) and the layers
+behind them (``document``, ``extraction``) so a user can see why a value came out as it did.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from . import __version__, frames, spec
+from .document import Document
+from .errors import NotAReport
+from .extract import Extraction, extract
+from .metadata import Metadata, read_metadata
+from .readers import read_document
+
+_OLDER_MARKERS = ("指标名称", "计量单位", "历年累计", "受理依申请公开信息总数")
+
+
+@dataclass
+class Report:
+    document: Document
+    metadata: Metadata
+    extraction: Extraction
+    reports: pl.DataFrame  # one row (frames.REPORTS)
+    cells: pl.DataFrame  # frames.CELLS
+    narrative: pl.DataFrame  # frames.NARRATIVE
+    findings: pl.DataFrame  # frames.FINDINGS
+
+    @property
+    def report_id(self) -> str:
+        return self.reports["report_id"][0]
+
+    @property
+    def template(self) -> str:
+        return self.reports["template"][0]
+
+    def table(self, name: str) -> pl.DataFrame:
+        """A wide view of one table: rows in template order, one column per template column."""
+        sub = self.cells.filter(pl.col("table") == name)
+        if sub.is_empty():
+            return pl.DataFrame()
+        wide = sub.pivot(on="col", index="row", values="value", aggregate_function="first")
+        order = {r: i for i, r in enumerate(sub["row"].unique(maintain_order=True))}
+        return wide.sort(pl.col("row").replace_strict(order, return_dtype=pl.Int32))
+
+    def where(self, table: str, row: str, col: str) -> dict[str, Any]:
+        """Where a value came from: raw text and its place in the source."""
+        hit = self.cells.filter((pl.col("table") == table) & (pl.col("row") == row) & (pl.col("col") == col))
+        if hit.is_empty():
+            raise KeyError(f"the report prints no cell {table}.{row}.{col}")
+        return hit.row(0, named=True) | {"source": self.document.source}
+
+    def to_contract(self) -> dict[str, Any]:
+        """The ``gx parse --json`` object (../shared/spec/README.md)."""
+        rep = self.reports.row(0, named=True)
+        return {
+            "source": rep["source"],
+            "sha256": rep["sha256"],
+            "format": rep["format"],
+            "agency": rep["agency"],
+            "year": rep["year"],
+            "template": rep["template"],
+            "published": rep["published"].isoformat() if rep["published"] else None,
+            "cells": [_contract_cell(c) for c in self.cells.iter_rows(named=True)],
+            "findings": [
+                {k: f[k] for k in ("rule", "severity", "message", "table", "row", "col")}
+                | {"expected": f["expected"], "actual": f["actual"]}
+                for f in self.findings.iter_rows(named=True)
+            ],
+            "error": None,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_contract(), ensure_ascii=False)
+
+
+def _contract_cell(c: dict) -> dict:
+    value = c["value"]
+    if value is not None and float(value).is_integer() and c["col"] not in ("amount",):
+        value = int(value)
+    out = {"table": c["table"], "row": c["row"], "col": c["col"], "value": value, "raw": c["raw"]}
+    if c["ambiguous"]:
+        out["ambiguous"] = True
+    out["where"] = c["where"]
+    return out
+
+
+def read_report(path: str | Path, *, data: bytes | None = None, check: bool = True) -> Report:
+    """Read one report file into frames (raises a :class:`gxlib.errors.GxError` on bad input)."""
+    doc = read_document(path, data)
+    return build_report(doc, check=check)
+
+
+def build_report(doc: Document, *, check: bool = True) -> Report:
+    meta = read_metadata(doc)
+    ex = extract(doc)
+    template = ex.template
+    if template == "unknown" and (_is_older(doc, meta)):
+        template = "older"
+    if template == "unknown" and meta.title is None:
+        raise NotAReport(f"{doc.source}: no annual-report title and no template table")
+    if template == "older":
+        ex.cells.clear()
+    report_id = doc.sha256[:16]
+    reports = frames.frame("reports", [_report_row(report_id, doc, meta, template, ex)])
+    cells = frames.frame(
+        "cells",
+        [
+            {
+                "report_id": report_id,
+                "table": c.table,
+                "row": c.row,
+                "col": c.col,
+                "value": c.value,
+                "raw": c.raw,
+                "template": template,
+                "ambiguous": c.ambiguous,
+                "where": c.where,
+            }
+            for c in ex.cells
+        ],
+    )
+    narrative = _narrative(report_id, doc)
+    findings = frames.frame("findings", [p | {"report_id": report_id} for p in ex.problems])
+    if check:
+        findings = pl.concat([findings, _checks(reports, cells, narrative, doc)])
+    return Report(doc, meta, ex, reports, cells, narrative, findings)
+
+
+def _is_older(doc: Document, meta: Metadata) -> bool:
+    if meta.year is not None and meta.year <= 2018:
+        return True
+    head = doc.text
+    return sum(m in head for m in _OLDER_MARKERS) >= 2
+
+
+def _report_row(report_id: str, doc: Document, meta: Metadata, template: str, ex: Extraction) -> dict:
+    who = _describe(meta.agency)
+    return {
+        "report_id": report_id,
+        "source": doc.source,
+        "sha256": doc.sha256,
+        "format": doc.format,
+        "agency": meta.agency,
+        **who,
+        "year": meta.year,
+        "template": template,
+        "expected_template": spec.template_for_year(meta.year),
+        "published": meta.published,
+        "period_start": meta.period_start,
+        "period_end": meta.period_end,
+        "n_cells": len(ex.cells),
+        "n_ambiguous": sum(c.ambiguous for c in ex.cells),
+        "parser_version": __version__,
+    }
+
+
+def _describe(agency: str | None) -> dict:
+    try:
+        from .agency import agency_key, describe_agency
+    except ImportError:  # pragma: no cover - integration in progress
+        return {"agency_key": agency}
+    if not agency:
+        return {}
+    d = describe_agency(agency)
+    return {
+        "agency_key": agency_key(agency),
+        "region": d.get("region"),
+        "level": d.get("level"),
+        "agency_type": d.get("agency_type"),
+    }
+
+
+def _narrative(report_id: str, doc: Document) -> pl.DataFrame:
+    try:
+        from .narrative import extract_narrative
+    except ImportError:  # pragma: no cover - integration in progress
+        return frames.empty("narrative")
+    return extract_narrative(report_id, doc.text)
+
+
+def _checks(reports: pl.DataFrame, cells: pl.DataFrame, narrative: pl.DataFrame, doc: Document) -> pl.DataFrame:
+    try:
+        from .checks import check_report
+    except ImportError:  # pragma: no cover - integration in progress
+        return frames.empty("findings")
+    return check_report(reports.row(0, named=True), cells, narrative, doc.sections)
+
+
+def today() -> date:
+    return date.today()

@@ -1,0 +1,49 @@
+"""Printed cell text → number.  Keeps the distinction the spec asks for: a printed 0 is 0,
+a blank cell (empty, &nbsp;, -, /, —, 无) is None, and text that is neither is *unreadable*
+(None too, but reported), never guessed."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+BLANK_MARKS = {"", "-", "/", "—", "——", "－", "–", "无", "\\", "／", "空"}
+_FOLD = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+", "\xa0\u3000 \t\r\n")
+VALUE_RE = re.compile(r"^(?P<sign>[+\-−])?(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?P<unit>万元|元|件|个|项|条|次)?$")
+
+
+def fold(text: str) -> str:
+    return text.translate(_FOLD).replace("−", "-")
+
+
+def is_blank(text: str) -> bool:
+    return fold(text) in BLANK_MARKS
+
+
+def is_value(text: str) -> bool:
+    """True when the printed text can stand in a value cell (a number or a blank mark)."""
+    s = fold(text)
+    return s in BLANK_MARKS or VALUE_RE.match(s) is not None
+
+
+class Unreadable(ValueError):
+    """A value cell whose text is neither a number nor a blank mark."""
+
+
+def parse_value(text: str, unit: str = "件") -> float | None:
+    """Parse a printed value for a column of ``unit`` (万元 columns convert 元 to 万元)."""
+    s = fold(text)
+    if s in BLANK_MARKS:
+        return None
+    m = VALUE_RE.match(s)
+    if not m:
+        raise Unreadable(f"not a number: {text!r}")
+    try:
+        num = Decimal(m["num"].replace(",", ""))
+    except InvalidOperation as e:  # pragma: no cover - the regex admits only decimals
+        raise Unreadable(str(e)) from e
+    if m["sign"] == "-" or m["sign"] == "−":
+        num = -num
+    if unit == "万元" and m["unit"] == "元":
+        num = num / 10000
+    return float(num)
