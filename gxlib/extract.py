@@ -152,14 +152,21 @@ def extract(doc: Document) -> Extraction:
                 in_reviews = True
             if not values:
                 continue
-            if not labels or all(is_blank(c.text) for c in labels):
-                if in_reviews and ("reviews", "*") not in taken and len(values) >= 15:
-                    _take_reviews(ex, values)
-                    taken.add(("reviews", "*"))
+            target, score = None, 0.0
+            if labels:
+                target, score = match_row(labels[-1].text, targets, taken)
+                if target is None and len(labels) > 1:  # a group label carries the meaning
+                    target, score = match_row("".join(c.text for c in labels), targets, taken)
+                if target and all(is_blank(v.text) for v in values) and len(values) < len(target.row.cols):
+                    target = None  # a header cell (其他, 总计) beside an empty cell is not a data row
+            if target is None and in_reviews and ("reviews", "*") not in taken and len(values) >= 15:
+                # 表四's data row: no label of its own (or a word such as 数量)
+                _take_reviews(ex, values)
+                taken.add(("reviews", "*"))
+                ex.log.append(f"{values[0].where}: 15 values after the 行政复议/行政诉讼 header → reviews")
                 continue
-            target, score = match_row(labels[-1].text, targets, taken)
-            if target is None and len(labels) > 1:  # a group label carries the meaning
-                target, score = match_row("".join(c.text for c in labels), targets, taken)
+            if not labels:
+                continue
             if target is None:
                 if any(not is_blank(v.text) for v in values):
                     ex.log.append(f"{labels[-1].where}: no template row matches {labels[-1].text!r} (best {score:.2f})")
@@ -177,10 +184,13 @@ def extract(doc: Document) -> Extraction:
 
 def _split_row(row: list[Cell]) -> tuple[list[Cell], list[Cell]]:
     """Leading label cells, then the value cells that follow them."""
-    k = 0
+    start = 0
+    while start < len(row) and is_blank(row[start].text) and any(not is_value(c.text) for c in row[start:]):
+        start += 1  # empty layout cells before the label
+    k = start
     while k < len(row) and not is_value(row[k].text):
         k += 1
-    return row[:k], row[k:]
+    return row[start:k], row[k:]
 
 
 def _take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell]) -> None:

@@ -42,14 +42,17 @@ class Report:
     def template(self) -> str:
         return self.reports["template"][0]
 
-    def table(self, name: str) -> pl.DataFrame:
-        """A wide view of one table: rows in template order, one column per template column."""
+    def table(self, name: str, *, labels: bool = False) -> pl.DataFrame:
+        """A wide view of one table (表三 as 25×7): rows in printed order, one column per
+        template column; ``labels=True`` uses the official Chinese labels instead of codes."""
         sub = self.cells.filter(pl.col("table") == name)
         if sub.is_empty():
             return pl.DataFrame()
-        wide = sub.pivot(on="col", index="row", values="value", aggregate_function="first")
-        order = {r: i for i, r in enumerate(sub["row"].unique(maintain_order=True))}
-        return wide.sort(pl.col("row").replace_strict(order, return_dtype=pl.Int32))
+        wide = sub.pivot(on="col", index="row", values="value", aggregate_function="first", maintain_order=True)
+        if labels:
+            wide = wide.with_columns(pl.col("row").replace_strict({r: spec.row_label(name, r) for r in wide["row"]}))
+            wide = wide.rename({c: spec.col_label(name, c) for c in wide.columns if c != "row"} | {"row": "项目"})
+        return wide
 
     def where(self, table: str, row: str, col: str) -> dict[str, Any]:
         """Where a value came from: raw text and its place in the source."""

@@ -1,0 +1,69 @@
+"""The `gx` command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.shared import CORPUS, needs_shared
+from tests.test_readers_text_html import html_report, values_for
+
+
+def gx(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gxlib.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture()
+def report_file(tmp_path):
+    p = tmp_path / "demo.html"
+    p.write_text(html_report("2021", values_for("2021")), encoding="utf-8")
+    return p
+
+
+def test_parse_summary(report_file):
+    out = gx("parse", str(report_file))
+    assert out.returncode == 0, out.stderr
+    assert "测试县财政局" in out.stdout and "template 2021" in out.stdout
+
+
+def test_parse_json_is_the_contract(report_file):
+    out = gx("parse", "--json", str(report_file))
+    assert out.returncode == 0, out.stderr
+    obj = json.loads(out.stdout)
+    assert set(obj) >= {"source", "sha256", "format", "agency", "year", "template", "published", "cells", "findings", "error"}
+    assert obj["format"] == "html" and obj["template"] == "2021" and obj["error"] is None
+    assert len(obj["cells"]) == 200
+    assert {"table", "row", "col", "value", "raw"} <= set(obj["cells"][0])
+
+
+def test_parse_json_lines_in_argument_order_and_error_exit(report_file, tmp_path):
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    out = gx("parse", "--json", str(bad), str(report_file))
+    assert out.returncode == 2
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x["source"] for x in lines] == [str(bad), str(report_file)]
+    assert "EmptyDocument" in lines[0]["error"] and lines[1]["error"] is None
+
+
+def test_parse_readable_error_to_stderr(tmp_path):
+    bad = tmp_path / "x.doc"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    out = gx("parse", str(bad))
+    assert out.returncode == 2 and "convert it to .docx or .pdf" in out.stderr
+
+
+def test_explain_shows_row_matches(report_file):
+    out = gx("explain", str(report_file))
+    assert out.returncode == 0
+    assert "template: 2021" in out.stdout and "applications.granted" in out.stdout
+
+
+@needs_shared
+def test_parse_seed_report():
+    out = gx("parse", "--json", str(CORPUS / "guangyuan_czj_2020.txt"))
+    obj = json.loads(out.stdout)
+    assert obj["agency"] == "广元市财政局" and obj["year"] == 2020 and obj["published"] == "2021-01-19"
