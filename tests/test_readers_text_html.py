@@ -217,3 +217,19 @@ def test_bad_input_raises_typed_errors(tmp_path, data, err):
     p.write_bytes(data)
     with pytest.raises(err):
         read_report(p)
+
+
+def test_report_embedded_in_a_script_string(tmp_path):
+    import json
+
+    vals = values_for("2019")
+    fragment = html_report("2019", vals)
+    page = (
+        "<html><head><title>政务公开</title></head><body><div id='c'></div>"
+        f"<script>let content = {json.dumps(fragment, ensure_ascii=False)}; c.innerHTML = content;</script></body></html>"
+    )
+    p = tmp_path / "r.html"
+    p.write_text(page, encoding="utf-8")
+    rep = read_report(p)
+    check_all(rep, vals)
+    assert any("script" in x for x in rep.document.problems)

@@ -131,7 +131,38 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
     grids = [_grid(t, i + 1) for i, t in enumerate(leaf_tables)]
     body = root.find("body")
     plain = _plain_text(body if body is not None else root)
+    embedded = _embedded_report(root)
+    if embedded is not None and len(embedded) > len(plain) // 2:
+        # the page renders the report from a script string (``let content = "..."``)
+        inner = parse(embedded, source, sha256, meta)
+        inner.problems.append("the report was embedded in a <script> string literal and read from there")
+        return inner
     return Document(source, "html", sha256, plain, grids, meta)
+
+
+_JS_STRING = re.compile(r"""(?P<q>["'`])(?P<body>(?:\\.|(?!(?P=q)).)*?<table(?:\\.|(?!(?P=q)).)*)(?P=q)""", re.S)
+
+
+def _embedded_report(root) -> str | None:
+    """Report markup held in a JS string literal inside a <script>, unescaped."""
+    for script in root.iter("script"):
+        code = script.text or ""
+        if "<table" not in code or "公开" not in code:
+            continue
+        m = _JS_STRING.search(code)
+        if m:
+            return _js_unescape(m.group("body"))
+    return None
+
+
+def _js_unescape(s: str) -> str:
+    def sub(m: re.Match) -> str:
+        e = m.group(1)
+        if e.startswith("u"):
+            return chr(int(e[1:], 16))
+        return {"n": "\n", "t": "\t", "r": ""}.get(e, e)
+
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", sub, s)
 
 
 def read(path, data: bytes, sha256: str) -> Document:
