@@ -59,7 +59,7 @@ class Document:
 
 # Headings of the six sections; the wording varies, the numeral and the key words do not.
 _SECTION_RE = re.compile(
-    r"(?:^|\n|(?<=[。；;！\s]))\s*(?P<num>[一二三四五六])\s*[、.．]\s*(?P<title>"
+    r"(?:^|\n|(?<=[。；;！!？?\s\d）)】」”元条件]))\s*(?P<num>[一二三四五六])\s*[、.．]\s*(?P<title>"
     r"总体情况|(?:概述|综述|基本情况)"
     r"|主动公开政府信息(?:的)?情况|主动公开"
     r"|收到和处理政府信息公开申请(?:的)?情况"

@@ -167,10 +167,8 @@ def _report_row(report_id: str, doc: Document, meta: Metadata, template: str, ex
 
 
 def _describe(agency: str | None) -> dict:
-    try:
-        from .agency import agency_key, describe_agency
-    except ImportError:  # pragma: no cover - integration in progress
-        return {"agency_key": agency}
+    from .agency import agency_key, describe_agency
+
     if not agency:
         return {}
     d = describe_agency(agency)
@@ -183,18 +181,14 @@ def _describe(agency: str | None) -> dict:
 
 
 def _narrative(report_id: str, doc: Document) -> pl.DataFrame:
-    try:
-        from .narrative import extract_narrative
-    except ImportError:  # pragma: no cover - integration in progress
-        return frames.empty("narrative")
+    from .narrative import extract_narrative
+
     return extract_narrative(report_id, doc.text)
 
 
 def _checks(reports: pl.DataFrame, cells: pl.DataFrame, narrative: pl.DataFrame, doc: Document) -> pl.DataFrame:
-    try:
-        from .checks import check_report
-    except ImportError:  # pragma: no cover - integration in progress
-        return frames.empty("findings")
+    from .checks import check_report
+
     return check_report(reports.row(0, named=True), cells, narrative, doc.sections)
 
 

@@ -1,0 +1,370 @@
+"""Numbers a report *states in its text*: channel/category volumes and application counts.
+
+:func:`extract_narrative` turns a report's plain text into a NARRATIVE frame (see
+:mod:`gxlib.frames`): one row per stated number, with the section (一…六) it was found in,
+the sentence fragment it comes from (``text``) and its character offset in the document.
+
+Two kinds of statements are recognised:
+
+* **Proactive volumes** (measure ``proactive_items``, unit 条)::
+
+      我局向市政府门户网站报送信息总计154条，审发通过130条，其中动态类信息8条，…
+      我局门户网站主动公开政务信息659条，其中工作动态类信息101条，…
+      全年主动公开我区各级单位政府信息2645条
+      在主动公开的24条政府信息中，行政法规、规章和规范性文件7条，…
+
+  The statement's counts *before* 其中 (or before the ``在…N条…中`` form) are its stated
+  totals (category ``总计``; 「总计154条，审发通过130条」 gives two, the headline first).
+  The counts after the marker are the parts, category = the words before each number.
+  Every row of one statement carries the same ``text`` (the statement), so
+  :func:`statements` can regroup them (used by :mod:`gxlib.checks`, rule ``narrative.parts_sum``).
+
+* **Application and review counts** (unit 件, or 起/宗 as printed): ``applications_received``,
+  ``applications_concluded``, ``applications_carried_forward``, ``applications_granted``,
+  ``applications_granted_or_partial``, ``reconsiderations``, ``lawsuits`` — and the zero
+  statements (「没有出现就政府信息公开提出复议、诉讼和申诉的情况」, 未发生…行政复议…) which give 0.
+
+The extractor is deliberately precise rather than greedy: approximate numbers (7700余条, 近百件),
+percentages, and numbers whose measure is not certain are left out, because a wrong number here
+becomes a false finding downstream.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from . import frames
+from .document import split_sections
+
+# ---------------------------------------------------------------------------------------------
+# Text helpers
+
+_NUM = r"\d{1,3}(?:,\d{3})+|\d+"  # 1,234 or 1234 (an ASCII thousands comma only)
+_APPROX_BEFORE = re.compile(r"(?:近|约|超过|超|逾|将近|大约)$")
+_APPROX_AFTER = re.compile(r"^(?:余|多)")
+# Sentence boundaries: a statement never crosses these.
+_SENT_END = "。；;！？!?\n"
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def _sentences(text: str):
+    """(start, sentence) for each sentence of ``text`` (boundaries kept out)."""
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in _SENT_END:
+            if i > start:
+                yield start, text[start:i]
+            start = i + 1
+    if start < len(text):
+        yield start, text[start:]
+
+
+def _section_bounds(text: str) -> list[tuple[int, str]]:
+    """(start offset, numeral) of each section found by :func:`split_sections`, in order."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for num, body in split_sections(text).items():
+        at = text.find(body, pos)
+        if at < 0:
+            continue
+        out.append((at, num))
+        pos = at + 1
+    return sorted(out)
+
+
+def _section_at(bounds: list[tuple[int, str]], offset: int) -> str | None:
+    sec = None
+    for start, num in bounds:
+        if start <= offset:
+            sec = num
+        else:
+            break
+    return sec
+
+
+def _is_approx(text: str, start: int, end: int) -> bool:
+    return bool(_APPROX_BEFORE.search(text[max(0, start - 4) : start]) or _APPROX_AFTER.match(text[end : end + 2]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Proactive volumes (条)
+
+_ITEM = re.compile(rf"(?P<n>{_NUM})\s*(?P<approx>余|多)?\s*条")
+# The parts marker: 其中 / （其中 / 在…N条…中，
+_PARTS_MARKER = re.compile(r"其中[:：，,]?|(?<=中)[，,:：](?=[^，,]*?\d)")
+# A publishing verb must be in the clause of a stated count (so 「网友来信13条」 is not a volume).
+_VERB = re.compile(r"主动公开|公开|公布|发布|报送|推送|刊发|刊登|编发|审发")
+_WHAT = re.compile(r"信息|稿件|文件|政务")
+_NOT_VOLUME = re.compile(r"来信|留言|咨询|投诉|举报|建议|提案办理|申请|意见|热线|信箱")
+_CHANNEL = re.compile(
+    r"(?P<ch>[“”\"\u4e00-\u9fff]{0,8}?"
+    r"(?:门户网站|政府网站|网站|政务新媒体|微信公众号|公众号|官方微博|微博|政府公报|公报|头条号|客户端))"
+)
+_CH_TRIM = re.compile(
+    r"^(?:我局|我委|我办|我厅|我区|我县|我市|本局|本机关|首次|累计|共|通过|在|向|于|经|及|和|并|今年|全年|年内|全区|全市|全县)+"
+)
+_CAT_TRIM = re.compile(r"^(?:[\s，,、；;：:（(）)]|以及|及|和|与|另有|其中)+|[\s，,、；;：:（(）)]+$")
+_PARENS = re.compile(r"[（(][^（()）]*[)）]")
+_CLAUSE = re.compile(r"[^，,：:]+")
+
+
+def _blank_parens(s: str) -> str:
+    """Replace parenthesised sub-breakdowns by spaces (offsets stay valid); a （其中…） is kept."""
+    prev = None
+    while prev != s:
+        prev = s
+        s = _PARENS.sub(lambda m: " " * len(m.group(0)) if "其中" not in m.group(0) else m.group(0)[1:-1].join("  "), s)
+    return s
+
+
+@dataclass(slots=True)
+class Statement:
+    """One proactive-volume statement: its stated totals and its parts (after 其中).
+
+    ``exhaustive`` is False when the parts are announced as a selection (…等, 其中主要/重点…):
+    then they need not add up to a stated total.
+    """
+
+    text: str
+    channel: str | None
+    stated: list[tuple[str, float, int]]  # (category, count, offset in text)
+    parts: list[tuple[str, float, int]]
+    exhaustive: bool = True
+
+
+def _volume_clause(work: str, at: int) -> str | None:
+    """The clause holding the count at ``at`` if it reads as a publishing statement, else None."""
+    cs = max(work.rfind(c, 0, at) for c in "，,：:") + 1
+    clause = work[cs : at + 12]
+    ce = min([i for i in (clause.find("，", at - cs), clause.find(",", at - cs)) if i >= 0] or [len(clause)])
+    clause = clause[:ce]
+    if not _VERB.search(clause) or not _WHAT.search(clause) or _NOT_VOLUME.search(clause):
+        return None
+    return work[cs:at]
+
+
+def _channel(before: str) -> str | None:
+    cm = _CHANNEL.search(before)
+    if not cm:
+        return None
+    return _CH_TRIM.sub("", re.sub(r"[“”\"]", "", cm.group("ch"))) or None
+
+
+def parse_statement(sentence: str) -> Statement | None:
+    """Parse a sentence holding one 其中-statement into a :class:`Statement`, or None.
+
+    The stated totals are the ``N条`` before the parts marker (其中, or the ``在…中，`` form);
+    the parts are the ``N条`` after it, parenthesised sub-breakdowns excluded.  A sentence
+    without a usable marker is not a statement (see :func:`parse_volumes` for single counts).
+    """
+    if "条" not in sentence:
+        return None
+    work = _blank_parens(sentence)
+    m = _PARTS_MARKER.search(work)
+    if not m:
+        return None
+    stated: list[tuple[str, float, int]] = []
+    parts: list[tuple[str, float, int]] = []
+    prev_end = 0
+    items = list(_ITEM.finditer(work))
+    if not items or items[-1].start() < m.start():
+        return None
+    for it in items:
+        s = it.start("n")
+        if it.group("approx") or "%" in work[it.end() : it.end() + 2]:
+            return None  # an approximate count makes the statement unusable for sums
+        in_parts = s >= m.end()
+        if in_parts and prev_end < m.end():
+            prev_end = m.end()
+        before = work[prev_end:s]
+        cat = _CAT_TRIM.sub("", before.strip())
+        (parts if in_parts else stated).append((cat, _num(it.group("n")), s))
+        prev_end = it.end()
+    if not stated or not parts:
+        return None
+    first = _volume_clause(work, stated[0][2])
+    if first is None:
+        return None
+    # every count stated before 其中 is a stated total (category 总计): 「报送信息总计154条，审发通过130条」
+    # gives two 总计 rows, the first being the channel's headline figure; the qualifier stays in ``text``
+    stated_out = [("总计", n, off) for _cat, n, off in stated]
+    tail = work[items[-1].end() :]
+    exhaustive = not (re.match(r"\s*等", tail) or re.match(r"\s*(?:主要|重点|包括[了]?主要)", work[m.end() :]))
+    return Statement(sentence, _channel(first), stated_out, parts, exhaustive)
+
+
+def parse_volumes(sentence: str) -> list[tuple[str, str | None, float, int]]:
+    """Single stated volumes of a sentence without a 其中 list: (clause, channel, count, offset)."""
+    work = _blank_parens(sentence)
+    out = []
+    for cm in _CLAUSE.finditer(work):
+        clause = cm.group(0)
+        items = list(_ITEM.finditer(clause))
+        if len(items) != 1 or items[0].group("approx"):
+            continue
+        it = items[0]
+        if "%" in clause[it.end() : it.end() + 2] or "其中" in clause or "中" == clause[-1:]:
+            continue
+        if re.search(r"\d", clause[: it.start()][-1:] or ""):
+            continue
+        if not _VERB.search(clause) or not _WHAT.search(clause) or _NOT_VOLUME.search(clause):
+            continue
+        out.append((sentence[cm.start() : cm.end()], _channel(clause[: it.start()]), _num(it.group("n")),
+                    cm.start() + it.start("n")))
+    return out
+
+
+def statements(narrative: pl.DataFrame) -> list[tuple[str, str | None, Statement]]:
+    """Regroup a NARRATIVE frame's proactive rows into statements: (report_id, channel, Statement).
+
+    Rows of one statement share ``report_id`` and ``text``; the split into stated totals and
+    parts is re-derived from the text by :func:`parse_statement`.
+    """
+    out = []
+    rows = narrative.filter(pl.col("measure") == "proactive_items").select("report_id", "text").unique(
+        maintain_order=True
+    )
+    for rid, text in rows.iter_rows():
+        if not text:
+            continue
+        st = parse_statement(text)
+        if st is not None:
+            out.append((rid, st.channel, st))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Application and review counts (件)
+
+_UNIT = r"(?P<unit>件|起|宗|次)"
+_N = rf"(?P<n>{_NUM})"
+_GAP = r"[^，,。；;\d%]{0,24}?"  # words within one clause, no other number
+_TOTALWORD = r"(?:共计|合计|总计|共|计)?"
+
+_APP_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # 予以公开及部分公开258件 (must come before 予以公开N件)
+    ("applications_granted_or_partial", re.compile(rf"(?:予以公开|全部公开)(?:及|和|与|、)部分公开{_TOTALWORD}{_N}{_UNIT}")),
+    ("applications_granted", re.compile(rf"(?<![不及和与、])予以公开(?!及|和|与|、){_TOTALWORD}{_N}{_UNIT}")),
+    # 收到政府信息公开申请N件 / 收到政府依申请公开件N件 / 共受理…申请N件 / 接收…申请共计N件
+    (
+        "applications_received",
+        re.compile(rf"(?:收到|受理|接收|接到|收悉)(?P<mid>{_GAP}申请{_GAP}|{_GAP}依申请公开件?){_TOTALWORD}{_N}{_UNIT}"),
+    ),
+    # 共收到70件申请
+    ("applications_received", re.compile(rf"(?:收到|受理|接收|接到){_TOTALWORD}{_N}{_UNIT}(?:政府信息公开|依申请公开)?申请")),
+    # 办结69件 / 共办结148件 / 办结依申请公开81件 / 答复政府信息公开申请805件
+    ("applications_concluded", re.compile(rf"办结(?!率)(?P<mid>{_GAP}){_TOTALWORD}{_N}{_UNIT}")),
+    ("applications_concluded", re.compile(rf"答复(?:政府信息公开|依申请公开)申请{_TOTALWORD}{_N}{_UNIT}")),
+    # 1件结转下年度继续办理 / 72件申请…顺延到下年度
+    (
+        "applications_carried_forward",
+        re.compile(rf"{_N}{_UNIT}(?:申请)?[^，,。；;\d]{{0,12}}?(?:结转|顺延)(?:至|到)?(?:下一?年度?|次年|\d{{4}}年)"),
+    ),
+    # 结转下年度继续办理N件 / 结转至2026年6件
+    (
+        "applications_carried_forward",
+        re.compile(rf"(?:结转|顺延)(?:至|到)?(?:下一?年度?|次年|\d{{4}}年度?)(?:继续办理|办理|答复)?{_TOTALWORD}{_N}{_UNIT}"),
+    ),
+    # 行政复议7件 / 行政复议案件2件 / 复议36起
+    ("reconsiderations", re.compile(rf"(?<![未无])(?:行政)?复议(?:案件|申请)?{_TOTALWORD}{_N}{_UNIT}")),
+    ("lawsuits", re.compile(rf"(?<![未无])(?:行政)?诉讼(?:案件)?{_TOTALWORD}{_N}{_UNIT}")),
+]
+# 行政复议、行政诉讼各N件
+_BOTH = re.compile(rf"(?:行政)?复议(?:和|、|及|与)(?:行政)?诉讼(?:案件)?各{_N}{_UNIT}")
+# Zero statements: 没有出现就政府信息公开提出复议、诉讼和申诉的情况 / 未发生…行政复议、行政诉讼
+_ZERO = re.compile(
+    r"(?:没有出现|未出现|未发生|没有发生|未收到|没有收到|未有|无)(?P<body>[^，,。；;\d]{0,40}?(?:复议|诉讼)[^，,。；;\d]{0,20})"
+)
+# Sentences about hotlines, mailboxes, complaints: their 办结/收到 counts are not applications.
+_NOISE = re.compile(r"咨询|投诉|信箱|留言|来信|热线|12345|举报|提案|建议办理|信访件")
+_ZERO_BAD = re.compile(r"纠|败诉|撤销|维持|确认违法|被告|应诉|出庭")
+
+
+def _applications(text: str) -> list[dict]:
+    rows: list[dict] = []
+    taken: list[tuple[int, int]] = []  # number spans already assigned
+
+    def add(measure: str, n: str, unit: str, s: int, e: int, frag_span: tuple[int, int]) -> None:
+        if any(a <= s < b for a, b in taken):
+            return
+        if "%" in text[e : e + 2] or _is_approx(text, s, e - len(unit)):
+            return
+        taken.append((s, e))
+        a, b = frag_span
+        rows.append(
+            {"measure": measure, "count": _num(n), "unit": unit, "text": text[a:b], "offset": s, "category": None}
+        )
+
+    for m in _BOTH.finditer(text):
+        add("reconsiderations", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
+        taken.pop()
+        add("lawsuits", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
+    about_applications = "申请" in text and not _NOISE.search(text)
+    for measure, rx in _APP_PATTERNS:
+        needs_context = measure in ("applications_concluded", "applications_carried_forward")
+        if needs_context and not about_applications or _NOISE.search(text):
+            continue
+        for m in rx.finditer(text):
+            mid = m.groupdict().get("mid") or ""
+            if measure == "applications_received" and re.search(r"上年|结转|复议|诉讼|咨询|来信|投诉|举报", mid):
+                continue
+            if measure == "applications_concluded" and re.search(r"复议|诉讼|信箱|来信|投诉|举报|案件|提案|建议", mid):
+                continue
+            add(measure, m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
+    for m in _ZERO.finditer(text):
+        body = m.group("body")
+        if _ZERO_BAD.search(body):
+            continue
+        # 「无」 alone is short and common: only accept it directly before the subject
+        if m.group(0).startswith("无") and not re.match(
+            r"(?:因|就)?(?:政府信息公开)?(?:申请)?(?:引起|引发|产生|提起|被申请)?的?(?:行政)?(?:复议|诉讼)", body
+        ):
+            continue
+        for measure, word in (("reconsiderations", "复议"), ("lawsuits", "诉讼")):
+            if word in body:
+                rows.append(
+                    {"measure": measure, "count": 0.0, "unit": "件", "text": m.group(0), "offset": m.start(),
+                     "category": None}
+                )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
+    """The numbers ``text`` states, as a NARRATIVE frame (one row per number, document order)."""
+    if not text:
+        return frames.empty("narrative")
+    bounds = _section_bounds(text)
+    rows: list[dict] = []
+    for start, sent in _sentences(text):
+        st = parse_statement(sent)
+        if st is not None:
+            for cat, n, off in st.stated + st.parts:
+                rows.append(
+                    {"measure": "proactive_items", "channel": st.channel, "category": cat, "count": n, "unit": "条",
+                     "text": sent, "offset": start + off}
+                )
+            continue
+        for clause, ch, n, off in parse_volumes(sent):
+            rows.append(
+                {"measure": "proactive_items", "channel": ch, "category": "总计", "count": n, "unit": "条",
+                 "text": clause, "offset": start + off}
+            )
+    # application counts: one sentence at a time so a fragment never spans sentences
+    for start, sent in _sentences(text):
+        for r in _applications(sent):
+            r["offset"] += start
+            rows.append(r)
+    for r in rows:
+        r["report_id"] = report_id
+        r["section"] = _section_at(bounds, r["offset"])
+    rows.sort(key=lambda r: r["offset"])
+    return frames.frame("narrative", rows)
