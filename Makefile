@@ -1,0 +1,95 @@
+# gxlib: two commands on a fresh Debian machine.
+#   make serve   -> .venv (pinned by requirements.lock) + `gx serve` on the bundled demo data
+#   make test    -> .venv + Debian chromium & fonts-noto-cjk + the whole test suite (unit, nbval, browser)
+# The venv step is skipped when pyproject.toml, requirements.lock and the Python version are unchanged.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+LOCK := requirements.lock
+STAMP := $(VENV)/.gx-env-stamp
+EXTRAS := notebooks,test
+GX ?= $(VENV)/bin/gx
+PORT ?= 8866
+SERVE_ARGS ?=
+PYTEST_WORKERS ?= 2
+NOTEBOOKS := $(wildcard notebooks)
+APT_PACKAGES := chromium fonts-noto-cjk
+
+.PHONY: help env serve test test-unit test-browser sysdeps lock clean-env
+
+help:
+	@echo "make serve   set up .venv and serve the dashboards on http://127.0.0.1:$(PORT)/ (PORT=, SERVE_ARGS='--corpus DIR')"
+	@echo "make test    set up .venv, install chromium + fonts-noto-cjk (apt), run all tests"
+	@echo "make lock    rewrite $(LOCK) from the current .venv"
+
+# ---------------------------------------------------------------- environment
+env:
+	@want="$$( { cat pyproject.toml $(LOCK); $(PYTHON) -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-32)"; \
+	if [ -x "$(VPY)" ] && [ "$$(cat $(STAMP) 2>/dev/null)" = "$$want" ]; then \
+	  echo "env: $(VENV) up to date"; \
+	else \
+	  start=$$(date +%s); \
+	  [ -x "$(VPY)" ] || { echo "env: creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }; \
+	  echo "env: installing gxlib[$(EXTRAS)] with -c $(LOCK)"; \
+	  $(VPY) -m pip install --disable-pip-version-check -q -c $(LOCK) -e ".[$(EXTRAS)]"; \
+	  echo "$$want" > $(STAMP); \
+	  echo "env: ready in $$(( $$(date +%s) - start ))s"; \
+	fi
+
+lock:
+	@[ -x "$(VPY)" ] || { echo "lock: no $(VENV); run make env first" >&2; exit 1; }
+	@{ echo "# Pinned versions for gxlib[notebooks,test] on Python 3.11 (pip constraints file: pip install -c requirements.lock -e '.[notebooks,test]')."; \
+	   echo "# Regenerate: make lock  (pip freeze --exclude-editable of a venv built from pyproject.toml)."; \
+	   $(VPY) -m pip freeze --exclude-editable; } > $(LOCK)
+	@echo "lock: wrote $$(grep -vc '^#' $(LOCK)) pins to $(LOCK)"
+
+clean-env:
+	rm -rf $(VENV)
+
+# Debian packages for the browser tests: as root, else with sudo, else fail with a clear message.
+sysdeps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q "install ok installed" || missing="$$missing fonts-noto-cjk"; \
+	if [ -z "$$missing" ]; then echo "sysdeps: chromium and fonts-noto-cjk present"; exit 0; fi; \
+	command -v apt-get >/dev/null || { echo "sysdeps: need$$missing but apt-get is not available (Debian/Ubuntu only); install them by hand" >&2; exit 1; }; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null; then sudo="sudo"; \
+	else echo "sysdeps: need$$missing; run as root or install sudo (apt-get install$$missing)" >&2; exit 1; fi; \
+	start=$$(date +%s); \
+	echo "sysdeps: installing$$missing"; \
+	$$sudo apt-get update -q; \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $$missing; \
+	echo "sysdeps: installed in $$(( $$(date +%s) - start ))s"
+
+# ---------------------------------------------------------------- run
+serve: env
+	$(GX) serve --port $(PORT) $(SERVE_ARGS)
+
+# pytest exit code 5 (no test collected) is a failure too.
+define run_pytest
+	rc=0; $(VPY) -m pytest $(1) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "ERROR: pytest collected no tests ($(2))" >&2; fi; \
+	exit $$rc
+endef
+
+# unit tests + nbval (strict: outputs compared) over notebooks/, 2 workers, one notebook per worker
+test-unit: env
+	@$(call run_pytest,-n $(PYTEST_WORKERS) --dist loadfile -m "not browser" --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with nbval-sanitize.cfg tests $(NOTEBOOKS),unit + nbval)
+
+# a real voila + a real chromium, one process (one server for the session)
+test-browser: env sysdeps
+	@$(call run_pytest,-p no:xdist -m browser tests,browser)
+
+# both runs always happen; the target fails if either failed
+test: env sysdeps
+	@rc=0; \
+	$(MAKE) --no-print-directory test-unit || rc=1; \
+	$(MAKE) --no-print-directory test-browser || rc=1; \
+	if [ $$rc -ne 0 ]; then echo "make test: FAILED (see above)" >&2; fi; \
+	exit $$rc
