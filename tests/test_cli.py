@@ -67,3 +67,20 @@ def test_parse_seed_report():
     out = gx("parse", "--json", str(CORPUS / "guangyuan_czj_2020.txt"))
     obj = json.loads(out.stdout)
     assert obj["agency"] == "广元市财政局" and obj["year"] == 2020 and obj["published"] == "2021-01-19"
+
+
+@needs_shared
+def test_check_gates_on_errors():
+    bad = gx("check", str(CORPUS / "002_hongzequ_2023.pdf"))
+    assert bad.returncode == 1
+    assert "table4.row_total" in bad.stdout and "行政复议" in bad.stdout
+    warn_only = gx("check", str(CORPUS / "guangyuan_czj_2020.txt"))
+    assert warn_only.returncode == 0 and "narrative.parts_sum" in warn_only.stdout
+
+
+@needs_shared
+def test_check_json_findings_form():
+    out = gx("check", "--json", str(CORPUS / "002_hongzequ_2023.pdf"))
+    obj = json.loads(out.stdout)
+    assert {f["rule"] for f in obj["findings"]} == {"table4.row_total"}
+    assert all({"rule", "severity", "message", "table", "row", "col"} <= set(f) for f in obj["findings"])
