@@ -125,9 +125,19 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import main as demo_main
+    from .demo import generate
 
-    return demo_main(args)
+    try:
+        first, _, last = args.years.partition("-")
+        years = (int(first), int(last or first))
+    except ValueError:
+        print(f"--years: expected e.g. 2019-2025, got {args.years!r}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    summary = generate(args.out_dir, agencies=args.agencies, years=years, formats=formats, seed=args.seed,
+                       fault_rate=args.fault_rate, workers=args.workers)
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    return EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -170,7 +180,8 @@ def parser() -> argparse.ArgumentParser:
     sd.add_argument("--years", default="2019-2025", help="e.g. 2019-2025")
     sd.add_argument("--formats", default="html,text,pdf,docx")
     sd.add_argument("--seed", type=int, default=0)
-    sd.add_argument("--fault-rate", type=float, default=0.1)
+    sd.add_argument("--fault-rate", type=float, default=0.1, help="share of reports with an injected fault")
+    sd.add_argument("--workers", type=int, default=1)
     sd.set_defaults(func=cmd_demo)
 
     sv = sub.add_parser("serve", help="serve the dashboards with Voilà")
