@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cache, lru_cache
 
 from . import spec
 from .document import Cell, Document
@@ -89,14 +90,15 @@ class _Target:
     norm: str  # normalized leaf label
 
 
-def _targets(tpl: str) -> list[_Target]:
+@cache
+def _targets(tpl: str) -> tuple[_Target, ...]:
     rows: list[tuple[str, spec.Row]] = []
     for table in ("proactive", "applications"):
         for r in spec.template(tpl)[table].rows:
             rows.append((table, r))
     if tpl == "2021":  # the single-row （六） some 2021-template reports print
         rows.append(("applications", spec.template("2019")["applications"].row(spec.OTHER_SINGLE_ROW)))
-    return [_Target(t, r, spec.normalize_label(r.leaf)) for t, r in rows]
+    return tuple(_Target(t, r, spec.normalize_label(r.leaf)) for t, r in rows)
 
 
 def _score(label: str, target: str) -> float:
@@ -111,16 +113,23 @@ def _score(label: str, target: str) -> float:
 MATCH_THRESHOLD = 0.62
 
 
-def match_row(label: str, targets: list[_Target], taken: set[tuple[str, str]]) -> tuple[_Target | None, float]:
+@lru_cache(maxsize=65536)
+def _ranked(label: str, tpl: str) -> tuple[tuple[float, int], ...]:
+    """Template rows a printed label could be, best first (labels repeat across thousands of
+    reports, so the similarity scoring runs once per distinct label)."""
     norm = spec.normalize_label(label)
-    best, best_score = None, 0.0
-    for t in targets:
-        if (t.table, t.row.code) in taken:
-            continue
-        s = _score(norm, t.norm)
-        if s > best_score:
-            best, best_score = t, s
-    return (best, best_score) if best_score >= MATCH_THRESHOLD else (None, best_score)
+    scored = ((_score(norm, t.norm), i) for i, t in enumerate(_targets(tpl)))
+    return tuple(sorted((x for x in scored if x[0] >= MATCH_THRESHOLD), key=lambda x: (-x[0], x[1])))
+
+
+def match_row(label: str, tpl: str, taken: set[tuple[str, str]]) -> tuple[_Target | None, float]:
+    """The best template row for ``label`` that the report has not printed yet."""
+    targets = _targets(tpl)
+    for score, i in _ranked(label, tpl):
+        t = targets[i]
+        if (t.table, t.row.code) not in taken:
+            return t, score
+    return None, 0.0
 
 
 # --- the extractor ----------------------------------------------------------------------
@@ -142,7 +151,6 @@ def extract(doc: Document) -> Extraction:
         ex.problems.extend(result.findings)
         ex.resolved, ex.ambiguous = result.resolved, result.ambiguous
         ex.single_other = single_other
-    targets = _targets(tpl)
     taken: set[tuple[str, str]] = {(c.table, c.row) for c in ex.cells}
     in_reviews = False
     for grid in (g for g in doc.grids if not g.fused):
@@ -154,9 +162,9 @@ def extract(doc: Document) -> Extraction:
                 continue
             target, score = None, 0.0
             if labels:
-                target, score = match_row(labels[-1].text, targets, taken)
+                target, score = match_row(labels[-1].text, tpl, taken)
                 if target is None and len(labels) > 1:  # a group label carries the meaning
-                    target, score = match_row("".join(c.text for c in labels), targets, taken)
+                    target, score = match_row("".join(c.text for c in labels), tpl, taken)
                 if target and all(is_blank(v.text) for v in values) and len(values) < len(target.row.cols):
                     target = None  # a header cell (其他, 总计) beside an empty cell is not a data row
             if target is None and in_reviews and ("reviews", "*") not in taken and len(values) >= 15:
@@ -169,7 +177,7 @@ def extract(doc: Document) -> Extraction:
                 continue
             if target is None:
                 if any(not is_blank(v.text) for v in values):
-                    ex.log.append(f"{labels[-1].where}: no template row matches {labels[-1].text!r} (best {score:.2f})")
+                    ex.log.append(f"{labels[-1].where}: no template row matches {labels[-1].text!r}")
                 continue
             in_reviews = False
             taken.add((target.table, target.row.code))

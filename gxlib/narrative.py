@@ -286,7 +286,9 @@ _NOISE = re.compile(r"咨询|投诉|信箱|留言|来信|热线|12345|举报|提
 _ZERO_BAD = re.compile(r"纠|败诉|撤销|维持|确认违法|被告|应诉|出庭")
 
 
-def _applications(text: str) -> list[dict]:
+def _applications(text: str, context: str = "") -> list[dict]:
+    """Application and review counts in one sentence; ``context`` is the sentence before it in
+    the same paragraph (「收到申请14件。全年办结19件…」: the second is about applications too)."""
     rows: list[dict] = []
     taken: list[tuple[int, int]] = []  # number spans already assigned
 
@@ -305,7 +307,7 @@ def _applications(text: str) -> list[dict]:
         add("reconsiderations", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
         taken.pop()
         add("lawsuits", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
-    about_applications = "申请" in text and not _NOISE.search(text)
+    about_applications = ("申请" in text or "申请" in context) and not _NOISE.search(text)
     for measure, rx in _APP_PATTERNS:
         needs_context = measure in ("applications_concluded", "applications_carried_forward")
         if needs_context and not about_applications or _NOISE.search(text):
@@ -359,8 +361,11 @@ def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
                  "text": clause, "offset": start + off}
             )
     # application counts: one sentence at a time so a fragment never spans sentences
+    prev_end, prev = -1, ""
     for start, sent in _sentences(text):
-        for r in _applications(sent):
+        context = prev if "\n" not in text[prev_end:start] else ""
+        prev_end, prev = start + len(sent), sent
+        for r in _applications(sent, context):
             r["offset"] += start
             rows.append(r)
     for r in rows:

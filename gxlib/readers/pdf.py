@@ -391,7 +391,7 @@ def _join_lines(texts: list[str]) -> str:
         t = t.strip()
         if not t:
             continue
-        if out and not (_is_wide(out[-1]) or _is_wide(t[0])) and out[-1].isalnum() and t[0].isalnum():
+        if out and out[-1].isascii() and t[0].isascii() and out[-1].isalpha() and t[0].isalpha():  # words, not digits
             out += " "
         out += t
     return out
