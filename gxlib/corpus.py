@@ -247,7 +247,9 @@ class _Scanner:
     def scan(self, sources: Sequence[str | os.PathLike]) -> list[_Item]:
         items: list[_Item] = []
         for src in sources:
-            p = os.path.abspath(os.path.expanduser(os.fspath(src)))
+            # paths stay as the user wrote them (relative ones too: a bundled corpus must not
+            # record this machine's folders); build_corpus makes them absolute for remote workers
+            p = os.path.normpath(os.path.expanduser(os.fspath(src)))
             if not os.path.exists(p):
                 self.skipped["source not found"] += 1
                 self.errors.append(_err(p, None, "read", "FileNotFoundError", f"{p}: no such file or folder"))
@@ -257,7 +259,7 @@ class _Scanner:
                     keep = []
                     for d in sorted(dirs):
                         full = os.path.join(root, d)
-                        if full == self.exclude:
+                        if os.path.abspath(full) == self.exclude:
                             continue
                         if _hidden(d):
                             self.skipped["hidden"] += 1
@@ -832,6 +834,8 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     # ---- scan
     scan_bar = _bar(progress, None, "scanning", "file")
     scanner = _Scanner(_read_sources(out, old), out, on_item=(lambda: scan_bar.update(1)) if scan_bar is not None else None)
+    if dask_scheduler is not None or executor is not None:
+        sources = [os.path.abspath(os.path.expanduser(os.fspath(s))) for s in sources]
     all_items = scanner.scan(sources)
     if scan_bar is not None:
         scan_bar.close()
