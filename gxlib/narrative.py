@@ -340,6 +340,9 @@ def _applications(text: str, context: str = "") -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
     """The numbers ``text`` states, as a NARRATIVE frame (one row per number, document order)."""
     if not text:
@@ -347,6 +350,8 @@ def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
     bounds = _section_bounds(text)
     rows: list[dict] = []
     for start, sent in _sentences(text):
+        if not _DIGIT.search(sent):  # most sentences state no number
+            continue
         st = parse_statement(sent)
         if st is not None:
             for cat, n, off in st.stated + st.parts:
@@ -365,6 +370,8 @@ def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
     for start, sent in _sentences(text):
         context = prev if "\n" not in text[prev_end:start] else ""
         prev_end, prev = start + len(sent), sent
+        if not _DIGIT.search(sent) and "复议" not in sent and "诉讼" not in sent:
+            continue  # no number and no zero statement (未发生行政复议…)
         for r in _applications(sent, context):
             r["offset"] += start
             rows.append(r)

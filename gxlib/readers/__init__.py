@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -47,13 +48,16 @@ def sniff(data: bytes, name: str = "") -> str:
     return "markup-or-text"
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+
+
 def decode_text(data: bytes, name: str = "") -> str:
     from .html import decode
 
     text = decode(data)
     # binary junk decodes as GB18030 too: refuse text that is mostly control characters
     if text:
-        bad = sum(1 for ch in text[:20000] if (ord(ch) < 32 and ch not in "\r\n\t\f") or ch == "\ufffd")
+        bad = len(_CONTROL.findall(text, 0, 20000))
         if bad > max(8, len(text[:20000]) // 50):
             raise UnsupportedFormat(f"{name}: binary data, not a text, HTML, PDF or Word report")
     return text
