@@ -195,7 +195,7 @@ def parse_statement(sentence: str) -> Statement | None:
     # gives two 总计 rows, the first being the channel's headline figure; the qualifier stays in ``text``
     stated_out = [("总计", n, off) for _cat, n, off in stated]
     tail = work[items[-1].end() :]
-    exhaustive = not (re.match(r"\s*等", tail) or re.match(r"\s*(?:主要|重点|包括[了]?主要)", work[m.end() :]))
+    exhaustive = not (re.match(r"\s*等", tail) or re.match(r"\s*(?:主要|重点(?:有|是|包括|为|[：:，,])|包括[了]?主要)", work[m.end() :]))
     return Statement(sentence, _channel(first), stated_out, parts, exhaustive)
 
 

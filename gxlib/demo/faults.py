@@ -72,6 +72,15 @@ def identity_failures(values: dict[Key, float | int | None], app_rows: list[str]
     for r in spec.REVIEW_ROWS:
         if sum(_v(values, ("reviews", r, c)) for c in spec.REVIEW_PARTS) != _v(values, ("reviews", r, "total")):
             out.add(("table4.row_total", r, None))
+    # an altered outcome can exceed what the column received: the checks warn about that too
+    for c in cols:
+        base = [values.get(("applications", r, c)) for r in ("new_received", "carried_over")]
+        if all(v is None for v in base):
+            continue
+        for r in outcome:
+            v = values.get(("applications", r, c))
+            if v is not None and v > sum(x or 0 for x in base) + 1e-6:
+                out.add(("plausibility.outcome_exceeds_total", r, c))
     return out
 
 
@@ -129,10 +138,13 @@ def arithmetic(rng: random.Random, rule: str, values: dict[Key, float | int | No
     for r, (brule, brow, bcol) in enumerate(sorted(broken, key=lambda t: (t[0], t[1] or "", t[2] or ""))):
         # locate each broken identity at the altered cell it involves
         for (t, row_, col_), _d in altered:
-            if (brow is None and col_ == bcol) or (bcol is None and row_ == brow):
+            if (brow is None and col_ == bcol) or (bcol is None and row_ == brow) or (row_, col_) == (brow, bcol):
                 faults.append({"kind": "arithmetic", "rule": brule, "table": t, "row": row_, "col": col_,
                                "injected": rule})
                 break
+        else:  # a consequence elsewhere (an outcome now exceeding a lowered 一): record it where it shows
+            faults.append({"kind": "arithmetic", "rule": brule, "table": "applications", "row": brow, "col": bcol,
+                           "injected": rule})
     return faults
 
 
