@@ -64,11 +64,30 @@ def _rule(code: str, severity: str, scope: str, title_zh: str, message: str):
     return deco
 
 
+# Findings the readers emit while extracting (gxlib.extract, gxlib.fused), listed here so that
+# every finding code is documented in one place: code -> (severity, title_zh, doc).
+EXTRACT_RULES: dict[str, tuple[str, str, str]] = {
+    "extract.partial_row": ("warning", "行不完整", "A printed row has fewer value cells than the template's columns."),
+    "extract.unreadable": ("warning", "无法识别的数值", "A value cell's text is neither a number nor a blank mark."),
+    "extract.ambiguous": ("warning", "数字串拆分不唯一",
+                          "Fused crawler text: more than one split of a digit run satisfies every identity."),
+    "extract.identity_broken": ("warning", "无拆分满足全部勾稽关系",
+                                "Fused crawler text: no split satisfies every identity (the document's own "
+                                "arithmetic is wrong); each row was split on its own."),
+    "extract.unsplittable": ("warning", "数字串无法拆分", "Fused crawler text: a run cannot form the row's cells."),
+    "extract.unmatched_label": ("info", "未识别的行", "Fused crawler text: a row label outside the template."),
+    "extract.duplicate_row": ("info", "重复的行", "A template row printed twice: the first is used."),
+}
+
+
 def rules_table() -> pl.DataFrame:
-    """The rules as a frame (code, severity, scope, title_zh, doc) for the README and docs."""
+    """The rules as a frame (code, severity, scope, title_zh, doc) for the README and docs;
+    scope ``extract`` marks findings the readers emit."""
     return pl.DataFrame(
         [{"code": r.code, "severity": r.severity, "scope": r.scope, "title_zh": r.title_zh, "doc": r.doc}
-         for r in RULES.values()],
+         for r in RULES.values()]
+        + [{"code": c, "severity": sev, "scope": "extract", "title_zh": t, "doc": d}
+           for c, (sev, t, d) in EXTRACT_RULES.items()],
         schema={"code": pl.String, "severity": pl.String, "scope": pl.String, "title_zh": pl.String,
                 "doc": pl.String},
     )

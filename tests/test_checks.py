@@ -577,3 +577,18 @@ def test_gold_corpus_cross_year_quiet():
 
 def test_checks_module_doc_mentions_blank_semantics():
     assert "Blank ≠ 0" in (checks.__doc__ or "")
+
+
+def test_every_finding_code_in_the_code_is_documented():
+    """A finding code written anywhere in gxlib must be listed by rules_table()."""
+    import re
+    from pathlib import Path
+
+    from gxlib.checks import rules_table
+
+    documented = set(rules_table()["code"])
+    used = set()
+    for py in Path(__file__).resolve().parents[1].joinpath("gxlib").rglob("*.py"):
+        used |= set(re.findall(r'"((?:extract|table3|table4|template|plausibility|narrative|timeliness|cross_year)\.[a-z_]+)"',
+                               py.read_text(encoding="utf-8")))
+    assert used <= documented, sorted(used - documented)

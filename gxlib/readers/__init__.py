@@ -90,24 +90,15 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
 
 
 def document_from_text(text: str, source: str, sha256: str) -> Document:
-    from . import html, pipe
+    """Markup → HTML reader; cells on `` |`` lines → pipe reader; anything else (crawler dumps
+    with glued cells, plain text) → crawler reader.  A crawler header is read in every case."""
+    from . import crawler, html, pipe
 
-    meta: dict[str, str] = {}
-    body = text
-    line_offset = 0
-    try:
-        from . import crawler
-
-        meta, body = crawler.parse_header(text)
-        if meta:
-            line_offset = text[: len(text) - len(body)].count("\n")
-    except ImportError:  # pragma: no cover - crawler module always ships
-        pass
-    if html.looks_like_html(body) and not pipe.looks_like_pipe(body):
-        doc = html.parse(body, source, sha256, meta)
-        return doc
-    if pipe.looks_like_pipe(body):
+    meta, body = crawler.parse_header(text)
+    is_pipe = pipe.looks_like_pipe(body)
+    if html.looks_like_html(body) and not is_pipe:
+        return html.parse(body, source, sha256, meta)
+    if is_pipe:
+        line_offset = text[: len(text) - len(body)].count("\n") if meta else 0
         return pipe.parse(body, source, sha256, meta, line_offset)
-    from . import crawler
-
-    return crawler.read_body(body, source, sha256, meta, line_offset)
+    return crawler.read_text(text, source, sha256)

@@ -1,0 +1,824 @@
+"""Fused runs → coded cells: split the digit runs of crawler-flattened tables.
+
+A crawler that flattened an HTML table glued every value cell of a row into one run:
+``规范性文件898989`` is three cells (89|89|89? 8|98|989? …).  The printed text alone cannot
+say; the template can.  :func:`solve` takes a Document's fused grids (rows ``[label, run]``,
+see :mod:`gxlib.readers.crawler`) and
+
+1. maps each label to a template row (normalised label, then the best fuzzy match among
+   the template's rows of that table);
+2. lists every split of each run into the row's cells (column count and kinds from the
+   spec): a multi-digit cell never starts with ``0``; a signed ``本年增/减`` cell may start
+   with ``+``/``-``; a money cell may carry decimals and, at the run's end, a unit
+   (``元`` / ``万元``);
+3. keeps the splits that satisfy the row's own identity (表三: total = the six applicant
+   columns; 表四: each group's 总计 = 维持 + 纠正 + 其他 + 尚未审结), then solves 表三 jointly
+   (per column: （七）总计 = sum of the outcome rows; 一 + 二 = （七）总计 + 四);
+4. treats spaces inside a run as hints: when splits that put a cell boundary at every
+   space satisfy the identities, only those are kept;
+5. never guesses: a row with several surviving splits gets ``value=None, ambiguous=True``
+   on every cell and an ``extract.ambiguous`` finding naming the candidates.  When the
+   document's own arithmetic is wrong (no split satisfies every identity) the identities
+   that do hold are used, else each row alone, and ``extract.identity_broken`` is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from difflib import SequenceMatcher
+from functools import cache, lru_cache
+from itertools import product
+
+from gxlib.document import Document, Grid
+from gxlib.extract import CodedCell
+from gxlib.spec import (
+    OTHER_SINGLE_ROW,
+    TABLE_NUMBER,
+    Column,
+    Row,
+    applications_rows,
+    normalize_label,
+    outcome_rows,
+)
+from gxlib.spec import (
+    template as _template,
+)
+
+# Caps that keep the search bounded on pathological runs (milliseconds per report).
+_MAX_SPLITS = 5000  # candidate splits kept per run
+_MAX_STEPS = 100_000  # recursion steps per run
+_MAX_STATES = 20_000  # partial sums kept by the 表三 column solver
+_SHOW = 6  # candidates named in a finding
+
+
+@dataclass
+class FusedResult:
+    """What :func:`solve` found: cells, findings and how many cells were settled."""
+
+    cells: list[CodedCell] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)
+    resolved: int = 0  # cells whose value the split settled
+    ambiguous: int = 0  # cells left None because several splits fit (or none could be made)
+
+
+# ---------------------------------------------------------------------------------------
+# Label → row
+
+
+@lru_cache(maxsize=4096)
+def _key(text: str) -> str:
+    return normalize_label(re.sub(r"\(single row.*\)$", "", text)).rstrip("：:")
+
+
+@lru_cache(maxsize=512)
+def _row_keys(row_label: str) -> tuple[str, ...]:
+    parts = re.split(r"\s+/\s*", row_label)
+    leaf = _key(re.sub(r"\s*\(.*\)$", "", parts[-1]))
+    keys = [leaf]
+    if len(parts) > 1:
+        keys.append(_key(parts[-2]) + leaf)
+    if leaf.endswith("规范性文件"):
+        keys += ["规范性文件", "行政规范性文件"]
+    return tuple(keys)
+
+
+_NUMBERING = re.compile(r"^(\d+\.|（.）|[一二三四五六七八九十]、)?")
+
+
+def _score(label: str, row: Row) -> float:
+    """How well a printed label names ``row``: 1 exact, ~0.9 one ends with the other, else a
+    fuzzy ratio (typos, dropped characters), penalised when the item numbers differ."""
+    return _score_labels(label, row.label)
+
+
+@lru_cache(maxsize=16384)
+def _score_labels(label: str, row_label: str) -> float:
+    n = _key(label)
+    if not n:
+        return 0.0
+    keys = _row_keys(row_label)
+    if n in keys:
+        return 1.0
+    best = 0.0
+    for k in keys:
+        if len(k) >= 2 and len(n) >= 2 and (n.endswith(k) or k.endswith(n)):
+            best = max(best, 0.9 + 0.05 * min(len(n), len(k)) / max(len(n), len(k)))
+    if best:
+        return best
+    for k in keys:
+        # Cheap upper bound before the quadratic matcher.
+        if 2 * min(len(n), len(k)) / (len(n) + len(k)) < _THRESHOLD:
+            continue
+        r = SequenceMatcher(None, n, k, autojunk=False).ratio()
+        num_n, num_k = _NUMBERING.match(n).group(0), _NUMBERING.match(k).group(0)
+        if num_n and num_k and num_n != num_k:
+            r *= 0.7
+        best = max(best, r)
+    return best
+
+
+_THRESHOLD = 0.6
+
+
+def _is_reviews_header(label: str) -> bool:
+    n = _key(label)
+    return "复议" in n and ("诉讼" in n or "维持" in n) and len(n) > 12
+
+
+def _table_rows(tpl: str, table: str, single_other: bool) -> list[Row]:
+    if table == "applications":
+        rows = list(applications_rows(tpl, single_other))
+        if tpl == "2021" and not single_other:
+            # A 2021-template report may still print （六）其他处理 as one row.
+            rows.append(_template("2019")["applications"].row(OTHER_SINGLE_ROW))
+        return rows
+    return list(_template(tpl)[table].rows)
+
+
+def _match_grid(grid: Grid, tpl: str, single_other: bool) -> tuple[str | None, list[list[Row] | None]]:
+    """The grid's table and, per grid row, the template rows its run covers (None: unmatched)."""
+    labels = [r[0].text if r else "" for r in grid.rows]
+    if any(_is_reviews_header(lab) for lab in labels):
+        rows = list(_template(tpl)["reviews"].rows)
+        out: list[list[Row] | None] = []
+        for lab in labels:
+            if _is_reviews_header(lab):
+                out.append(rows)
+            else:
+                best = max(rows, key=lambda r: _score(lab, r))
+                out.append([best] if _score(lab, best) >= _THRESHOLD else None)
+        return "reviews", out
+    tables = {t: _table_rows(tpl, t, single_other) for t in ("proactive", "applications", "reviews")}
+    votes: dict[str, float] = {t: 0.0 for t in tables}
+    for lab in labels:
+        for t, rows in tables.items():
+            s = max((_score(lab, r) for r in rows), default=0.0)
+            if s >= _THRESHOLD:
+                votes[t] += s
+    table = max(votes, key=votes.get)
+    if votes[table] == 0:
+        return None, [None] * len(labels)
+    rows = tables[table]
+    out = []
+    used: set[str] = set()
+    last = -1
+    for lab in labels:
+        scored = [(_score(lab, r), i, r) for i, r in enumerate(rows)]
+        top = max((s for s, _, _ in scored), default=0.0)
+        if top < _THRESHOLD:
+            out.append(None)
+            continue
+        tied = [(i, r) for s, i, r in scored if s >= top - 1e-9 and r.code not in used]
+        if not tied:
+            out.append(None)
+            continue
+        after = [(i, r) for i, r in tied if i > last]
+        i, r = (after or tied)[0]
+        used.add(r.code)
+        last = i
+        out.append([r])
+    return table, out
+
+
+# ---------------------------------------------------------------------------------------
+# Runs → candidate splits
+
+_TRANS = str.maketrans("０１２３４５６７８９＋－．", "0123456789+-.")
+_UNIT = re.compile(r"(万元|元)$")
+
+
+def _kind(col: Column) -> str:
+    if col.unit == "万元":
+        return "money"
+    if col.code == "change":
+        return "signed"
+    return "count"
+
+
+@dataclass
+class _Run:
+    compact: str  # the run without spaces (and without its unit)
+    spaces: frozenset[int]  # positions in ``compact`` where the run printed a space
+    unit: str | None  # 元 / 万元 at the run's end
+
+
+def _prepare(run: str) -> _Run:
+    s = re.sub(r"[\s\u3000\xa0]+", " ", run.translate(_TRANS)).strip()
+    unit = None
+    m = _UNIT.search(s.replace(" ", ""))
+    if m:
+        unit = m.group(1)
+        s = s[: s.rfind(unit[0])].rstrip()
+    out: list[str] = []
+    spaces: set[int] = set()
+    for ch in s:
+        if ch == " ":
+            if out:
+                spaces.add(len(out))
+            continue
+        out.append(ch)
+    return _Run("".join(out), frozenset(spaces), unit)
+
+
+def _tokens(c: str, p: int, kind: str, room: int) -> list[str]:
+    """Every token of ``kind`` starting at ``c[p]`` that leaves ``room`` chars for the rest."""
+    end = len(c) - room
+    if p >= end:
+        return []
+    q = p
+    sign = ""
+    if c[q] in "+-":
+        if kind != "signed":
+            return []
+        sign, q = c[q], q + 1
+    if q >= end or not c[q].isdigit():
+        return []
+    if c[q] == "0":
+        ints = [q + 1]
+    else:
+        ints = []
+        r = q
+        while r < end and c[r].isdigit():
+            r += 1
+            ints.append(r)
+    out = []
+    for i in ints:
+        out.append(c[p:i])
+        if kind == "money" and i < end and c[i] == ".":
+            r = i + 1
+            while r < end and c[r].isdigit():
+                r += 1
+                out.append(c[p:r])
+    if sign:
+        out = [t for t in out if len(t) > 1]
+    return out
+
+
+class _TooMany(Exception):
+    pass
+
+
+def _count_free(c: str, kinds: list[str]) -> int:
+    """How many splits of ``c`` into tokens of ``kinds`` exist (no identities)."""
+    n = len(kinds)
+    ways = [[0] * (n + 1) for _ in range(len(c) + 1)]
+    ways[len(c)][n] = 1
+    for i in range(n - 1, -1, -1):
+        for p in range(len(c) - 1, -1, -1):
+            ways[p][i] = sum(ways[p + len(t)][i + 1] for t in _tokens(c, p, kinds[i], n - i - 1))
+    return ways[0][0]
+
+
+def _splits(c: str, kinds: list[str], groups: list[tuple[int, int]] | None) -> list[tuple[str, ...]]:
+    """All splits of ``c`` into len(kinds) tokens.
+
+    ``groups``: (first, last) cell index ranges whose last cell must equal the sum of the
+    others (None: no identity).  A group is searched total-first: for every place its total
+    could be printed, the parts before it are split under 「each part ≤ what is left of the
+    total」, which bounds every part's length by the total's — so long runs stay cheap.
+    Raises _TooMany when the answer would be unreasonably large.
+    """
+    n = len(kinds)
+    L = len(c)
+    if not groups:
+        if _count_free(c, kinds) > _MAX_SPLITS:
+            raise _TooMany
+        blocks: list[tuple[int, int, bool]] = [(i, i, False) for i in range(n)]
+    else:
+        blocks = []
+        i = 0
+        for a, b in sorted(groups):
+            blocks += [(j, j, False) for j in range(i, a)]
+            blocks.append((a, b, True))
+            i = b + 1
+        blocks += [(j, j, False) for j in range(i, n)]
+    steps = 0
+
+    @cache
+    def toks(p: int, kind: str, room: int) -> list[str]:
+        return _tokens(c, p, kind, room)
+
+    def tick() -> None:
+        nonlocal steps
+        steps += 1
+        if steps > _MAX_STEPS:
+            raise _TooMany
+
+    @cache
+    def bounds(p: int, q: int, i: int, m: int, w: int) -> tuple[int, int] | None:
+        """(least, greatest) sum of a split of c[p:q] into cells i..i+m-1 of at most ``w``
+        characters each (None: no such split)."""
+        tick()
+        if m == 0:
+            return (0, 0) if p == q else None
+        if q - p < m or q - p > m * w:
+            return None
+        lo = hi = None
+        for tok in toks(p, kinds[i], L - q + m - 1):
+            if len(tok) > w:
+                break
+            sub = bounds(p + len(tok), q, i + 1, m - 1, w)
+            if sub is None:
+                continue
+            v = int(Decimal(tok)) if tok.lstrip("+-").isdigit() else None
+            if v is None or v < 0:
+                continue
+            lo = v + sub[0] if lo is None else min(lo, v + sub[0])
+            hi = v + sub[1] if hi is None else max(hi, v + sub[1])
+        return None if lo is None else (lo, hi)
+
+    @cache
+    def parts(p: int, q: int, i: int, m: int, rest: int, w: int) -> tuple[tuple[str, ...], ...]:
+        """Splits of c[p:q] into cells i..i+m-1 summing to ``rest`` (each at most ``w`` long)."""
+        tick()
+        if m == 1:
+            tok = c[p:q]
+            ok = tok.isdigit() and (tok == "0" or tok[0] != "0") and int(tok) == rest
+            return ((tok,),) if ok else ()
+        width = len(str(rest))
+        if q - p < m or q - p > m * width:
+            return ()
+        out = []
+        for tok in toks(p, kinds[i], L - q + m - 1):
+            if len(tok) > width:
+                break
+            if not tok.isdigit():
+                continue
+            v = int(tok)
+            if v > rest:
+                break
+            bd = bounds(p + len(tok), q, i + 1, m - 1, w)
+            if bd is None or not bd[0] <= rest - v <= bd[1]:
+                continue
+            for tail in parts(p + len(tok), q, i + 1, m - 1, rest - v, w):
+                out.append((tok,) + tail)
+                if len(out) > _MAX_SPLITS:
+                    raise _TooMany
+        return tuple(out)
+
+    @cache
+    def from_(p: int, k: int) -> tuple[tuple[str, ...], ...]:
+        """Splits of c[p:] into blocks k…"""
+        tick()
+        if k == len(blocks):
+            return ((),) if p == L else ()
+        a, b, grouped = blocks[k]
+        cells_after = n - b - 1
+        out = []
+        if not grouped:
+            for tok in _tokens(c, p, kinds[a], cells_after):
+                for tail in from_(p + len(tok), k + 1):
+                    out.append((tok,) + tail)
+                    if len(out) > _MAX_SPLITS:
+                        raise _TooMany
+            return tuple(out)
+        m = b - a  # parts before the total
+        for q in range(p + m, L - cells_after):
+            for tot in _tokens(c, q, "count", cells_after):
+                if (q - p) > m * len(tot):
+                    continue
+                tails = from_(q + len(tot), k + 1)
+                if not tails:
+                    continue
+                for ps in parts(p, q, a, m, int(tot), len(tot)):
+                    for tail in tails:
+                        out.append(ps + (tot,) + tail)
+                        if len(out) > _MAX_SPLITS:
+                            raise _TooMany
+        return tuple(out)
+
+    return list(from_(0, 0))
+
+
+def _boundaries(split: tuple[str, ...]) -> set[int]:
+    out, p = set(), 0
+    for tok in split[:-1]:
+        p += len(tok)
+        out.add(p)
+    return out
+
+
+def _value(tok: str, kind: str, unit: str | None, last: bool) -> float:
+    d = Decimal(tok)
+    if kind == "money" and last and unit == "元":
+        d = d / Decimal(10000)
+    return float(d)
+
+
+# ---------------------------------------------------------------------------------------
+# One grid row = one unit
+
+
+@dataclass
+class _Unit:
+    table: str
+    rows: list[Row]
+    label: str
+    run: str
+    where: str
+    kinds: list[str]
+    prepared: _Run
+    cands: list[tuple[str, ...]] = field(default_factory=list)  # the splits still in play
+    broken_rows: list[str] = field(default_factory=list)  # rows whose own total fits no split
+    failed: str | None = None  # why no split could be made at all
+
+    @property
+    def ncells(self) -> int:
+        return len(self.kinds)
+
+    def row_slices(self) -> list[tuple[Row, int, int]]:
+        out, p = [], 0
+        for r in self.rows:
+            out.append((r, p, p + len(r.cols)))
+            p += len(r.cols)
+        return out
+
+    def values(self, split: tuple[str, ...]) -> tuple[float, ...]:
+        last = len(split) - 1
+        return tuple(
+            _value(t, k, self.prepared.unit, i == last) for i, (t, k) in enumerate(zip(split, self.kinds))
+        )
+
+
+def _row_groups(unit: _Unit) -> list[tuple[int, int]] | None:
+    if unit.table == "proactive":
+        return None
+    groups = []
+    for r, a, b in unit.row_slices():
+        if r.cols[-1].code == "total":
+            groups.append((a, b - 1))
+    return groups or None
+
+
+def _make_candidates(unit: _Unit) -> None:
+    pr = unit.prepared
+    c = pr.compact
+    if not c or not re.fullmatch(r"[0-9+\-.]+", c):
+        unit.failed = "run holds characters that are not values"
+        return
+    if pr.unit and unit.kinds[-1] != "money":
+        unit.failed = f"run ends with a unit ({pr.unit}) but its last cell is not an amount"
+        return
+    groups = _row_groups(unit)
+    try:
+        cands = _splits(c, unit.kinds, groups)
+    except _TooMany:
+        unit.failed = "too many possible splits"
+        return
+    if not cands and groups:
+        # The document's own row arithmetic is wrong: keep the splits that satisfy the most
+        # row identities.
+        try:
+            free = _splits(c, unit.kinds, None)
+        except _TooMany:
+            unit.failed = "no split satisfies the row totals, and too many splits without them"
+            return
+        scored = []
+        for sp in free:
+            vals = [Decimal(t) for t in sp]
+            ok = [sum(vals[a:b]) == vals[b] for a, b in groups]
+            scored.append((sum(ok), ok, sp))
+        if scored:
+            best = max(s for s, _, _ in scored)
+            cands = [sp for s, _, sp in scored if s == best]
+            broken = set()
+            for s, ok, sp in scored:
+                if s == best:
+                    for (a, b), good in zip(groups, ok):
+                        if not good:
+                            broken.add(a)
+            unit.broken_rows = [r.code for r, a, _ in unit.row_slices() if a in broken]
+    if not cands:
+        unit.failed = f"{len(c)} characters cannot be split into {unit.ncells} cells"
+        return
+    unit.cands = cands
+
+
+def _preferred(unit: _Unit) -> list[tuple[str, ...]]:
+    """Splits that put a cell boundary at every printed space (all splits if none does)."""
+    sp = unit.prepared.spaces
+    if not sp:
+        return unit.cands
+    good = [c for c in unit.cands if sp <= _boundaries(c)]
+    return good or unit.cands
+
+
+# ---------------------------------------------------------------------------------------
+# 表三 jointly
+
+
+def _add(a: tuple, b: tuple) -> tuple:
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def _sub(a: tuple, b: tuple) -> tuple:
+    return tuple(x - y for x, y in zip(a, b))
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _column_viable(total: tuple, lists: list[list[tuple]]) -> list[set[int]] | None:
+    """For 「total = sum of one vector per list」: per list, the indices that occur in some
+    solution (None when there is none)."""
+    n = len(lists)
+    fwd: list[set[tuple]] = [{tuple(0 for _ in total)}]
+    for lst in lists:
+        nxt = set()
+        for f in fwd[-1]:
+            for v in lst:
+                s = _add(f, v)
+                if all(x <= t for x, t in zip(s, total)):
+                    nxt.add(s)
+        if len(nxt) > _MAX_STATES:
+            raise _TooBig
+        if not nxt:
+            return None
+        fwd.append(nxt)
+    if total not in fwd[-1]:
+        return None
+    bwd: list[set[tuple]] = [set() for _ in range(n + 1)]
+    bwd[n] = {tuple(0 for _ in total)}
+    for i in range(n - 1, -1, -1):
+        nxt = set()
+        for b in bwd[i + 1]:
+            for v in lists[i]:
+                s = _add(b, v)
+                if all(x <= t for x, t in zip(s, total)):
+                    nxt.add(s)
+        if len(nxt) > _MAX_STATES:
+            raise _TooBig
+        bwd[i] = nxt
+    out = []
+    for i, lst in enumerate(lists):
+        ok = set()
+        for j, v in enumerate(lst):
+            for f in fwd[i]:
+                if _sub(_sub(total, f), v) in bwd[i + 1]:
+                    ok.add(j)
+                    break
+        if not ok:
+            return None
+        out.append(ok)
+    return out
+
+
+def _joint(
+    vecs: dict[str, list[tuple]], outcome: list[str], use_sum: bool, use_balance: bool
+) -> dict[str, set[int]] | None:
+    """Per row code, the candidate indices that occur in some solution of the chosen 表三
+    column identities (None: no solution).  Rows the identities do not touch keep all."""
+    viable = {code: set(range(len(v))) for code, v in vecs.items()}
+    th = vecs.get("total_handled")
+    use_sum = use_sum and th is not None and bool(outcome) and all(o in vecs for o in outcome)
+    keys = ("new_received", "carried_over", "total_handled", "carried_forward")
+    use_balance = use_balance and all(k in vecs for k in keys)
+    if not (use_sum or use_balance):
+        return viable
+    if use_balance:
+        sizes = [len(vecs[k]) for k in keys]
+        if sizes[0] * sizes[1] * sizes[2] * sizes[3] > _MAX_STATES:
+            raise _TooBig
+    touched = set()
+    if use_sum:
+        touched |= set(outcome) | {"total_handled"}
+    if use_balance:
+        touched |= set(keys)
+    found = {code: set() for code in touched}
+    for ti, T in enumerate(th):
+        if use_sum:
+            per = _column_viable(T, [vecs[o] for o in outcome])
+            if per is None:
+                continue
+        combos = []
+        if use_balance:
+            combos = [
+                (a, b, d)
+                for a, b, d in product(
+                    range(len(vecs["new_received"])),
+                    range(len(vecs["carried_over"])),
+                    range(len(vecs["carried_forward"])),
+                )
+                if _add(vecs["new_received"][a], vecs["carried_over"][b])
+                == _add(T, vecs["carried_forward"][d])
+            ]
+            if not combos:
+                continue
+        found["total_handled"].add(ti)
+        if use_sum:
+            for o, ok in zip(outcome, per):
+                found[o] |= ok
+        for a, b, d in combos:
+            found["new_received"].add(a)
+            found["carried_over"].add(b)
+            found["carried_forward"].add(d)
+    if not found["total_handled"]:
+        return None
+    viable.update(found)
+    return viable
+
+
+_IDENTITY_WORDS = {
+    "sum": "（七）总计 = （一）至（六）各项之和",
+    "balance": "第一项 + 第二项 = 第三项（七）总计 + 第四项",
+}
+
+
+def _solve_applications(units: list[_Unit], tpl: str, findings: list[dict]) -> None:
+    by_code = {u.rows[0].code: u for u in units if len(u.rows) == 1 and u.cands}
+    if not by_code:
+        return
+    if OTHER_SINGLE_ROW in by_code or tpl == "2019":
+        order = [r.code for r in applications_rows(tpl, True)]
+    else:
+        order = [r.code for r in applications_rows(tpl, False)]
+    outcome = outcome_rows(order)
+
+    def attempt(lists: dict[str, list[tuple[str, ...]]], use_sum: bool, use_balance: bool):
+        vecs = {code: [tuple(Decimal(t) for t in sp) for sp in lists[code]] for code in lists}
+        return _joint(vecs, outcome, use_sum, use_balance)
+
+    pref = {code: _preferred(u) for code, u in by_code.items()}
+    full = {code: u.cands for code, u in by_code.items()}
+    try:
+        for lists in (pref, full):
+            v = attempt(lists, True, True)
+            if v is not None:
+                for code, u in by_code.items():
+                    u.cands = [lists[code][i] for i in sorted(v[code])]
+                return
+        # The printed arithmetic is wrong somewhere: use what still holds.
+        held = []
+        for name, flags in (("sum", (True, False)), ("balance", (False, True))):
+            v = attempt(pref, *flags)
+            if v is not None:
+                held.append((name, v))
+        broken = [n for n in ("sum", "balance") if n not in {h for h, _ in held}]
+        if len(held) == 1:
+            v = held[0][1]
+            for code, u in by_code.items():
+                u.cands = [pref[code][i] for i in sorted(v[code])]
+        else:
+            for code, u in by_code.items():
+                u.cands = pref[code]
+            if not broken:
+                broken = ["sum", "balance"]  # each holds alone, not both together
+    except _TooBig:
+        for code, u in by_code.items():
+            u.cands = pref[code]
+        return
+    for name in broken:
+        findings.append(
+            {
+                "rule": "extract.identity_broken",
+                "severity": "warning",
+                "table": "applications",
+                "row": "total_handled",
+                "col": None,
+                "message": f"表三 没有任何拆分能满足 {_IDENTITY_WORDS[name]}（报告自身数字不平衡）；"
+                "按各行自身的总计拆分",
+            }
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Public API
+
+
+def _fmt_split(split: tuple[str, ...], unit: str | None) -> str:
+    return "|".join(split) + (unit or "")
+
+
+def solve(doc: Document, template: str, single_other: bool = False) -> FusedResult:
+    """Split every fused grid row of ``doc`` into template cells.
+
+    ``template`` is ``"2019"`` or ``"2021"``; ``single_other`` says the report prints 表三's
+    （六）其他处理 as one row (a 2021 report printing it so is also recognised by its label).
+    Returns every cell of every fused row found (raw = the whole run as printed, where = the
+    run's place in the source), the findings, and how many cells were resolved / ambiguous.
+    """
+    tpl = template
+    result = FusedResult()
+    if tpl not in ("2019", "2021"):
+        return result
+    units: list[_Unit] = []
+    seen: set[tuple[str, str]] = set()
+    for grid in doc.grids:
+        if not grid.fused:
+            continue
+        table, matched = _match_grid(grid, tpl, single_other)
+        if table is None:
+            continue
+        for row, rows in zip(grid.rows, matched):
+            if len(row) < 2 or not row[1].text.strip():
+                continue
+            if rows is None:
+                result.findings.append(
+                    {
+                        "rule": "extract.unmatched_label",
+                        "severity": "info",
+                        "table": table,
+                        "row": None,
+                        "col": None,
+                        "message": f"表{TABLE_NUMBER[table]} 行名 {row[0].text!r} 不是 {tpl} 模板中的行；"
+                        f"数字串 {row[1].text.strip()} 未使用",
+                    }
+                )
+                continue
+            if any((table, r.code) in seen for r in rows):
+                result.findings.append(
+                    {
+                        "rule": "extract.duplicate_row",
+                        "severity": "info",
+                        "table": table,
+                        "row": rows[0].code,
+                        "col": None,
+                        "message": f"表{TABLE_NUMBER[table]} 行 {row[0].text!r} 再次出现（{row[1].where}），只用第一次",
+                    }
+                )
+                continue
+            seen.update((table, r.code) for r in rows)
+            kinds = [_kind(c) for r in rows for c in r.cols]
+            u = _Unit(
+                table, rows, row[0].text, row[1].text.strip(), row[1].where, kinds, _prepare(row[1].text)
+            )
+            _make_candidates(u)
+            units.append(u)
+
+    _solve_applications([u for u in units if u.table == "applications"], tpl, result.findings)
+
+    for u in units:
+        tno = TABLE_NUMBER[u.table]
+        for code in u.broken_rows:
+            result.findings.append(
+                {
+                    "rule": "extract.identity_broken",
+                    "severity": "warning",
+                    "table": u.table,
+                    "row": code,
+                    "col": "total",
+                    "message": f"表{tno} {_label_of(u, code)} 数字串 {u.run} 没有任何拆分能使总计等于各项之和"
+                    "（报告自身数字不平衡）",
+                }
+            )
+        cands = u.cands if u.failed is None else []
+        if u.failed is None:
+            cands = _preferred(u) if u.table != "applications" else cands
+        for r, a, b in u.row_slices():
+            projections: dict[tuple[str, ...], None] = {}
+            for sp in cands:
+                projections.setdefault(sp[a:b], None)
+            settled = len(projections) == 1
+            if settled:
+                split = next(iter(projections))
+                full = next(sp for sp in cands if sp[a:b] == split)
+                vals = u.values(full)[a:b]
+            if u.failed is not None:
+                result.findings.append(
+                    {
+                        "rule": "extract.unsplittable",
+                        "severity": "warning",
+                        "table": u.table,
+                        "row": r.code,
+                        "col": None,
+                        "message": f"{_label_of(u, r.code)} 数字串 {u.run} 无法拆分为 {len(r.cols)} 格: {u.failed}",
+                    }
+                )
+            elif not settled:
+                shown = ", ".join(
+                    _fmt_split(p, u.prepared.unit if b == u.ncells else None)
+                    for p in list(projections)[:_SHOW]
+                )
+                more = ", …" if len(projections) > _SHOW else ""
+                result.findings.append(
+                    {
+                        "rule": "extract.ambiguous",
+                        "severity": "warning",
+                        "table": u.table,
+                        "row": r.code,
+                        "col": None,
+                        "message": f"{_label_of(u, r.code)} 数字串 {u.run} 有 {len(projections)} 种拆分: {shown}{more}",
+                    }
+                )
+            for j, col in enumerate(r.cols):
+                if settled:
+                    result.cells.append(CodedCell(u.table, r.code, col.code, vals[j], u.run, u.where))
+                    result.resolved += 1
+                else:
+                    result.cells.append(
+                        CodedCell(u.table, r.code, col.code, None, u.run, u.where, ambiguous=True)
+                    )
+                    result.ambiguous += 1
+    return result
+
+
+def _label_of(u: _Unit, code: str) -> str:
+    if len(u.rows) == 1:
+        return re.sub(r"\s+", "", u.label)
+    for r in u.rows:
+        if r.code == code:
+            return r.leaf
+    return code
