@@ -490,6 +490,15 @@ def _to_ipc(df: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def _warm_up() -> None:
+    """Import every module a parse may need, once per worker process."""
+    import importlib
+
+    for name in ("report", "extract", "fused", "narrative", "checks", "agency", "metadata",
+                 "readers.html", "readers.pipe", "readers.crawler", "readers.pdf", "readers.docx"):
+        importlib.import_module(f"gxlib.{name}")
+
+
 def _parse_batch(
     items: Sequence[tuple[str, str, str | None, str]],
     timeout: float | None,
@@ -501,6 +510,7 @@ def _parse_batch(
     Never raises for a bad file (each becomes an ``errors`` row); an exception out of here means the
     worker itself failed."""
     hard = builder_pid is not None and os.getpid() != builder_pid
+    _warm_up()  # imports count against no file's timeout
     read = reader or _default_read
     out: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
     errors: list[dict] = []
