@@ -1,0 +1,256 @@
+"""Dashboard speed on a large corpus, measured in Debian chromium against a real `gx serve` (Voilà).
+
+    .venv/bin/python bench/bench_dashboards.py [--corpus DIR | --build-agencies 1510] [--runs 3]
+
+Without ``--corpus`` it generates a ~10,000-report demo corpus (``gxlib.demo.generate``, 1510 agencies ×
+2019–2025, html+text; about 47 s + 7 min of ``build_corpus`` on 2 cores) into a temporary folder.
+Then, with preheated kernels (the default ``voila.json``):
+
+* server ready and kernel pools filled (s);
+* first full render of each dashboard: navigation → the page's ``.gx-state`` marker and every chart's
+  SVG marks in the DOM (RUNS times each, pausing for the pool to refill);
+* overview filter changes: ``select_option`` → the marker of the new state and the outcome chart
+  redrawn (browser round trip), beside the kernel-side time the page reports (``data-ms``);
+  the same states again (cached);
+* agency changes in the 单位画像 search box; a filter change in 数据质量.
+
+Prints tables; writes nothing except the corpus (temporary unless --keep). Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+CHROMIUM = os.environ.get("GX_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHARTS = {"overview": ["outcomes", "proactive", "ranking"], "agency": ["profile"], "quality": ["publication", "grid", "rules"]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build(out: Path, agencies: int) -> Path:
+    from gxlib import demo
+    from gxlib.corpus import build_corpus
+
+    t0 = time.monotonic()
+    s = demo.generate(out / "src", agencies=agencies, years=(2019, 2025), formats=("html", "text"), seed=7,
+                      workers=os.cpu_count() or 1)
+    t1 = time.monotonic()
+    build_corpus([out / "src"], out / "corpus", workers=os.cpu_count() or 1, progress=False)
+    (out / "corpus" / "DEMO").write_text("")
+    print(f"built corpus: {s['reports']} reports; generate {t1 - t0:.1f}s, build {time.monotonic() - t1:.1f}s")
+    return out / "corpus"
+
+
+def start(corpus: Path, log: Path) -> tuple[subprocess.Popen, str, float]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "gxlib.serve", "--port", str(port), "--no-browser", "--corpus", str(corpus)]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            urllib.request.urlopen(base + "/", timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    n = len(list((REPO_ROOT / "dashboards").glob("*.ipynb")))
+    deadline = time.monotonic() + 300
+    while log.read_text(errors="replace").count("is filled") < n and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return proc, base, time.monotonic() - t0
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wait_drawn(page, name: str, query: str = "", timeout: int = 120_000) -> None:
+    sel = ".gx-state[data-query]" if not query else f'.gx-state[data-query*="{query}"]'
+    page.wait_for_selector(sel, state="attached", timeout=timeout)
+    for c in CHARTS[name]:
+        page.wait_for_selector(f".gx-chart-{c} svg .role-mark", state="attached", timeout=timeout)
+
+
+def first_render(browser, base: str, name: str, runs: int, pause: float) -> list[float]:
+    out = []
+    for _ in range(runs):
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = ctx.new_page()
+        t0 = time.monotonic()
+        page.goto(f"{base}/voila/render/{name}.ipynb", wait_until="commit", timeout=120_000)
+        wait_drawn(page, name)
+        out.append(time.monotonic() - t0)
+        ctx.close()
+        time.sleep(pause)
+    return out
+
+
+def timed_change(page, action, query: str, chart: str | None) -> tuple[float, float]:
+    before = page.locator(f".gx-chart-{chart} svg").inner_html() if chart else None
+    t0 = time.monotonic()
+    action()
+    page.wait_for_selector(f'.gx-state[data-query*="{query}"]', state="attached", timeout=30_000)
+    if chart:
+        page.wait_for_function(
+            "([c, b]) => { const s = document.querySelector('.gx-chart-' + c + ' svg'); return s && s.innerHTML !== b; }",
+            arg=[chart, before], timeout=30_000)
+    dt = time.monotonic() - t0
+    ms = float(page.locator(".gx-state").get_attribute("data-ms"))
+    return dt, ms
+
+
+def overview_changes(browser, base: str) -> list[tuple[str, float, float]]:
+    import polars as pl
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto(f"{base}/voila/render/overview.ipynb", wait_until="commit", timeout=120_000)
+    wait_drawn(page, "overview")
+    levels = [o for o in page.eval_on_selector_all(".gx-filter-level select option", "os => os.map(o => o.text)")
+              if o != "全部"]
+    years = [o for o in page.eval_on_selector_all(".gx-filter-year select option", "os => os.map(o => o.text)")
+             if o.isdigit()]
+    regions = [o for o in page.eval_on_selector_all(".gx-filter-region select option", "os => os.map(o => o.text)")
+               if o != "全部"]
+    del pl
+    steps = [("level", lv) for lv in levels] + [("year", years[1]), ("year", years[2])] + [("region", regions[0])]
+    steps += [("region", "全部"), ("level", "全部")]
+    res = []
+    for rnd in ("new", "cached"):
+        for f, label in steps:
+            q = f"{f}={quote(label)}" if label != "全部" else ""
+            chart = "outcomes" if f in ("level", "region") else "ranking"
+
+            def act(f=f, label=label):
+                page.select_option(f".gx-filter-{f} select", label=label)
+
+            if not q:  # 全部: the key leaves the URL; wait for a marker without it
+                before = page.locator(".gx-state").get_attribute("data-query")
+                t0 = time.monotonic()
+                act()
+                page.wait_for_function("b => { const e = document.querySelector('.gx-state');"
+                                       " return e && e.dataset.query !== b; }", arg=before, timeout=30_000)
+                dt, ms = time.monotonic() - t0, float(page.locator(".gx-state").get_attribute("data-ms"))
+            else:
+                dt, ms = timed_change(page, act, q, chart)
+            res.append((f"{rnd:6} {f}={label}", dt, ms))
+    ctx.close()
+    return res
+
+
+def agency_changes(browser, base: str, n: int = 4) -> list[tuple[str, float, float]]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto(f"{base}/voila/render/agency.ipynb", wait_until="commit", timeout=120_000)
+    wait_drawn(page, "agency")
+    labels = page.eval_on_selector_all(".gx-filter-agency datalist option", "os => os.map(o => o.value)")
+    picks = labels[:: max(1, len(labels) // n)][:n]
+    res = []
+    for lab in picks:
+        inp = page.locator(".gx-filter-agency input")
+
+        def act(lab=lab):
+            inp.fill(lab)
+            inp.press("Enter")
+
+        before = page.locator(".gx-facts").get_attribute("data-agency")
+        t0 = time.monotonic()
+        act()
+        page.wait_for_function("b => { const e = document.querySelector('.gx-facts');"
+                               " return e && e.dataset.agency !== b; }", arg=before, timeout=30_000)
+        page.wait_for_selector(".gx-chart-profile svg .role-mark", state="attached")
+        res.append((f"agency {lab[:16]}", time.monotonic() - t0, float(page.locator(".gx-state").get_attribute("data-ms"))))
+    ctx.close()
+    return res
+
+
+def quality_changes(browser, base: str) -> list[tuple[str, float, float]]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto(f"{base}/voila/render/quality.ipynb", wait_until="commit", timeout=120_000)
+    wait_drawn(page, "quality")
+    levels = [o for o in page.eval_on_selector_all(".gx-filter-level select option", "os => os.map(o => o.text)")
+              if o != "全部"]
+    res = []
+    for lv in levels:
+        dt, ms = timed_change(page, lambda lv=lv: page.select_option(".gx-filter-level select", label=lv),
+                              f"level={quote(lv)}", "publication")
+        res.append((f"quality level={lv}", dt, ms))
+    ctx.close()
+    return res
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", help="an existing corpus folder (default: build a ~10k-report demo corpus)")
+    ap.add_argument("--build-agencies", type=int, default=1510)
+    ap.add_argument("--keep", help="build into this folder and keep it")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--settle", type=float, default=20.0, help="seconds to wait after the pools report filled")
+    ap.add_argument("--pause", type=float, default=12.0, help="seconds between first renders (pool refill)")
+    a = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} missing: apt-get install chromium", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as td:
+        corpus = Path(a.corpus) if a.corpus else build(Path(a.keep or td), a.build_agencies)
+        from gxlib.corpus import load_corpus
+
+        n = load_corpus(corpus).reports.select("report_id").collect().height
+        print(f"corpus {corpus}: {n} reports; cores={os.cpu_count()}")
+        log = Path(td) / "voila.log"
+        proc, base, ready = start(corpus, log)
+        print(f"server ready, pools filled: {ready:.1f}s (then {a.settle:.0f}s for the preheated kernels to finish)")
+        time.sleep(a.settle)
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+                print(f"\n{'first full render':<22} {'first s':>8} {'median s':>9}  all")
+                for name in ("overview", "agency", "quality"):
+                    t = first_render(browser, base, name, a.runs, a.pause)
+                    print(f"{name:<22} {t[0]:>8.2f} {statistics.median(t):>9.2f}  " + " ".join(f"{x:.2f}" for x in t),
+                          flush=True)
+                rows = overview_changes(browser, base) + agency_changes(browser, base) + quality_changes(browser, base)
+                print(f"\n{'interaction':<34} {'browser s':>9} {'kernel ms':>9}")
+                for label, dt, ms in rows:
+                    print(f"{label:<34} {dt:>9.3f} {ms:>9.1f}")
+                new = [dt for lab, dt, _ in rows if lab.startswith("new")]
+                cached = [dt for lab, dt, _ in rows if lab.startswith("cached")]
+                print(f"\noverview filter change (browser round trip): new median {statistics.median(new):.3f}s "
+                      f"max {max(new):.3f}s; cached median {statistics.median(cached):.3f}s max {max(cached):.3f}s")
+                browser.close()
+        finally:
+            stop(proc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
