@@ -146,10 +146,10 @@ class _Cell:
 
 
 class _Cells:
-    def __init__(self, cells: pl.DataFrame):
+    def __init__(self, cells: list[dict]):
         self.map: dict[tuple[str, str, str], _Cell] = {}
-        for t, r, c, v, a in cells.select("table", "row", "col", "value", "ambiguous").iter_rows():
-            self.map[(t, r, c)] = _Cell(v, bool(a))
+        for x in cells:
+            self.map[(x["table"], x["row"], x["col"])] = _Cell(x["value"], bool(x.get("ambiguous")))
         self.rows: dict[str, list[str]] = {}
         for t, r, _c in self.map:
             lst = self.rows.setdefault(t, [])
@@ -171,7 +171,7 @@ def _eq(a: float, b: float) -> bool:
 class _Ctx:
     report: dict
     cells: _Cells
-    narrative: pl.DataFrame
+    narrative: list[dict]  # NARRATIVE rows of this report
     sections: dict[str, str] | None
     out: list[dict] = field(default_factory=list)
 
@@ -485,12 +485,11 @@ def _narrative_table(ctx: _Ctx) -> None:
     四/（一）/（一）+（二） 总计, 表四 行政复议 总计, 未经复议直接起诉 + 复议后起诉 总计.  The table value
     may be the printed 总计 or the sum of its parts (a report that leaves 总计 blank); the text agrees
     when it matches either.  A measure stated several times is flagged only when no statement agrees."""
-    nar = ctx.narrative
-    if nar is None or nar.is_empty():
+    if not ctx.narrative:
         return
     for measure, (table, rows, parts, what) in NARRATIVE_TABLE.items():
-        stated = nar.filter(pl.col("measure") == measure)
-        if stated.is_empty():
+        stated = [x for x in ctx.narrative if x["measure"] == measure]
+        if not stated:
             continue
         cands = [_row_candidates(ctx.cells, table, r, parts) for r in rows]
         if any(c is None for c in cands):
@@ -498,8 +497,8 @@ def _narrative_table(ctx: _Ctx) -> None:
         sums = {0.0}
         for c in cands:
             sums = {a + b for a in sums for b in c}
-        counts = [x for x in stated["count"].to_list() if x is not None]
-        units = stated["unit"].to_list()
+        counts = [x["count"] for x in stated if x["count"] is not None]
+        units = [x["unit"] for x in stated]
         if not counts or any(any(_eq(x, s) for s in sums) for x in counts):
             continue
         shown = [c[0] for c in cands]  # printed 总计 first, else the sum of parts
@@ -521,10 +520,9 @@ def _narrative_parts(ctx: _Ctx) -> None:
     when the parts are announced as a selection (…等, 其中主要…)."""
     from .narrative import statements
 
-    nar = ctx.narrative
-    if nar is None or nar.is_empty():
+    if not ctx.narrative:
         return
-    for rid, channel, st in statements(nar):
+    for rid, channel, st in statements(ctx.narrative):
         if rid != ctx.rid and ctx.rid is not None:
             continue
         if not st.exhaustive or len(st.parts) < 2:
@@ -794,19 +792,21 @@ def check_report(report: dict, cells: pl.DataFrame, narrative: pl.DataFrame | No
     Returns a FINDINGS frame.
     """
     rid = report.get("report_id")
-    if rid is not None and "report_id" in cells.columns and cells.height:
-        cells = cells.filter(pl.col("report_id") == rid)
-    if narrative is None:
-        narrative = frames.empty("narrative")
-    elif rid is not None and narrative.height:
-        narrative = narrative.filter(pl.col("report_id") == rid)
-    if "ambiguous" not in cells.columns:
-        cells = cells.with_columns(ambiguous=pl.lit(False))
-    ctx = _Ctx(report, _Cells(cells), narrative, sections)
+    mine = (lambda x: x.get("report_id") in (None, rid)) if rid is not None else (lambda x: True)  # noqa: E731
+    cell_rows = [x for x in cells.to_dicts() if mine(x)]
+    nar_rows = [x for x in narrative.to_dicts() if mine(x)] if narrative is not None else []
+    return frames.frame("findings", check_records(report, cell_rows, nar_rows, sections))
+
+
+def check_records(report: dict, cells: list[dict], narrative: list[dict] | None = None,
+                  sections: dict[str, str] | None = None) -> list[dict]:
+    """:func:`check_report` on plain rows (dicts with the CELLS / NARRATIVE columns): the path
+    ``read_report`` takes, with no frame built per report.  Returns FINDINGS rows."""
+    ctx = _Ctx(report, _Cells(cells), list(narrative or []), sections)
     for r in RULES.values():
         if r.scope == "report":
             r.func(ctx)
-    return frames.frame("findings", ctx.out)
+    return ctx.out
 
 
 def check_corpus(reports: pl.DataFrame, cells: pl.DataFrame, narrative: pl.DataFrame | None = None) -> pl.DataFrame:

@@ -484,6 +484,24 @@ def conform(df: pl.DataFrame | pl.LazyFrame, name: str) -> pl.DataFrame:
     )
 
 
+def _report_parts(rep: Any) -> dict[str, list[dict] | pl.DataFrame]:
+    """A parsed report's rows per table (a Report keeps rows; anything else offers frames)."""
+    rows = getattr(rep, "rows", None)
+    if isinstance(rows, dict):
+        return {t: rows[t] for t in ("reports", "cells", "narrative", "findings")}
+    return {t: conform(getattr(rep, t), t) for t in ("reports", "cells", "narrative", "findings")}
+
+
+def _batch_frame(name: str, parts: list) -> pl.DataFrame:
+    """One frame for a whole batch: rows of every report at once (one frame built per batch,
+    not per report), plus any ready-made frames."""
+    rows = [r for p in parts if isinstance(p, list) for r in p]
+    dfs = [p for p in parts if isinstance(p, pl.DataFrame)]
+    if rows or not dfs:
+        dfs.insert(0, frames.frame(name, rows))
+    return pl.concat(dfs, how="vertical") if len(dfs) > 1 else dfs[0]
+
+
 def _to_ipc(df: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     df.write_ipc(buf, compression="lz4")
@@ -538,7 +556,7 @@ def _parse_batch(
             try:
                 with _limit(timeout, source, hard):
                     rep = read(source, data)
-                    parts = {t: conform(getattr(rep, t), t) for t in ("reports", "cells", "narrative", "findings")}
+                    parts = _report_parts(rep)
             except _Alarm:
                 errors.append(_err(source, sha, "timeout", "ParseTimeout", f"{source}: parsing took longer than {timeout:g}s{sha_note}"))
                 entries[sha] = {"status": "failed", "source": source, "stage": "timeout", "error": "ParseTimeout"}
@@ -554,15 +572,15 @@ def _parse_batch(
                 errors.append(_err(source, sha, stage, type(e).__name__, msg + sha_note))
                 entries[sha] = {"status": "failed", "source": source, "stage": stage, "error": type(e).__name__}
                 continue
-            for t, df in parts.items():
-                out[t].append(df)
+            for t, part in parts.items():
+                out[t].append(part)
             entries[sha] = {"status": "ok", "source": source}
     finally:
         for z in zips.values():
             z.close()
     if errors:
-        out["errors"].append(frames.frame("errors", errors))
-    tables = {t: _to_ipc(pl.concat(dfs, how="vertical")) for t, dfs in out.items() if dfs}
+        out["errors"].append(errors)
+    tables = {t: _to_ipc(_batch_frame(t, parts)) for t, parts in out.items() if parts}
     return {
         "tables": tables,
         "files": entries,

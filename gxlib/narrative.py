@@ -220,17 +220,17 @@ def parse_volumes(sentence: str) -> list[tuple[str, str | None, float, int]]:
     return out
 
 
-def statements(narrative: pl.DataFrame) -> list[tuple[str, str | None, Statement]]:
-    """Regroup a NARRATIVE frame's proactive rows into statements: (report_id, channel, Statement).
+def statements(narrative: pl.DataFrame | list[dict]) -> list[tuple[str, str | None, Statement]]:
+    """Regroup NARRATIVE proactive rows (a frame or dict rows) into statements:
+    (report_id, channel, Statement).
 
     Rows of one statement share ``report_id`` and ``text``; the split into stated totals and
     parts is re-derived from the text by :func:`parse_statement`.
     """
     out = []
-    rows = narrative.filter(pl.col("measure") == "proactive_items").select("report_id", "text").unique(
-        maintain_order=True
-    )
-    for rid, text in rows.iter_rows():
+    rows_in = narrative.to_dicts() if isinstance(narrative, pl.DataFrame) else narrative
+    rows = dict.fromkeys((x["report_id"], x["text"]) for x in rows_in if x["measure"] == "proactive_items")
+    for rid, text in rows:
         if not text:
             continue
         st = parse_statement(text)
@@ -287,8 +287,8 @@ _ZERO_BAD = re.compile(r"纠|败诉|撤销|维持|确认违法|被告|应诉|出
 
 
 def _applications(text: str, context: str = "") -> list[dict]:
-    """Application and review counts in one sentence; ``context`` is the sentence before it in
-    the same paragraph (「收到申请14件。全年办结19件…」: the second is about applications too)."""
+    """Application and review counts in one sentence; ``context`` is the paragraph before it
+    (「收到申请14件。上年结转1件。全年办结19件…」: the last is about applications too)."""
     rows: list[dict] = []
     taken: list[tuple[int, int]] = []  # number spans already assigned
 
@@ -345,8 +345,13 @@ _DIGIT = re.compile(r"\d")
 
 def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
     """The numbers ``text`` states, as a NARRATIVE frame (one row per number, document order)."""
+    return frames.frame("narrative", narrative_records(report_id, text))
+
+
+def narrative_records(report_id: str, text: str) -> list[dict]:
+    """:func:`extract_narrative` as plain rows (dicts with the NARRATIVE columns)."""
     if not text:
-        return frames.empty("narrative")
+        return []
     bounds = _section_bounds(text)
     rows: list[dict] = []
     for start, sent in _sentences(text):
@@ -366,10 +371,8 @@ def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
                  "text": clause, "offset": start + off}
             )
     # application counts: one sentence at a time so a fragment never spans sentences
-    prev_end, prev = -1, ""
     for start, sent in _sentences(text):
-        context = prev if "\n" not in text[prev_end:start] else ""
-        prev_end, prev = start + len(sent), sent
+        context = text[text.rfind("\n", 0, start) + 1 : start]  # the paragraph before this sentence
         if not _DIGIT.search(sent) and "复议" not in sent and "诉讼" not in sent:
             continue  # no number and no zero statement (未发生行政复议…)
         for r in _applications(sent, context):
@@ -379,4 +382,4 @@ def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
         r["report_id"] = report_id
         r["section"] = _section_at(bounds, r["offset"])
     rows.sort(key=lambda r: r["offset"])
-    return frames.frame("narrative", rows)
+    return [{k: r.get(k) for k in frames.NARRATIVE} for r in rows]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,10 @@ import polars as pl
 from . import __version__, frames, spec
 from .document import Document
 from .errors import NotAReport
+from .checks import check_records
 from .extract import Extraction, extract
 from .metadata import Metadata, read_metadata
+from .narrative import narrative_records
 from .readers import read_document
 
 _OLDER_MARKERS = ("指标名称", "计量单位", "历年累计", "受理依申请公开信息总数")
@@ -26,21 +29,41 @@ _OLDER_MARKERS = ("指标名称", "计量单位", "历年累计", "受理依申�
 
 @dataclass
 class Report:
+    """One report: the layers (``document``, ``metadata``, ``extraction``) and its rows.
+
+    The tidy frames (``reports``, ``cells``, ``narrative``, ``findings``; schemas in
+    :mod:`gxlib.frames`) are built from the rows on first access, so a parse that only needs
+    the JSON contract, or a corpus batch that concatenates rows of many reports, builds none.
+    """
+
     document: Document
     metadata: Metadata
     extraction: Extraction
-    reports: pl.DataFrame  # one row (frames.REPORTS)
-    cells: pl.DataFrame  # frames.CELLS
-    narrative: pl.DataFrame  # frames.NARRATIVE
-    findings: pl.DataFrame  # frames.FINDINGS
+    rows: dict[str, list[dict]]  # frame name -> rows (dicts with that frame's columns)
+
+    @cached_property
+    def reports(self) -> pl.DataFrame:
+        return frames.frame("reports", self.rows["reports"])
+
+    @cached_property
+    def cells(self) -> pl.DataFrame:
+        return frames.frame("cells", self.rows["cells"])
+
+    @cached_property
+    def narrative(self) -> pl.DataFrame:
+        return frames.frame("narrative", self.rows["narrative"])
+
+    @cached_property
+    def findings(self) -> pl.DataFrame:
+        return frames.frame("findings", self.rows["findings"])
 
     @property
     def report_id(self) -> str:
-        return self.reports["report_id"][0]
+        return self.rows["reports"][0]["report_id"]
 
     @property
     def template(self) -> str:
-        return self.reports["template"][0]
+        return self.rows["reports"][0]["template"]
 
     def table(self, name: str, *, labels: bool = False) -> pl.DataFrame:
         """A wide view of one table (表三 as 25×7): rows in printed order, one column per
@@ -63,7 +86,7 @@ class Report:
 
     def to_contract(self) -> dict[str, Any]:
         """The ``gx parse --json`` object (../shared/spec/README.md)."""
-        rep = self.reports.row(0, named=True)
+        rep = self.rows["reports"][0]
         return {
             "source": rep["source"],
             "sha256": rep["sha256"],
@@ -72,11 +95,10 @@ class Report:
             "year": rep["year"],
             "template": rep["template"],
             "published": rep["published"].isoformat() if rep["published"] else None,
-            "cells": [_contract_cell(c) for c in self.cells.iter_rows(named=True)],
+            "cells": [_contract_cell(c) for c in self.rows["cells"]],
             "findings": [
-                {k: f[k] for k in ("rule", "severity", "message", "table", "row", "col")}
-                | {"expected": f["expected"], "actual": f["actual"]}
-                for f in self.findings.iter_rows(named=True)
+                {k: f.get(k) for k in ("rule", "severity", "message", "table", "row", "col", "expected", "actual")}
+                for f in self.rows["findings"]
             ],
             "error": None,
         }
@@ -113,29 +135,22 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
     if template == "older":
         ex.cells.clear()
     report_id = doc.sha256[:16]
-    reports = frames.frame("reports", [_report_row(report_id, doc, meta, template, ex)])
-    cells = frames.frame(
-        "cells",
-        [
-            {
-                "report_id": report_id,
-                "table": c.table,
-                "row": c.row,
-                "col": c.col,
-                "value": c.value,
-                "raw": c.raw,
-                "template": template,
-                "ambiguous": c.ambiguous,
-                "where": c.where,
-            }
-            for c in ex.cells
-        ],
-    )
-    narrative = _narrative(report_id, doc)
-    findings = frames.frame("findings", [p | {"report_id": report_id} for p in ex.problems])
+    report_row = _report_row(report_id, doc, meta, template, ex)
+    cells = [
+        {"report_id": report_id, "table": c.table, "row": c.row, "col": c.col, "value": c.value, "raw": c.raw,
+         "template": template, "ambiguous": c.ambiguous, "where": c.where}
+        for c in ex.cells
+    ]
+    narrative = narrative_records(report_id, doc.text)
+    findings = [_finding(p, report_id) for p in ex.problems]
     if check:
-        findings = pl.concat([findings, _checks(reports, cells, narrative, doc)])
-    return Report(doc, meta, ex, reports, cells, narrative, findings)
+        findings += [_finding(f, report_id) for f in check_records(report_row, cells, narrative, doc.sections)]
+    rows = {"reports": [report_row], "cells": cells, "narrative": narrative, "findings": findings}
+    return Report(doc, meta, ex, rows)
+
+
+def _finding(f: dict, report_id: str) -> dict:
+    return {k: f.get(k) for k in frames.FINDINGS} | {"report_id": report_id}
 
 
 def _is_older(doc: Document, meta: Metadata) -> bool:
@@ -179,18 +194,3 @@ def _describe(agency: str | None) -> dict:
         "agency_type": d.get("agency_type"),
     }
 
-
-def _narrative(report_id: str, doc: Document) -> pl.DataFrame:
-    from .narrative import extract_narrative
-
-    return extract_narrative(report_id, doc.text)
-
-
-def _checks(reports: pl.DataFrame, cells: pl.DataFrame, narrative: pl.DataFrame, doc: Document) -> pl.DataFrame:
-    from .checks import check_report
-
-    return check_report(reports.row(0, named=True), cells, narrative, doc.sections)
-
-
-def today() -> date:
-    return date.today()
