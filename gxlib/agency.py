@@ -51,8 +51,16 @@ _ZONE = r"(?:综合实验区|实验区|试验区|示范区|合作区|新区|高�
 _GOV = r"(?:人民政府|政府)"
 _OFFICE = r"(?:办公厅|办公室)"
 _COMMITTEE = r"(?:党工委|党工委员会|工委|管委会|管理委员会)"
-# words that end in 市/区/县 but are not places
-_NOT_PLACE = ("城市", "市场", "社区", "景区", "小区", "街区", "城区", "辖区", "山区", "库区", "县域", "市容", "市政", "都市")
+# words that end in 市/区/县 but are not places (「城市管理局」), and words that start with one
+# (「…市场监督管理局」 must not end a place at 市).  Real places contain some of these strings
+# (成都市, 晋城市, 东城区, 中山区), so a candidate is rejected only when it *is* such a word or
+# its last character starts one.
+_NOT_PLACE = ("城市", "社区", "景区", "小区", "街区", "城区", "辖区", "山区", "库区", "都市")
+_STARTS_WORD = ("市场", "市容", "县域", "区域", "市民", "区划")
+
+
+def _is_place(candidate: str, following: str) -> bool:
+    return candidate not in _NOT_PLACE and (candidate[-1] + following[:1]) not in _STARTS_WORD
 _PUNCT = re.compile(r"[\s\u3000·•・,，.。、;；:：!！?？\"'“”‘’「」『』《》<>/\\|\-—_]+")
 _BRACKETS = re.compile(r"[（(\[【][^（()）\]】]*[)）\]】]")
 
@@ -115,13 +123,13 @@ def _split_region(s: str) -> tuple[str | None, str | None, str | None, str | Non
 
     if province not in MUNICIPALITIES:
         m = re.match(r"^([\u4e00-\u9fff]{2,6}?(?:自治州|地区|盟|市|州))", rest)
-        if m and not any(w in m.group(1) for w in _NOT_PLACE) and not re.search(_ZONE, m.group(1)):
+        if m and _is_place(m.group(1), rest[m.end() :]) and not re.search(_ZONE, m.group(1)):
             city, rest = m.group(1), rest[m.end() :]
     zone, rest2 = zone_at(rest)
     if zone:
         return province, city, None, zone, rest2
     m = re.match(r"^([\u4e00-\u9fff]{1,6}?(?:自治县|自治旗|县|区|旗|市))", rest)
-    if m and not any(w in m.group(1) for w in _NOT_PLACE) and (city or province or len(m.group(1)) >= 2):
+    if m and _is_place(m.group(1), rest[m.end() :]) and (city or province or len(m.group(1)) >= 2):
         # a single character before 市/区 is rarely a place (e.g. 「区直」), unless it is 县 (歙县)
         body = m.group(1)
         if len(body) >= 3 or body.endswith("县"):

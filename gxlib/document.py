@@ -50,11 +50,14 @@ class Document:
     grids: list[Grid] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)  # what the container states (crawler header, <title>, PDF info)
     problems: list[str] = field(default_factory=list)  # what the reader could not read, in words
+    _sections: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sections(self) -> dict[str, str]:
         """Section texts keyed 一…六 (only those found)."""
-        return split_sections(self.text)
+        if self._sections is None:
+            self._sections = split_sections(self.text)
+        return self._sections
 
 
 # Headings of the six sections; the wording varies, the numeral and the key words do not.

@@ -69,17 +69,27 @@ def detect_template(doc: Document) -> str:
     for grid in doc.grids:
         for row in grid.rows:
             for cell in row:
-                text = spec.normalize_label(cell.text)
-                if len(text) < 3 or is_value(cell.text):
-                    continue
-                for tpl, sigs in _SIGNALS_NORM.items():
-                    # "本年处理决定数量" contains "处理决定数量": count the longest signal only
-                    hits = [s for s in sigs if s in text or (len(text) >= 3 and s.startswith(text) and tpl == "2019")]
-                    if hits and not (tpl == "2019" and any(s in text for s in _SIGNALS_NORM["2021"])):
-                        score[tpl] += 1
+                for tpl in _signals(cell.text):
+                    score[tpl] += 1
     if score["2019"] == score["2021"] == 0:
         return "unknown"
     return "2021" if score["2021"] > score["2019"] else "2019"
+
+
+@lru_cache(maxsize=65536)
+def _signals(printed: str) -> tuple[str, ...]:
+    """The templates a printed cell's text points to (cached: headings repeat across reports)."""
+    text = spec.normalize_label(printed)
+    if len(text) < 3 or is_value(printed):
+        return ()
+    out = []
+    for tpl, sigs in _SIGNALS_NORM.items():
+        # a truncated heading (本年新) is a prefix of a 2019 signal; "本年处理决定数量" (2021)
+        # contains "处理决定数量" (2019): the 2021 signal wins
+        hits = any(s in text or (tpl == "2019" and s.startswith(text)) for s in sigs)
+        if hits and not (tpl == "2019" and any(s in text for s in _SIGNALS_NORM["2021"])):
+            out.append(tpl)
+    return tuple(out)
 
 
 # --- row matching -------------------------------------------------------------------------

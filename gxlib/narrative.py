@@ -53,16 +53,13 @@ def _num(s: str) -> float:
     return float(s.replace(",", ""))
 
 
+_SENTENCE = re.compile(f"[^{_SENT_END}]+")
+
+
 def _sentences(text: str):
     """(start, sentence) for each sentence of ``text`` (boundaries kept out)."""
-    start = 0
-    for i, ch in enumerate(text):
-        if ch in _SENT_END:
-            if i > start:
-                yield start, text[start:i]
-            start = i + 1
-    if start < len(text):
-        yield start, text[start:]
+    for m in _SENTENCE.finditer(text):
+        yield m.start(), m.group()
 
 
 def _section_bounds(text: str) -> list[tuple[int, str]]:
@@ -340,7 +337,8 @@ def _applications(text: str, context: str = "") -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 
 
-_DIGIT = re.compile(r"\d")
+# A sentence can state a count only with a digit and a unit, or as a zero statement (未发生复议…).
+_COUNTED = re.compile(r"\d\s*[条件起宗次]|复议|诉讼")
 
 
 def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
@@ -355,7 +353,7 @@ def narrative_records(report_id: str, text: str) -> list[dict]:
     bounds = _section_bounds(text)
     rows: list[dict] = []
     for start, sent in _sentences(text):
-        if not _DIGIT.search(sent):  # most sentences state no number
+        if " | " in sent or not _COUNTED.search(sent):  # a table row (cells joined by " | "), or no count
             continue
         st = parse_statement(sent)
         if st is not None:
@@ -373,7 +371,7 @@ def narrative_records(report_id: str, text: str) -> list[dict]:
     # application counts: one sentence at a time so a fragment never spans sentences
     for start, sent in _sentences(text):
         context = text[text.rfind("\n", 0, start) + 1 : start]  # the paragraph before this sentence
-        if not _DIGIT.search(sent) and "复议" not in sent and "诉讼" not in sent:
+        if " | " in sent or not _COUNTED.search(sent):
             continue  # no number and no zero statement (未发生行政复议…)
         for r in _applications(sent, context):
             r["offset"] += start

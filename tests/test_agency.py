@@ -85,3 +85,18 @@ def test_describe_agency(name, want):
     got = describe_agency(name)
     assert set(got) == {"region", "level", "agency_type", "province", "city", "county"}
     assert {k: got[k] for k in want} == want, got
+
+
+@pytest.mark.parametrize(
+    "name, city, county, level, kind",
+    [
+        ("成都市双流区住房和城乡建设局", "成都市", "双流区", "县级", "部门"),  # 都市 inside a city name
+        ("晋城市城市管理局", "晋城市", None, "市级", "部门"),  # 城市 inside a city name, and as a word
+        ("大连市中山区财政局", "大连市", "中山区", "县级", "部门"),  # 山区 inside a district name
+        ("广元市市场监督管理局", "广元市", None, "市级", "部门"),  # 市场 is not a place
+        ("广元市政府", "广元市", None, "市级", "政府"),
+    ],
+)
+def test_place_names_that_contain_common_words(name, city, county, level, kind):
+    d = describe_agency(name)
+    assert (d["city"], d["county"], d["level"], d["agency_type"]) == (city, county, level, kind)
