@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import gxlib
@@ -56,7 +56,7 @@ def test_generated_reports_parse_to_their_truth(seed, formats, first, n_years, f
         generate(tmp, agencies=2, years=(first, min(first + n_years - 1, 2025)), formats=tuple(sorted(formats)),
                  seed=seed, fault_rate=fault_rate)
         reports = [p for p in sorted(Path(tmp, "reports").iterdir()) if not p.name.endswith(".truth.json")]
-        assert reports
+        assume(reports)  # every agency may skip a year: nothing to compare then
         problems = {p.name: d for p in reports if (d := _compare(p))}
         assert not problems
 
