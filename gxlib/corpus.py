@@ -32,7 +32,7 @@ Corpus layout
 * ``_state/sources.json`` is a stat cache (path → size, mtime, sha256) so unchanged files are not
   re-hashed; it is only a cache (a stale one is still correct) and ``load_corpus`` never reads it.
 * ``manifest.json`` holds ``format`` (``"gxlib-corpus"``), ``format_version``, ``parser_version``
-  (``gxlib.__version__``), ``parts`` (batch → its number of files, its part paths and row counts),
+  (``gxlib.PARSER_VERSION``), ``parts`` (batch → its number of files, its part paths and row counts),
   ``files`` (sha256 → ``status`` ok | failed, ``source``, ``part``, and ``stage``/``error`` when
   failed), ``build`` (the recomputed corpus-wide parts), ``aliases`` (digest of the alias table), ``counts``
   (rows per table, files by status) and ``last_build`` (the summary of the latest build).
@@ -95,7 +95,7 @@ from typing import Any
 
 import polars as pl
 
-from . import __version__, frames
+from . import PARSER_VERSION, frames
 from .errors import GxError
 
 FORMAT = "gxlib-corpus"
@@ -122,7 +122,7 @@ class BuildSummary:
     """What one build did.  ``print(summary)`` gives the human form; ``to_dict()`` the JSON one."""
 
     out_dir: str
-    parser_version: str = __version__
+    parser_version: str = PARSER_VERSION
     executor: str = ""
     found: int = 0  # report files found in the sources (after de-duplication)
     parsed: int = 0  # files parsed by this build (ok + failed)
@@ -584,7 +584,7 @@ def _parse_batch(
     return {
         "tables": tables,
         "files": entries,
-        "parser_version": __version__,
+        "parser_version": PARSER_VERSION,
         "pid": os.getpid(),
         "seconds": time.perf_counter() - t0,
     }
@@ -655,7 +655,7 @@ def _empty_manifest() -> dict:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "parser_version": __version__,
+        "parser_version": PARSER_VERSION,
         "complete": True,
         "updated": _now(),
         "aliases": None,
@@ -672,7 +672,7 @@ def _now() -> str:
 
 
 def _batch_id(shas: Iterable[str], extra: str = "") -> str:
-    h = hashlib.sha256(f"{__version__}\n{extra}\n".encode())
+    h = hashlib.sha256(f"{PARSER_VERSION}\n{extra}\n".encode())
     for s in sorted(shas):
         h.update(s.encode())
     return h.hexdigest()[:16]
@@ -832,10 +832,10 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     if old is None:  # a first build that gets killed still leaves a loadable (empty) corpus
         old = _empty_manifest()
         _write_json(old, out / MANIFEST)
-    same_version = old.get("parser_version") == __version__ and not force
+    same_version = old.get("parser_version") == PARSER_VERSION and not force
     if not same_version and old.get("files"):
         summary.notes.append(
-            "reparsing everything: " + ("force=True" if force else f"parser version {old.get('parser_version')} → {__version__}")
+            "reparsing everything: " + ("force=True" if force else f"parser version {old.get('parser_version')} → {PARSER_VERSION}")
         )
     parts: dict[str, dict] = dict(old.get("parts", {})) if same_version else {}
     files: dict[str, dict] = dict(old.get("files", {})) if same_version else {}
@@ -848,7 +848,7 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
                 j = json.loads(jp.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            if j.get("parser_version") != __version__ or force:
+            if j.get("parser_version") != PARSER_VERSION or force:
                 continue
             if not all((out / p).exists() for p in j["paths"].values()):
                 continue
@@ -1064,9 +1064,9 @@ def _parse_all(todo, out, parts, files, summary, workers, dask_scheduler, execut
                         if bar is not None:
                             bar.update(1)
                     continue
-                if res.get("parser_version") != __version__:
+                if res.get("parser_version") != PARSER_VERSION:
                     raise CorpusError(
-                        f"a worker runs gxlib {res.get('parser_version')} but this process runs {__version__}: "
+                        f"a worker runs gxlib {res.get('parser_version')} but this process runs {PARSER_VERSION}: "
                         "install the same gxlib on every worker"
                     )
                 tables = {t: pl.read_ipc(b) for t, b in res["tables"].items()}
@@ -1114,7 +1114,7 @@ def _store(out: Path, pid: str, tables: dict[str, pl.DataFrame], entries: dict[s
     shas = sorted(entries)
     part = {"n_files": len(shas), "paths": paths, "rows": rows, "aliases": alias_digest}
     _write_json(
-        {"id": pid, "parser_version": __version__, "shas": shas, "paths": paths, "rows": rows, "files": entries,
+        {"id": pid, "parser_version": PARSER_VERSION, "shas": shas, "paths": paths, "rows": rows, "files": entries,
          "aliases": alias_digest},
         out / JOURNAL / f"{pid}.json",
     )

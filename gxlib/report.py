@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from . import __version__, frames, spec
+from . import PARSER_VERSION, frames, spec
 from .document import Document
 from .errors import NotAReport
 from .checks import check_records
@@ -177,7 +177,7 @@ def _report_row(report_id: str, doc: Document, meta: Metadata, template: str, ex
         "period_end": meta.period_end,
         "n_cells": len(ex.cells),
         "n_ambiguous": sum(c.ambiguous for c in ex.cells),
-        "parser_version": __version__,
+        "parser_version": PARSER_VERSION,
     }
 
 
