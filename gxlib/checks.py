@@ -625,11 +625,16 @@ def _findings_frame(df: pl.DataFrame, rule: str) -> pl.DataFrame:
        "表三 二、上年结转 {col} 印为 {actual}，但 {prev_year} 年报告 四、结转下年度继续办理 {col} 为 {expected}")
 def _carry_over(reports: pl.DataFrame, cells: pl.DataFrame, narrative: pl.DataFrame | None) -> pl.DataFrame:
     """Same agency (``agency_key``), consecutive years: this year's 表三 二 上年结转 = last year's
-    四 结转下年度继续办理, per column and 总计.  Blank counts 0; both blank, either ambiguous, or
-    a blank in the 总计 column is not checked.  When an agency has several reports for last year,
+    四 结转下年度继续办理, per column and 总计.  Blank counts 0; a blank 总计 stands for the sum of
+    its row's applicant cells; both blank, or either ambiguous, is not checked.  When an agency has several reports for last year,
     this year's cell is flagged only when it matches none of them."""
     keyed = _keyed(reports)
     app = cells.filter(pl.col("table") == "applications").join(keyed, on="report_id")
+    # a 总计 cell left blank stands for the sum of its row's applicant cells (0 for a blank row)
+    parts = pl.col("value").filter(pl.col("col") != "total").sum().over("report_id", "row")
+    app = app.with_columns(
+        value=pl.when((pl.col("col") == "total") & pl.col("value").is_null()).then(parts).otherwise(pl.col("value"))
+    )
     cur = app.filter(pl.col("row") == "carried_over").select(
         "report_id", "agency_key", "year", "col", cur=pl.col("value"), cur_amb=pl.col("ambiguous").fill_null(False)
     )
@@ -640,7 +645,6 @@ def _carry_over(reports: pl.DataFrame, cells: pl.DataFrame, narrative: pl.DataFr
     j = cur.join(prev, on=["agency_key", "year", "col"]).filter(
         ~pl.col("cur_amb") & ~pl.col("prev_amb")
         & ~(pl.col("cur").is_null() & pl.col("prev").is_null())
-        & ~((pl.col("col") == "total") & (pl.col("cur").is_null() | pl.col("prev").is_null()))
     )
     j = j.with_columns(ok=(pl.col("cur").fill_null(0) - pl.col("prev").fill_null(0)).abs() < 1e-6)
     g = (

@@ -71,6 +71,9 @@ def _summary(rep) -> str:
         f"  发布日期 published {r['published'] or '—'}    格式 format {r['format']}",
         f"  cells {r['n_cells']} (ambiguous {r['n_ambiguous']})    findings {rep.findings.height}",
     ]
+    ex = rep.extraction
+    if ex.resolved or ex.ambiguous:
+        lines.append(f"  fused digit runs: {ex.resolved} cells resolved by the identities, {ex.ambiguous} ambiguous")
     for table in ("proactive", "applications", "reviews"):
         sub = rep.cells.filter(rep.cells["table"] == table)
         if sub.height:
@@ -79,19 +82,45 @@ def _summary(rep) -> str:
     return "\n".join(lines)
 
 
+def _cross_year(reports: list) -> dict[str, list[dict]]:
+    """Corpus-scope findings (carry-over, 现行有效件数, copy-paste, outliers) across the files
+    given together, by report_id: consecutive years of one agency check each other."""
+    import polars as pl
+
+    from .checks import check_corpus
+
+    if len(reports) < 2:
+        return {}
+    found = check_corpus(pl.concat([r.reports for r in reports]), pl.concat([r.cells for r in reports]))
+    out: dict[str, list[dict]] = {}
+    for f in found.iter_rows(named=True):
+        out.setdefault(f["report_id"], []).append(f)
+    return out
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     status = EXIT_OK
+    read: list[tuple[str, object]] = []
     for path in args.files:
         try:
-            rep = _read(path)
+            read.append((path, _read(path)))
         except (GxError, OSError) as e:
             status = max(status, EXIT_UNREADABLE)
+            read.append((path, e))
+    corpus_findings = _cross_year([r for _, r in read if not isinstance(r, Exception)])
+    for path, rep in read:
+        if isinstance(rep, Exception):
+            e = rep
             if args.json:
                 print(json.dumps({"source": path, "findings": [], "error": f"{type(e).__name__}: {e}"}, ensure_ascii=False))
             else:
                 print(f"{path}: 无法读取 cannot read — {type(e).__name__}: {e}", file=sys.stderr)
             continue
         contract = rep.to_contract()
+        extra = corpus_findings.get(rep.report_id, [])
+        contract["findings"] += [
+            {k: f[k] for k in ("rule", "severity", "message", "table", "row", "col", "expected", "actual")} for f in extra
+        ]
         if args.json:
             print(json.dumps({"source": contract["source"], "findings": contract["findings"], "error": None}, ensure_ascii=False))
         else:
@@ -101,7 +130,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             for f in contract["findings"]:
                 at = ".".join(x for x in (f["table"], f["row"], f["col"]) if x)
                 print(f"  [{f['severity']}] {f['rule']}  {at}  {f['message']}")
-        if (rep.findings["severity"] == "error").any() and status == EXIT_OK:
+        if any(f["severity"] == "error" for f in contract["findings"]) and status == EXIT_OK:
             status = EXIT_FINDINGS
     return status
 
@@ -155,7 +184,8 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print the JSON contract (JSON Lines, argument order)")
     sp.set_defaults(func=cmd_parse)
 
-    sc = sub.add_parser("check", help="findings by report; exit 1 when an error-level finding exists")
+    sc = sub.add_parser("check", help="findings by report (files of consecutive years also check each other); "
+                        "exit 1 when an error-level finding exists")
     sc.add_argument("files", nargs="+")
     sc.add_argument("--json", action="store_true", help="print findings in the contract's form")
     sc.set_defaults(func=cmd_check)

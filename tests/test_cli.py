@@ -84,3 +84,20 @@ def test_check_json_findings_form():
     obj = json.loads(out.stdout)
     assert {f["rule"] for f in obj["findings"]} == {"table4.row_total"}
     assert all({"rule", "severity", "message", "table", "row", "col"} <= set(f) for f in obj["findings"])
+
+
+def test_check_files_of_consecutive_years_check_each_other():
+    """The bundled demo agency whose 2024 上年结转 breaks from its 2023 结转下年度 (an injected fault)."""
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "reports"
+    truth = json.loads((demo / "fujian-putian-chengxiang-scjgj_2024.docx.truth.json").read_text(encoding="utf-8"))
+    injected = {f["col"] for f in truth["faults"] if f["rule"] == "cross_year.carry_over"}
+    assert injected
+    both = gx("check", "--json", str(demo / "fujian-putian-chengxiang-scjgj_2023.pdf"),
+              str(demo / "fujian-putian-chengxiang-scjgj_2024.docx"))
+    assert both.returncode == 1
+    later = json.loads(both.stdout.splitlines()[1])
+    assert {f["col"] for f in later["findings"] if f["rule"] == "cross_year.carry_over"} == injected
+    alone = gx("check", "--json", str(demo / "fujian-putian-chengxiang-scjgj_2024.docx"))
+    assert not any(f["rule"].startswith("cross_year") for f in json.loads(alone.stdout)["findings"])
