@@ -284,6 +284,20 @@ def _appl_label(text: str, s: int, e: int) -> tuple[int, int] | None:
     return (ls, le) if le > ls else None
 
 
+def _label_run_pairs(text: str, lo: int, hi: int, label_of) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(label span, run span) for each digit run right after a text piece that ``label_of``
+    recognises as a row label."""
+    pairs = []
+    pieces = _tokenize(text, lo, hi)
+    for i, (kind, s, e) in enumerate(pieces):
+        if kind != "run" or i == 0 or pieces[i - 1][0] != "text":
+            continue
+        lab = label_of(text, pieces[i - 1][1], pieces[i - 1][2])
+        if lab is not None:
+            pairs.append((lab, _trim(text, s, e)))
+    return pairs
+
+
 def _grid(text: str, pairs: list[tuple[tuple[int, int], tuple[int, int]]], lo: int, hi: int) -> Grid | None:
     rows = []
     for i, ((ls, le), (rs, re_)) in enumerate(pairs):
@@ -349,15 +363,7 @@ def _find_tables(text: str, lo: int, hi: int) -> tuple[list[Grid], list[str]]:
         p_hi = t3.start() if t3 else p_limit
         # Heading of the first sub-table: the zone starts there.
         zone_lo = p_start.start()
-        pairs = []
-        pieces = _tokenize(text, zone_lo, p_hi)
-        for i, (kind, s, e) in enumerate(pieces):
-            if kind != "run" or i == 0 or pieces[i - 1][0] != "text":
-                continue
-            lab = _proactive_label(text, pieces[i - 1][1], pieces[i - 1][2])
-            if lab is not None:
-                pairs.append((lab, _trim(text, s, e)))
-        g = _grid(text, pairs, zone_lo, p_hi)
+        g = _grid(text, _label_run_pairs(text, zone_lo, p_hi, _proactive_label), zone_lo, p_hi)
         if g is not None:
             grids.append(g)
         else:
@@ -369,15 +375,7 @@ def _find_tables(text: str, lo: int, hi: int) -> tuple[list[Grid], list[str]]:
         sec5 = _SECTION_FIVE.search(text, a_lo, a_hi)
         if sec5 is not None:
             a_hi = sec5.start()
-        pairs = []
-        pieces = _tokenize(text, a_lo, a_hi)
-        for i, (kind, s, e) in enumerate(pieces):
-            if kind != "run" or i == 0 or pieces[i - 1][0] != "text":
-                continue
-            lab = _appl_label(text, pieces[i - 1][1], pieces[i - 1][2])
-            if lab is not None:
-                pairs.append((lab, _trim(text, s, e)))
-        g = _grid(text, pairs, a_lo, a_hi)
+        g = _grid(text, _label_run_pairs(text, a_lo, a_hi, _appl_label), a_lo, a_hi)
         if g is not None:
             grids.append(g)
         else:
