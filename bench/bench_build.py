@@ -69,9 +69,17 @@ def generate(n: int, where: Path) -> Path:
         return src
     agencies = max(1, round(n / 6.6))  # ~7 years x ~94% published, one format each
     t0 = time.perf_counter()
-    info = demo.generate(src, agencies=agencies, years=(2019, 2025), formats=("html", "text"), seed=7,
-                         fault_rate=0.1, workers=os.cpu_count() or 1)
-    print(f"  generated {info['reports']} reports ({info['per_format']}) in {time.perf_counter() - t0:.1f}s")
+    # the generator's pool holds ~2,900 invented agencies: larger sizes are several seeds' corpora
+    chunk = 2500
+    total, per_format = 0, {}
+    for k, start in enumerate(range(0, agencies, chunk)):
+        info = demo.generate(src / f"seed-{7 + k}" if agencies > chunk else src, agencies=min(chunk, agencies - start),
+                             years=(2019, 2025), formats=("html", "text"), seed=7 + k, fault_rate=0.1,
+                             workers=os.cpu_count() or 1)
+        total += info["reports"]
+        for f, c in info["per_format"].items():
+            per_format[f] = per_format.get(f, 0) + c
+    print(f"  generated {total} reports ({per_format}) in {time.perf_counter() - t0:.1f}s")
     return src
 
 

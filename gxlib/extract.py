@@ -103,7 +103,7 @@ class _Target:
 @cache
 def _targets(tpl: str) -> tuple[_Target, ...]:
     rows: list[tuple[str, spec.Row]] = []
-    for table in ("proactive", "applications"):
+    for table in spec.TABLES:  # 表四's rows too: some reports print it as 3 rows × 5 columns
         for r in spec.template(tpl)[table].rows:
             rows.append((table, r))
     if tpl == "2021":  # the single-row （六） some 2021-template reports print
@@ -177,7 +177,12 @@ def extract(doc: Document) -> Extraction:
                     target, score = match_row("".join(c.text for c in labels), tpl, taken)
                 if target and all(is_blank(v.text) for v in values) and len(values) < len(target.row.cols):
                     target = None  # a header cell (其他, 总计) beside an empty cell is not a data row
-            if target is None and in_reviews and ("reviews", "*") not in taken and len(values) >= 15:
+                if target and target.table == "reviews" and (
+                    ("reviews", "*") in taken or len(values) < len(target.row.cols) - 1
+                ):
+                    target = None  # 表四 already read as its one 15-value row, or a header cell
+            reviews_rows_taken = any(t == "reviews" for t, _ in taken)
+            if target is None and in_reviews and not reviews_rows_taken and len(values) >= 15:
                 # 表四's data row: no label of its own (or a word such as 数量)
                 _take_reviews(ex, values)
                 taken.add(("reviews", "*"))
@@ -189,7 +194,7 @@ def extract(doc: Document) -> Extraction:
                 if any(not is_blank(v.text) for v in values):
                     ex.log.append(f"{labels[-1].where}: no template row matches {labels[-1].text!r}")
                 continue
-            in_reviews = False
+            in_reviews = in_reviews and target.table == "reviews"
             taken.add((target.table, target.row.code))
             ex.log.append(f"{labels[-1].where}: {labels[-1].text!r} → {target.table}.{target.row.code} ({score:.2f})")
             if target.row.code == spec.OTHER_SINGLE_ROW:

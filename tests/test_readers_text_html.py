@@ -233,3 +233,19 @@ def test_report_embedded_in_a_script_string(tmp_path):
     rep = read_report(p)
     check_all(rep, vals)
     assert any("script" in x for x in rep.document.problems)
+
+
+def test_reviews_printed_as_three_rows(tmp_path):
+    """Some reports print 表四 transposed: one row per 行政复议 / 直接起诉 / 复议后起诉."""
+    vals = values_for("2021")
+    page = html_report("2021", vals)
+    t4 = spec.template("2021")["reviews"]
+    standard = page[page.index('<tr><td colspan="5">行政复议</td>') : page.index("</table><p>五")]
+    rows = "".join(
+        f"<tr><td>{label}</td>" + "".join(f"<td>{vals[('reviews', r.code, c.code)]}</td>" for c in r.cols) + "</tr>"
+        for label, r in zip(("行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"), t4.rows)
+    )
+    header = "<tr><td>类别</td>" + "".join(f"<td>{c.leaf}</td>" for c in t4.rows[0].cols) + "</tr>"
+    p = tmp_path / "r.html"
+    p.write_text(page.replace(standard, header + rows), encoding="utf-8")
+    check_all(read_report(p), vals)
