@@ -12,17 +12,20 @@ from importlib import resources
 __version__ = "0.1.0"
 
 
+# Modules that do not change what a file parses to (analysis, presentation, orchestration).
+_NOT_PARSING = {"charts.py", "cli.py", "corpus.py", "dashboard.py", "export.py", "metrics.py", "serve.py"}
+
+
 def _parser_version() -> str:
-    """The release plus a digest of the code and data that turn a file into frames, so a corpus
-    built by another parser (even an unreleased change) is reparsed, never silently mixed."""
+    """The release plus a digest of the code and data that turn a file into frames (every module
+    of the package and its readers, but the analysis and presentation ones), so a corpus built by
+    another parser (even an unreleased change) is reparsed, never silently mixed."""
     root = resources.files(__name__)
-    h = hashlib.sha256()
-    names = ["spec_data/codes.tsv"] + [
-        f"{m}.py" for m in ("agency", "checks", "document", "extract", "frames", "fused", "metadata",
-                            "narrative", "report", "spec", "values")
-    ] + [f"readers/{m}.py" for m in ("__init__", "crawler", "docx", "html", "pdf", "pipe")]
-    for name in names:
-        h.update(name.encode() + b"\0" + root.joinpath(name).read_bytes())
+    h = hashlib.sha256(root.joinpath("spec_data/codes.tsv").read_bytes())
+    for folder in (root, root.joinpath("readers")):
+        for f in sorted(folder.iterdir(), key=lambda f: f.name):
+            if f.name.endswith(".py") and f.name not in _NOT_PARSING:
+                h.update(f.name.encode() + b"\0" + f.read_bytes())
     return f"{__version__}+{h.hexdigest()[:10]}"
 
 

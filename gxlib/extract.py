@@ -178,9 +178,12 @@ def extract(doc: Document) -> Extraction:
                 if target and all(is_blank(v.text) for v in values) and len(values) < len(target.row.cols):
                     target = None  # a header cell (其他, 总计) beside an empty cell is not a data row
                 if target and target.table == "reviews" and (
-                    ("reviews", "*") in taken or len(values) < len(target.row.cols) - 1
+                    ("reviews", "*") in taken
+                    or len(values) < len(target.row.cols) - 1
+                    or any(not is_value(v.text) for v in values[: len(target.row.cols)])
+                    or all(is_blank(v.text) for v in values)
                 ):
-                    target = None  # 表四 already read as its one 15-value row, or a header cell
+                    target = None  # 表四 already read as its one 15-value row, or its header (行政复议 … 行政诉讼)
             reviews_rows_taken = any(t == "reviews" for t, _ in taken)
             if target is None and in_reviews and not reviews_rows_taken and len(values) >= 15:
                 # 表四's data row: no label of its own (or a word such as 数量)

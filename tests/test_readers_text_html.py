@@ -249,3 +249,23 @@ def test_reviews_printed_as_three_rows(tmp_path):
     p = tmp_path / "r.html"
     p.write_text(page.replace(standard, header + rows), encoding="utf-8")
     check_all(read_report(p), vals)
+
+
+def test_tab_separated_text_dump(tmp_path):
+    """Tables copied into a .txt file: one row per line, cells separated by tabs."""
+    vals = values_for("2021")
+    lines = [TITLE.replace("2020", "2022"), "一、总体情况", "二、主动公开政府信息情况"]
+    for table in spec.TABLES:
+        t = spec.template("2021")[table]
+        if table == "reviews":
+            lines.append("行政复议\t\t\t\t\t行政诉讼")
+            lines.append("\t".join(c.leaf for r in t.rows for c in r.cols))
+            lines.append("\t".join(str(vals[(table, r.code, c.code)]) for r in t.rows for c in r.cols))
+            continue
+        for r in t.rows:
+            lines.append("\t".join([r.leaf, *(str(vals[(table, r.code, c.code)]) for c in r.cols)]))
+    p = tmp_path / "r.txt"
+    p.write_text("\n".join(lines), encoding="utf-8")
+    rep = read_report(p)
+    assert rep.template == "2021"
+    check_all(rep, vals)

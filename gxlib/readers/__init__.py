@@ -10,6 +10,7 @@ docx       a zip holding ``word/document.xml``           :mod:`.docx`
 html       markup (``<html``, ``<table``, ``<p`` …)       :mod:`.html`
 text       crawler header (``标题:`` … ``正文`` line)      :mod:`.crawler`
 text       cells on lines ending `` |``                  :mod:`.pipe`
+text       table rows as tab-separated lines             :mod:`.tabbed`
 =========  ===========================================  ======================
 """
 
@@ -90,15 +91,18 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
 
 
 def document_from_text(text: str, source: str, sha256: str) -> Document:
-    """Markup → HTML reader; cells on `` |`` lines → pipe reader; anything else (crawler dumps
-    with glued cells, plain text) → crawler reader.  A crawler header is read in every case."""
-    from . import crawler, html, pipe
+    """Markup → HTML reader; cells on `` |`` lines → pipe reader; tab-separated rows → tabbed
+    reader; anything else (crawler dumps with glued cells, plain text) → crawler reader.  A
+    crawler header is read in every case."""
+    from . import crawler, html, pipe, tabbed
 
     meta, body = crawler.parse_header(text)
     is_pipe = pipe.looks_like_pipe(body)
     if html.looks_like_html(body) and not is_pipe:
         return html.parse(body, source, sha256, meta)
+    line_offset = text[: len(text) - len(body)].count("\n") if meta else 0
     if is_pipe:
-        line_offset = text[: len(text) - len(body)].count("\n") if meta else 0
         return pipe.parse(body, source, sha256, meta, line_offset)
+    if tabbed.looks_tabbed(body):
+        return tabbed.parse(body, source, sha256, meta, line_offset)
     return crawler.read_text(text, source, sha256)
