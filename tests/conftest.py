@@ -81,7 +81,8 @@ def stop_server(proc: subprocess.Popen, timeout: float = 20.0) -> None:
 def start_server(
     port: int, log: Path, corpus: str | None = None, extra: list[str] | None = None
 ) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "gxlib.serve", "--port", str(port), "--no-browser", *(extra or [])]
+    # the README's command, `gx serve`, through the CLI
+    cmd = [sys.executable, "-m", "gxlib.cli", "serve", "--port", str(port), "--no-browser", *(extra or [])]
     if corpus:
         cmd += ["--corpus", corpus]
     env = dict(os.environ)

@@ -101,3 +101,15 @@ def test_check_files_of_consecutive_years_check_each_other():
     assert {f["col"] for f in later["findings"] if f["rule"] == "cross_year.carry_over"} == injected
     alone = gx("check", "--json", str(demo / "fujian-putian-chengxiang-scjgj_2024.docx"))
     assert not any(f["rule"].startswith("cross_year") for f in json.loads(alone.stdout)["findings"])
+
+
+def test_demo_data_command(tmp_path):
+    out = gx("demo-data", str(tmp_path / "demo"), "--agencies", "3", "--years", "2020-2021", "--formats", "html,text",
+             "--seed", "4")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    reports = sorted(p for p in (tmp_path / "demo" / "reports").iterdir() if not p.name.endswith(".truth.json"))
+    assert summary["reports"] == len(reports) > 0
+    assert all(p.with_name(p.name + ".truth.json").exists() for p in reports)
+    assert {p.suffix for p in reports} <= {".html", ".txt"}
+    assert gx("demo-data", str(tmp_path / "x"), "--years", "twenty").returncode == 2
