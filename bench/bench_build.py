@@ -99,6 +99,7 @@ def main() -> int:
     p.add_argument("--big", action="store_true", help="also N = 100000")
     p.add_argument("--keep", default=None, help="work folder to keep (default: a temp folder, removed)")
     p.add_argument("--no-dask", action="store_true")
+    p.add_argument("--only-two", action="store_true", help="skip the 1-worker run (large sizes)")
     a = p.parse_args()
     sizes = a.sizes + ([100000] if a.big else [])
     work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="gx-bench-"))
@@ -109,10 +110,8 @@ def main() -> int:
         for n in sizes:
             print(f"N = {n}")
             src = generate(n, work)
-            rs = [
-                run("1 local worker", src, work / f"out-{n}-w1", 1, workers=1),
-                run("2 local workers", src, work / f"out-{n}-w2", 2, workers=2),
-            ]
+            rs = [] if a.only_two else [run("1 local worker", src, work / f"out-{n}-w1", 1, workers=1)]
+            rs.append(run("2 local workers", src, work / f"out-{n}-w2", 2, workers=2))
             if not a.no_dask:
                 from distributed import LocalCluster
 

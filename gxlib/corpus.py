@@ -726,17 +726,14 @@ def _run_corpus_checks(out: Path, manifest: dict, notes: list[str]) -> tuple[pl.
         notes.append(f"corpus-scope checks skipped: gxlib.checks.check_corpus is not available yet ({e})")
         return None, None
     lazy = _lazy_tables(out, manifest, include_build=False)
-    args = [lazy["reports"], lazy["cells"], lazy["narrative"]]
-    import inspect
-
+    # only what the cross-year rules read (表二/表三 values, no raw text or provenance), so the
+    # step stays within memory on a 100k-report corpus (~20M cells)
+    reports = lazy["reports"].select("report_id", "agency_key", "year", "template")
+    cells = lazy["cells"].filter(pl.col("table").is_in(["applications", "proactive"])).select(
+        "report_id", "table", "row", "col", "value", "ambiguous"
+    )
     try:
-        ann = " ".join(str(p.annotation) for p in inspect.signature(check_corpus).parameters.values())
-    except (TypeError, ValueError):
-        ann = ""
-    if "LazyFrame" not in ann:
-        args = [a.collect() for a in args]
-    try:
-        res = check_corpus(*args)
+        res = check_corpus(reports.collect(), cells.collect())
         return conform(res, "findings"), None
     except Exception as e:  # noqa: BLE001 - a failing rule must not lose the build
         notes.append(f"corpus-scope checks failed: {type(e).__name__}: {e}")
