@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 TEMPLATES = ("2019", "2021")
@@ -194,6 +194,7 @@ _SPACE = re.compile(r"[\s\u3000\xa0]+")
 _QUOTES = re.compile(r"[\"'“”‘’「」]")
 
 
+@lru_cache(maxsize=65536)
 def normalize_label(text: str) -> str:
     """Fold the harmless variants of a printed label: spaces inside it, half/full-width
     brackets and digits, ``1、`` vs ``1.``, quote styles.  Wording differences (typos,

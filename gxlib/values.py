@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 BLANK_MARKS = {"", "-", "/", "—", "——", "－", "–", "无", "\\", "／", "空"}
 _FOLD = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+", "\xa0\u3000 \t\r\n")
@@ -16,10 +17,12 @@ def fold(text: str) -> str:
     return text.translate(_FOLD).replace("−", "-")
 
 
+@lru_cache(maxsize=65536)
 def is_blank(text: str) -> bool:
     return fold(text) in BLANK_MARKS
 
 
+@lru_cache(maxsize=65536)
 def is_value(text: str) -> bool:
     """True when the printed text can stand in a value cell (a number or a blank mark)."""
     s = fold(text)
