@@ -55,7 +55,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
                 print(f"{path}: 无法读取 cannot read — {type(e).__name__}: {e}", file=sys.stderr)
             continue
         if args.json:
-            print(rep.to_json())
+            print(rep.to_json(provenance=args.where))
         else:
             print(_summary(rep))
     return status
@@ -118,9 +118,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         contract = rep.to_contract()
         extra = corpus_findings.get(rep.report_id, [])
-        contract["findings"] += [
-            {k: f[k] for k in ("rule", "severity", "message", "table", "row", "col", "expected", "actual")} for f in extra
-        ]
+        contract["findings"] += [{k: f[k] for k in ("rule", "severity", "message", "table", "row", "col")} for f in extra]
         if args.json:
             print(json.dumps({"source": contract["source"], "findings": contract["findings"], "error": None}, ensure_ascii=False))
         else:
@@ -182,6 +180,8 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("parse", help="read reports: a summary, or --json (the contract, one object per line)")
     sp.add_argument("files", nargs="+")
     sp.add_argument("--json", action="store_true", help="print the JSON contract (JSON Lines, argument order)")
+    sp.add_argument("--where", action="store_true",
+                    help="with --json: add each cell's source position (where) and findings' expected/actual")
     sp.set_defaults(func=cmd_parse)
 
     sc = sub.add_parser("check", help="findings by report (files of consecutive years also check each other); "

@@ -84,9 +84,13 @@ class Report:
             raise KeyError(f"the report prints no cell {table}.{row}.{col}")
         return hit.row(0, named=True) | {"source": self.document.source}
 
-    def to_contract(self) -> dict[str, Any]:
-        """The ``gx parse --json`` object (../shared/spec/README.md)."""
+    def to_contract(self, *, provenance: bool = False) -> dict[str, Any]:
+        """The ``gx parse --json`` object (../shared/spec/README.md), exactly.  ``provenance=True``
+        adds each cell's ``where`` and each finding's ``expected``/``actual`` (``--where``)."""
         rep = self.rows["reports"][0]
+        finding_keys = ("rule", "severity", "message", "table", "row", "col")
+        if provenance:
+            finding_keys += ("expected", "actual")
         return {
             "source": rep["source"],
             "sha256": rep["sha256"],
@@ -95,26 +99,24 @@ class Report:
             "year": rep["year"],
             "template": rep["template"],
             "published": rep["published"].isoformat() if rep["published"] else None,
-            "cells": [_contract_cell(c) for c in self.rows["cells"]],
-            "findings": [
-                {k: f.get(k) for k in ("rule", "severity", "message", "table", "row", "col", "expected", "actual")}
-                for f in self.rows["findings"]
-            ],
+            "cells": [_contract_cell(c, provenance) for c in self.rows["cells"]],
+            "findings": [{k: f.get(k) for k in finding_keys} for f in self.rows["findings"]],
             "error": None,
         }
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_contract(), ensure_ascii=False)
+    def to_json(self, *, provenance: bool = False) -> str:
+        return json.dumps(self.to_contract(provenance=provenance), ensure_ascii=False)
 
 
-def _contract_cell(c: dict) -> dict:
+def _contract_cell(c: dict, provenance: bool) -> dict:
     value = c["value"]
     if value is not None and float(value).is_integer() and c["col"] not in ("amount",):
         value = int(value)
     out = {"table": c["table"], "row": c["row"], "col": c["col"], "value": value, "raw": c["raw"]}
     if c["ambiguous"]:
-        out["ambiguous"] = True
-    out["where"] = c["where"]
+        out["ambiguous"] = True  # as the gold files mark cells the document alone cannot settle
+    if provenance:
+        out["where"] = c["where"]
     return out
 
 

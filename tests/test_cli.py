@@ -36,7 +36,14 @@ def test_parse_json_is_the_contract(report_file):
     assert set(obj) >= {"source", "sha256", "format", "agency", "year", "template", "published", "cells", "findings", "error"}
     assert obj["format"] == "html" and obj["template"] == "2021" and obj["error"] is None
     assert len(obj["cells"]) == 200
-    assert {"table", "row", "col", "value", "raw"} <= set(obj["cells"][0])
+    assert set(obj) == {"source", "sha256", "format", "agency", "year", "template", "published", "cells", "findings", "error"}
+    assert all(set(c) == {"table", "row", "col", "value", "raw"} for c in obj["cells"])  # exactly the contract
+
+
+def test_parse_json_where_adds_provenance(report_file):
+    obj = json.loads(gx("parse", "--json", "--where", str(report_file)).stdout)
+    cell = next(c for c in obj["cells"] if (c["table"], c["row"], c["col"]) == ("applications", "granted", "total"))
+    assert cell["where"].startswith("table 2, row ")
 
 
 def test_parse_json_lines_in_argument_order_and_error_exit(report_file, tmp_path):
