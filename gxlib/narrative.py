@@ -278,6 +278,7 @@ _BOTH = re.compile(rf"(?:行政)?复议(?:和|、|及|与)(?:行政)?诉讼(?:�
 _ZERO = re.compile(
     r"(?:没有出现|未出现|未发生|没有发生|未收到|没有收到|未有|无)(?P<body>[^，,。；;\d]{0,40}?(?:复议|诉讼)[^，,。；;\d]{0,20})"
 )
+_ZERO_RECEIVED = re.compile(r"(?:未收到|没有收到|未受理|没有受理|未接到)(?:任何)?(?:政府信息公开|依申请公开)(?:的)?申请")
 # Sentences about hotlines, mailboxes, complaints: their 办结/收到 counts are not applications.
 _NOISE = re.compile(r"咨询|投诉|信箱|留言|来信|热线|12345|举报|提案|建议办理|信访件")
 _ZERO_BAD = re.compile(r"纠|败诉|撤销|维持|确认违法|被告|应诉|出庭")
@@ -331,6 +332,10 @@ def _applications(text: str, context: str = "") -> list[dict]:
                     {"measure": measure, "count": 0.0, "unit": "件", "text": m.group(0), "offset": m.start(),
                      "category": None}
                 )
+    # 「本年度未收到政府信息公开申请」: no application received
+    for m in _ZERO_RECEIVED.finditer(text):
+        rows.append({"measure": "applications_received", "count": 0.0, "unit": "件", "text": m.group(0),
+                     "offset": m.start(), "category": None})
     return rows
 
 
@@ -338,7 +343,7 @@ def _applications(text: str, context: str = "") -> list[dict]:
 
 
 # A sentence can state a count only with a digit and a unit, or as a zero statement (未发生复议…).
-_COUNTED = re.compile(r"\d\s*[条件起宗次]|复议|诉讼")
+_COUNTED = re.compile(r"\d\s*[条件起宗次]|复议|诉讼|[未没][有]?[收受接][到理]")
 
 
 def extract_narrative(report_id: str, text: str) -> pl.DataFrame:

@@ -155,3 +155,18 @@ def test_pingtan_2021_narrative():
 def test_older_report_hotline_not_taken():
     df = extract_narrative("015", _corpus_text("015_pingtan_2018.txt"))
     assert 15042.0 not in df["count"].to_list()
+
+
+@pytest.mark.parametrize(
+    "text, received",
+    [
+        ("（二）依申请公开。本年度未收到政府信息公开申请。", 0.0),
+        ("本年度没有收到任何政府信息公开申请，未发生行政复议和行政诉讼。", 0.0),
+        ("全年未收到群众来信。", None),  # not about applications
+    ],
+)
+def test_no_application_received_is_a_zero(text, received):
+    from gxlib.narrative import narrative_records
+
+    got = [r["count"] for r in narrative_records("r", text) if r["measure"] == "applications_received"]
+    assert got == ([] if received is None else [received])
