@@ -186,7 +186,10 @@ def extract(doc: Document) -> Extraction:
                     target = None  # 表四 already read as its one 15-value row, or its header (行政复议 … 行政诉讼)
             reviews_rows_taken = any(t == "reviews" for t, _ in taken)
             if target is None and in_reviews and not reviews_rows_taken and len(values) >= 15:
-                # 表四's data row: no label of its own (or a word such as 数量)
+                # 表四's data row: no label of its own (or a word such as 数量); an empty column
+                # printed before it (Word exports) is not a value
+                while len(values) > 15 and is_blank(values[0].text):
+                    values = values[1:]
                 _take_reviews(ex, values)
                 taken.add(("reviews", "*"))
                 ex.log.append(f"{values[0].where}: 15 values after the 行政复议/行政诉讼 header → reviews")

@@ -188,7 +188,7 @@ def row_label(table: str, row: str) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Label normalisation: the variants real reports print for the same official label.
-_FULLWIDTH = str.maketrans("()（）:：;；,，0123456789", "（）（）：：；；，，0123456789")
+_FULLWIDTH = str.maketrans("()（）:：;；,，" + "".join(map(chr, range(0xFF10, 0xFF1A))), "（）（）：：；；，，0123456789")
 _ITEM_NUMBER = re.compile(r"^(\d+)\s*[、.．,，]\s*")  # 1、 1. 1． 1， → 1.
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
 _QUOTES = re.compile(r"[\"'“”‘’「」]")

@@ -39,6 +39,8 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
             rows.clear()
 
     for i, line in enumerate(text.splitlines(), start=1 + line_offset):
+        if not line.strip():  # empty lines (doubled line endings) separate nothing
+            continue
         if _FILLERS.match(line):
             end_row()
             continue
