@@ -77,6 +77,8 @@ EXTRACT_RULES: dict[str, tuple[str, str, str]] = {
     "extract.unsplittable": ("warning", "数字串无法拆分", "Fused crawler text: a run cannot form the row's cells."),
     "extract.unmatched_label": ("info", "未识别的行", "Fused crawler text: a row label outside the template."),
     "extract.duplicate_row": ("info", "重复的行", "A template row printed twice: the first is used."),
+    "extract.extra_cells": ("warning", "多出的数值",
+                            "A row prints more numbers than the template has columns: columns may be shifted."),
 }
 
 
@@ -234,8 +236,12 @@ _NON_OUTCOME = ("new_received", "carried_over", "total_handled", "carried_forwar
 
 
 def _outcome_rows(cells: _Cells) -> list[str]:
-    """The outcome rows the report prints (（一）…（六）, either shape of （六）)."""
-    return [r for r in cells.rows.get("applications", []) if r not in _NON_OUTCOME]
+    """The outcome rows the report prints (（一）…（六）, either shape of （六）; when a report
+    prints both the （六） subtotal row and its sub-rows, the sub-rows count, not both)."""
+    rows = [r for r in cells.rows.get("applications", []) if r not in _NON_OUTCOME]
+    if any(r in spec.OTHER_SUB_ROWS for r in rows):
+        rows = [r for r in rows if r != spec.OTHER_SINGLE_ROW]
+    return rows
 
 
 @_rule("table3.balance", "error", "report", "表三 一+二 = （七）+四",
@@ -322,8 +328,10 @@ def _template_year(ctx: _Ctx) -> None:
 
 @_rule("template.missing_table", "error", "report", "缺少表格", "未见 {table}（{title}）")
 def _missing_table(ctx: _Ctx) -> None:
-    """A 2019/2021-template report prints no cell of 表二, 表三 or 表四."""
-    if _report_template(ctx) not in _TEMPLATED:
+    """A 2019/2021-template report prints no cell of 表二, 表三 or 表四 — and a report of a
+    templated year (2019 on) in which no template table could be read at all misses all three."""
+    tpl = _report_template(ctx)
+    if tpl not in _TEMPLATED and not (tpl == "unknown" and ctx.report.get("expected_template") in _TEMPLATED):
         return
     for t in spec.TABLES:
         if t not in ctx.cells.rows:

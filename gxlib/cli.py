@@ -16,7 +16,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import GxError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -47,7 +46,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             rep = _read(path)
-        except (GxError, OSError) as e:
+        except Exception as e:  # noqa: BLE001 - one bad file must not lose the others' output
             status = EXIT_UNREADABLE
             if args.json:
                 print(json.dumps(_error_object(path, e), ensure_ascii=False))
@@ -104,7 +103,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             read.append((path, _read(path)))
-        except (GxError, OSError) as e:
+        except Exception as e:  # noqa: BLE001 - reported as unreadable (exit 2), the rest goes on
             status = max(status, EXIT_UNREADABLE)
             read.append((path, e))
     corpus_findings = _cross_year([r for _, r in read if not isinstance(r, Exception)])
@@ -139,7 +138,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     try:
         print(explain(read_document(args.file)))
-    except (GxError, OSError) as e:
+    except Exception as e:  # noqa: BLE001
         print(f"{args.file}: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
     return EXIT_OK

@@ -799,6 +799,9 @@ def build_corpus(
     t0 = time.perf_counter()
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
+    missing = [os.fspath(s) for s in sources if not os.path.exists(os.path.expanduser(os.fspath(s)))]
+    if missing:  # a mistyped path must not read as "every file was removed" and empty the corpus
+        raise CorpusError(f"source not found: {', '.join(missing)} (nothing was changed)")
     out = Path(os.path.abspath(os.path.expanduser(os.fspath(out_dir))))
     if out.exists() and not out.is_dir():
         raise CorpusError(f"{out} exists and is not a folder")

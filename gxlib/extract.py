@@ -18,13 +18,14 @@ Fused crawler rows (``Grid.fused``) go to :mod:`gxlib.fused`, which splits digit
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
 from . import spec
 from .document import Cell, Document
-from .values import Unreadable, is_blank, is_value, parse_value
+from .values import Unreadable, in_value_position, is_blank, is_value, parse_value
 
 
 @dataclass(slots=True)
@@ -132,6 +133,33 @@ def _ranked(label: str, tpl: str) -> tuple[tuple[float, int], ...]:
     return tuple(sorted((x for x in scored if x[0] >= MATCH_THRESHOLD), key=lambda x: (-x[0], x[1])))
 
 
+def best_row(label: str, tpl: str) -> tuple[_Target | None, float]:
+    """The template row ``label`` is most like, printed before or not."""
+    ranked = _ranked(label, tpl)
+    return (_targets(tpl)[ranked[0][1]], ranked[0][0]) if ranked else (None, 0.0)
+
+
+# Words only a template table's headings print.
+_HEADINGS = ("申请人情况", "第二十条", "信息内容", "行政复议", "行政诉讼", "本年新收", "上年结转", "结转下年度")
+
+
+@lru_cache(maxsize=65536)
+def _is_strong(printed: str, tpl: str) -> bool:
+    """A cell only a template table prints: a heading word, or a row label of 4+ characters
+    that matches a template row closely (not a short word such as 总计 / 其他 / 数量)."""
+    norm = spec.normalize_label(printed)
+    if any(h in norm for h in _HEADINGS):
+        return True
+    target, score = best_row(printed, tpl)
+    return target is not None and score >= 0.9 and len(re.sub(r"^[（(]?[一二三四五六七八九十\d]+[)）.、]?", "", norm)) >= 4
+
+
+def is_template_grid(grid, tpl: str) -> bool:
+    """Does the grid print a template table (or a part of one)?  Other tables of a report
+    (a statistics table in section 一 with rows 其他 / 总计) are not mapped at all."""
+    return any(_is_strong(c.text, tpl) for row in grid.rows for c in row if c.text and not is_value(c.text))
+
+
 def match_row(label: str, tpl: str, taken: set[tuple[str, str]]) -> tuple[_Target | None, float]:
     """The best template row for ``label`` that the report has not printed yet."""
     targets = _targets(tpl)
@@ -164,6 +192,9 @@ def extract(doc: Document) -> Extraction:
     taken: set[tuple[str, str]] = {(c.table, c.row) for c in ex.cells}
     in_reviews = False
     for grid in (g for g in doc.grids if not g.fused):
+        if not is_template_grid(grid, tpl):
+            ex.log.append(f"{grid.where}: not a template table (no heading or row label of 表二/三/四)")
+            continue
         for row in grid.rows:
             labels, values = _split_row(row)
             if labels and any(spec.normalize_label(c.text).startswith(h) for c in labels for h in _REVIEW_HEADERS):
@@ -172,6 +203,11 @@ def extract(doc: Document) -> Extraction:
                 continue
             target, score = None, 0.0
             if labels:
+                best, best_score = best_row(labels[-1].text, tpl)
+                if best is not None and best_score >= 0.9 and (best.table, best.row.code) in taken:
+                    if any(not is_blank(v.text) for v in values):
+                        _duplicate(ex, best, labels[-1])  # a second copy: report it, never re-map it
+                    continue
                 target, score = match_row(labels[-1].text, tpl, taken)
                 if target is None and len(labels) > 1:  # a group label carries the meaning
                     target, score = match_row("".join(c.text for c in labels), tpl, taken)
@@ -217,13 +253,40 @@ def _split_row(row: list[Cell]) -> tuple[list[Cell], list[Cell]]:
     while start < len(row) and is_blank(row[start].text) and any(not is_value(c.text) for c in row[start:]):
         start += 1  # empty layout cells before the label
     k = start
-    while k < len(row) and not is_value(row[k].text):
+    while k < len(row) and not in_value_position(row[k].text):
         k += 1
     return row[start:k], row[k:]
 
 
+def _duplicate(ex: Extraction, target: _Target, label: Cell) -> None:
+    first = next((c.where for c in ex.cells if (c.table, c.row) == (target.table, target.row.code)), "?")
+    ex.problems.append(
+        {
+            "rule": "extract.duplicate_row",
+            "severity": "info",
+            "table": target.table,
+            "row": target.row.code,
+            "col": None,
+            "message": f"{label.where}: 「{label.text}」 再次出现（首次在 {first}），按首次出现的数值读取",
+        }
+    )
+
+
 def _take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell]) -> None:
     cols = row.cols
+    extra = [v for v in values[len(cols):] if not is_blank(v.text)]
+    if extra:  # more printed numbers than columns: an empty layout cell may have shifted them
+        ex.problems.append(
+            {
+                "rule": "extract.extra_cells",
+                "severity": "warning",
+                "table": table,
+                "row": row.code,
+                "col": None,
+                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：比模板多出 {len(extra)} 个数值"
+                f"（{'、'.join(v.text for v in extra)}，{extra[0].where}），各列可能错位",
+            }
+        )
     for col, cell in zip(cols, values):
         ex.cells.append(_coded(ex, table, row.code, col, cell))
     if len(values) < len(cols):

@@ -9,12 +9,14 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 BLANK_MARKS = {"", "-", "/", "—", "——", "－", "–", "无", "\\", "／", "空"}
-_FOLD = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+", "\xa0\u3000 \t\r\n")
-VALUE_RE = re.compile(r"^(?P<sign>[+\-−])?(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?P<unit>万元|元|件|个|项|条|次)?$")
+_FOLD = str.maketrans("０１２３４５６７８９．，－＋\xa0\u3000\t\r\n", "0123456789.,-+     ")
+VALUE_RE = re.compile(r"^(?P<sign>[+\-−])?\s*(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>万元|元|件|个|项|条|次)?$")
 
 
 def fold(text: str) -> str:
-    return text.translate(_FOLD).replace("−", "-")
+    """Full-width digits and signs to ASCII; white space trimmed at the ends only, so two numbers
+    printed in one cell ("3 2") stay unreadable instead of becoming 32."""
+    return text.translate(_FOLD).replace("−", "-").strip()
 
 
 @lru_cache(maxsize=65536)
@@ -27,6 +29,16 @@ def is_value(text: str) -> bool:
     """True when the printed text can stand in a value cell (a number or a blank mark)."""
     s = fold(text)
     return s in BLANK_MARKS or VALUE_RE.match(s) is not None
+
+
+_NUMERIC_ISH = re.compile(r"[\d\s.,+\-%元万件个项条次]*\d[\d\s.,+\-%元万件个项条次]*")
+
+
+@lru_cache(maxsize=65536)
+def in_value_position(text: str) -> bool:
+    """Text that stands where a value stands: a value, or something made of digits that is not
+    a number (「3 2」 — two numbers in one cell): it is then read as unreadable, not as a label."""
+    return is_value(text) or _NUMERIC_ISH.fullmatch(fold(text)) is not None
 
 
 class Unreadable(ValueError):

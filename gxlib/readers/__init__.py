@@ -87,7 +87,10 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
         raise EncodingError(f"{path}: {e}") from e
     if not text.strip():
         raise EmptyDocument(f"{path}: the file holds only white space")
-    return document_from_text(text, str(path), digest)
+    doc = document_from_text(text, str(path), digest)
+    if "\ufffd" in text:
+        doc.problems.append(f"{text.count(chr(0xFFFD))} undecodable byte sequence(s) replaced by U+FFFD")
+    return doc
 
 
 def document_from_text(text: str, source: str, sha256: str) -> Document:
@@ -98,7 +101,8 @@ def document_from_text(text: str, source: str, sha256: str) -> Document:
 
     meta, body = crawler.parse_header(text)
     is_pipe = pipe.looks_like_pipe(body)
-    if html.looks_like_html(body) and not is_pipe:
+    # a page that starts as markup is HTML whatever its footer's " |" link separators say
+    if html.starts_as_markup(body) or (html.looks_like_html(body) and not is_pipe):
         return html.parse(body, source, sha256, meta)
     line_offset = text[: len(text) - len(body)].count("\n") if meta else 0
     if is_pipe:

@@ -23,6 +23,14 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=Tru
 _WS = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
 
 
+_MARKUP_START = re.compile(r"\s*(?:<!doctype|<html|<\?xml|<head|<body)", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def starts_as_markup(text: str) -> bool:
+    return _MARKUP_START.match(text[:500]) is not None
+
+
 def looks_like_html(text: str) -> bool:
     head = text[:5000].lower()
     return any(tag in head for tag in ("<html", "<body", "<table", "<p", "<div", "<!doctype"))
@@ -33,7 +41,7 @@ def decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")
     tried = []
     m = _META_CHARSET.search(data[:4096])
     if m:
@@ -45,11 +53,21 @@ def decode(data: bytes) -> str:
             return data.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
+    # a file cut mid-character or with a stray byte: keep it when only a few bytes are bad
+    # (the reader notes the replacements); junk stays an error
+    best = min((data.decode(enc, errors="replace") for enc in ("utf-8", "gb18030")), key=lambda t: t.count("\ufffd"))
+    if best.count("\ufffd") <= max(2, len(best) // 1000):
+        return best
     raise EncodingError("the bytes decode neither as UTF-8 nor as GB18030/GBK")
 
 
 def _cell_text(el) -> str:
-    # scripts and styles were stripped from the tree; <br> has no text, so 本年新<br>制作数量 joins
+    # scripts and styles were stripped from the tree.  Block children (<p>, <div>) are separated
+    # by a space, so two numbers stacked in a cell stay two (unreadable, not one glued number);
+    # a <br> inside a heading joins without one (本年新<br>制作数量 is one label).
+    for block in el.iter("p", "div", "li"):
+        if block is not el:
+            block.tail = " " + (block.tail or "")
     text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
     return _WS.sub(" ", text).replace("\n", "").strip()
 
@@ -124,6 +142,7 @@ def _plain_text(root, grids: dict | None = None) -> str:
 def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = None) -> Document:
     if not text.strip():
         raise EmptyDocument(f"{source}: the page is empty")
+    text = _XML_DECL.sub("", text, count=1)  # lxml refuses a str that declares its encoding
     root = etree.fromstring(text, _PARSER) if text.strip() else None
     if root is None:
         raise EmptyDocument(f"{source}: no HTML content")

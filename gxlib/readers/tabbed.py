@@ -27,9 +27,7 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
             continue
         if not rows:
             start = i
-        fields = line.rstrip("\r\n").split("\t")
-        while fields and not fields[-1].strip():  # trailing tabs pad a row, they are not cells
-            fields.pop()
+        fields = line.rstrip("\r\n").split("\t")  # trailing empty fields are blank cells
         rows.append([Cell(f.strip(), where=f"line {i}, cell {k + 1}", row=len(rows), col=k) for k, f in enumerate(fields)])
     if rows:
         grids.append(Grid(rows, where=f"lines {start}-{line_offset + len(text.splitlines())}"))
