@@ -84,7 +84,6 @@ import sys
 import threading
 import time
 import traceback
-import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence

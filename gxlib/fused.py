@@ -486,7 +486,7 @@ def _make_candidates(unit: _Unit) -> None:
             broken = set()
             for s, ok, sp in scored:
                 if s == best:
-                    for (a, b), good in zip(groups, ok):
+                    for (a, _b), good in zip(groups, ok):
                         if not good:
                             broken.add(a)
             unit.broken_rows = [r.code for r, a, _ in unit.row_slices() if a in broken]

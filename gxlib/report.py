@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from datetime import date
 from pathlib import Path
 from typing import Any
 

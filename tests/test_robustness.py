@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 from gxlib import spec
 from gxlib.readers import read_document

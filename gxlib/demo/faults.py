@@ -135,7 +135,7 @@ def arithmetic(rng: random.Random, rule: str, values: dict[Key, float | int | No
         values[key] = _v(values, key) + d
     broken = identity_failures(values, app_rows) - before
     faults = []
-    for r, (brule, brow, bcol) in enumerate(sorted(broken, key=lambda t: (t[0], t[1] or "", t[2] or ""))):
+    for _r, (brule, brow, bcol) in enumerate(sorted(broken, key=lambda t: (t[0], t[1] or "", t[2] or ""))):
         # locate each broken identity at the altered cell it involves
         for (t, row_, col_), _d in altered:
             if (brow is None and col_ == bcol) or (bcol is None and row_ == brow) or (row_, col_) == (brow, bcol):

@@ -427,7 +427,7 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
     vsegs: list[_Seg] = []
     offsets: list[tuple[_Part, float, float, float]] = []  # part, shift, clip top, clip bottom
     cursor = None
-    for k, part in enumerate(table.parts):
+    for _k, part in enumerate(table.parts):
         # a row cut by the page break has no rule at the cut: the rules' ends are the edge
         top, bottom = part.top, part.bottom
         shift = 0.0 if cursor is None else cursor - top
@@ -537,7 +537,7 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
 
     cells: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # (row, col) → r0, c0, r1, c1
     slot_of: dict[int, tuple[int, int]] = {}
-    for root, members in regions.items():
+    for _root, members in regions.items():
         rs = [m // nc for m in members]
         cs = [m % nc for m in members]
         r0, r1, c0, c1 = min(rs), max(rs), min(cs), max(cs)
