@@ -20,7 +20,7 @@ PYTEST_WORKERS ?= 2
 NOTEBOOKS := $(wildcard notebooks)
 APT_PACKAGES := chromium fonts-noto-cjk
 
-.PHONY: help env serve test test-unit test-browser sysdeps lock clean-env demo-data notebooks
+.PHONY: help env serve test lint test-unit test-browser sysdeps lock clean-env demo-data notebooks
 
 help:
 	@echo "make serve   set up .venv and serve the dashboards on http://127.0.0.1:$(PORT)/ (PORT=, SERVE_ARGS='--corpus DIR')"
@@ -86,9 +86,14 @@ test-unit: env
 test-browser: env sysdeps
 	@$(call run_pytest,-p no:xdist -m browser tests,browser)
 
-# both runs always happen; the target fails if either failed
+# lint: real errors only (pyproject [tool.ruff.lint])
+lint: env
+	$(VPY) -m ruff check gxlib tests bench
+
+# all runs always happen; the target fails if any failed
 test: env sysdeps
 	@rc=0; \
+	$(MAKE) --no-print-directory lint || rc=1; \
 	$(MAKE) --no-print-directory test-unit || rc=1; \
 	$(MAKE) --no-print-directory test-browser || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "make test: FAILED (see above)" >&2; fi; \

@@ -484,7 +484,7 @@ def _make_candidates(unit: _Unit) -> None:
             best = max(s for s, _, _ in scored)
             cands = [sp for s, _, sp in scored if s == best]
             broken = set()
-            for s, ok, sp in scored:
+            for s, ok, _sp in scored:
                 if s == best:
                     for (a, _b), good in zip(groups, ok):
                         if not good:
