@@ -75,7 +75,8 @@ EXTRACT_RULES: dict[str, tuple[str, str, str]] = {
                                 "Fused crawler text: no split satisfies every identity (the document's own "
                                 "arithmetic is wrong); each row was split on its own."),
     "extract.unsplittable": ("warning", "数字串无法拆分", "Fused crawler text: a run cannot form the row's cells."),
-    "extract.unmatched_label": ("info", "未识别的行", "Fused crawler text: a row label outside the template."),
+    "extract.unmatched_label": ("warning", "未识别的行",
+                                "A table row whose label is no template row: its numbers were not read."),
     "extract.duplicate_row": ("info", "重复的行", "A template row printed twice: the first is used."),
     "extract.extra_cells": ("warning", "多出的数值",
                             "A row prints more numbers than the template has columns: columns may be shifted."),

@@ -115,9 +115,12 @@ def _targets(tpl: str) -> tuple[_Target, ...]:
 def _score(label: str, target: str) -> float:
     if label == target:
         return 1.0
-    if min(len(label), len(target)) >= 2 and (label in target or target in label):
-        # containment: truncated text, or 行政规范性文件 ⊃ 规范性文件; prefer the closer length
-        return 0.85 + 0.1 * min(len(label), len(target)) / max(len(label), len(target))
+    short, long_ = sorted((label, target), key=len)
+    if len(short) >= 2 and short in long_ and (long_.startswith(short) or len(short) >= 4):
+        # containment: truncated text (本年新, 2.重复), or 行政规范性文件 ⊃ 规范性文件; prefer the
+        # closer length.  A short piece from the middle or end (申请, 信息 — the rest of a label
+        # a page break cut) is no evidence of which row it is.
+        return 0.85 + 0.1 * len(short) / len(long_)
     return SequenceMatcher(None, label, target, autojunk=False).ratio()
 
 
@@ -235,6 +238,17 @@ def extract(doc: Document) -> Extraction:
             if target is None:
                 if any(not is_blank(v.text) for v in values):
                     ex.log.append(f"{labels[-1].where}: no template row matches {labels[-1].text!r}")
+                    ex.problems.append(
+                        {
+                            "rule": "extract.unmatched_label",
+                            "severity": "warning",
+                            "table": None,
+                            "row": None,
+                            "col": None,
+                            "message": f"{labels[-1].where}: 表格行「{labels[-1].text}」不是模板中的行，其数值"
+                            f"（{'、'.join(v.text for v in values if not is_blank(v.text))}）未读入",
+                        }
+                    )
                 continue
             in_reviews = in_reviews and target.table == "reviews"
             taken.add((target.table, target.row.code))

@@ -719,7 +719,7 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
                 result.findings.append(
                     {
                         "rule": "extract.unmatched_label",
-                        "severity": "info",
+                        "severity": "warning",
                         "table": table,
                         "row": None,
                         "col": None,

@@ -151,3 +151,39 @@ def test_gx_build_with_a_mistyped_source_changes_nothing(tmp_path):
     assert bad.returncode == 2 and "source not found" in (bad.stdout + bad.stderr)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["files_ok"] == 1
+
+
+def test_a_label_cut_by_a_page_break_does_not_take_another_row():
+    """A PDF row split across pages leaves a fragment (「申请」) at the top of the next page; it
+    must not be read as 4.无正当理由大量反复申请 (which merely ends the same way)."""
+    from gxlib.document import Cell, Document, Grid
+
+    def row(label, *vals):
+        return [Cell(label, "p"), *(Cell(str(v), "p") for v in vals)]
+
+    zeros = [0] * 7
+    grid = Grid(
+        [
+            row("申请人情况"),
+            row("1.信访举报投诉类申请", *zeros),
+            row("2.重复", 1, 0, 0, 0, 0, 0, 1),
+            row("申请", *[""] * 7),  # the rest of 「2.重复申请」 on the next page
+            row("3.要求提供公开出版物", *zeros),
+            row("4.无正当理由大量反复申请", 2, 0, 0, 0, 0, 0, 2),
+        ],
+        "page 2-3",
+    )
+    header_2021 = Grid([row("信息内容", "本年制发件数", "本年废止件数", "现行有效件数")], "page 1")
+    doc = Document("x.pdf", "pdf", "0" * 64, TITLE.replace("2020", "2022"), [header_2021, grid])
+    rep = build_report(doc)
+    got = coded(rep)
+    assert got[("applications", "rejected_duplicate", "natural_person")] == 1
+    assert got[("applications", "rejected_excessive", "natural_person")] == 2
+    assert "extract.duplicate_row" not in rules(rep)
+
+
+def test_a_row_outside_the_template_with_numbers_is_reported():
+    html = html_report("2021", consistent_2021()).replace(
+        "<tr><td>（二）部分公开", "<tr><td>（一）之二 依申请主动公开</td>" + "<td>3</td>" * 7 + "</tr><tr><td>（二）部分公开", 1)
+    rep = build_report(read_document("x.html", html.encode()))
+    assert "extract.unmatched_label" in rules(rep)
