@@ -49,7 +49,31 @@ _APPROX_AFTER = re.compile(r"^(?:余|多)")
 _SENT_END = "。；;！？!?\n"
 
 
+_CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_NUM = r"[一二两三四五六七八九十百千]+"  # 「三件」「十二件」 (零 alone is the word 零件, never a count)
+
+
+def _cn(s: str) -> int | None:
+    """A Chinese numeral up to 9999 (三, 十二, 二十, 一百零五 without 零 → 一百五 is not written)."""
+    total, digit = 0, None
+    for ch in s:
+        if ch in _CN_DIGIT:
+            if digit is not None:
+                return None  # 「二三」: not a number
+            digit = _CN_DIGIT[ch]
+        elif ch in _CN_UNIT:
+            total += (1 if digit is None else digit) * _CN_UNIT[ch]
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
 def _num(s: str) -> float:
+    if s[0] in _CN_DIGIT or s[0] in _CN_UNIT:
+        n = _cn(s)
+        return float("nan") if n is None else float(n)
     return float(s.replace(",", ""))
 
 
@@ -240,7 +264,7 @@ def statements(narrative: pl.DataFrame | list[dict]) -> list[tuple[str, str | No
 # Application and review counts (件)
 
 _UNIT = r"(?P<unit>件|起|宗|次)"
-_N = rf"(?P<n>{_NUM})"
+_N = rf"(?P<n>{_NUM}|{_CN_NUM})"
 _GAP = r"[^，,。；;\d%]{0,24}?"  # words within one clause, no other number
 _TOTALWORD = r"(?:共计|合计|总计|共|计)?"
 
@@ -293,12 +317,13 @@ def _applications(text: str, context: str = "") -> list[dict]:
     def add(measure: str, n: str, unit: str, s: int, e: int, frag_span: tuple[int, int]) -> None:
         if any(a <= s < b for a, b in taken):
             return
-        if "%" in text[e : e + 2] or _is_approx(text, s, e - len(unit)):
-            return
+        count = _num(n)
+        if count != count or "%" in text[e : e + 2] or _is_approx(text, s, e - len(unit)):
+            return  # not a numeral (「二三件」), a share, or an approximation
         taken.append((s, e))
         a, b = frag_span
         rows.append(
-            {"measure": measure, "count": _num(n), "unit": unit, "text": text[a:b], "offset": s, "category": None}
+            {"measure": measure, "count": count, "unit": unit, "text": text[a:b], "offset": s, "category": None}
         )
 
     for m in _BOTH.finditer(text):
@@ -343,7 +368,7 @@ def _applications(text: str, context: str = "") -> list[dict]:
 
 
 # A sentence can state a count only with a digit and a unit, or as a zero statement (未发生复议…).
-_COUNTED = re.compile(r"\d\s*[条件起宗次]|复议|诉讼|[未没][有]?[收受接][到理]")
+_COUNTED = re.compile(r"[\d一二两三四五六七八九十百千]\s*[条件起宗次]|复议|诉讼|[未没][有]?[收受接][到理]")
 
 
 def extract_narrative(report_id: str, text: str) -> pl.DataFrame:

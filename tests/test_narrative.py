@@ -170,3 +170,18 @@ def test_no_application_received_is_a_zero(text, received):
 
     got = [r["count"] for r in narrative_records("r", text) if r["measure"] == "applications_received"]
     assert got == ([] if received is None else [received])
+
+
+@pytest.mark.parametrize(
+    "text, measure, count",
+    [
+        ("全年共收到政府信息公开申请三件，均已办结。", "applications_received", 3.0),
+        ("全年办结政府信息公开申请十二件。", "applications_concluded", 12.0),
+        ("发生政府信息公开行政复议两件。", "reconsiderations", 2.0),
+        ("收到政府信息公开申请二十件。", "applications_received", 20.0),
+    ],
+)
+def test_counts_written_in_chinese_numerals(text, measure, count):
+    from gxlib.narrative import narrative_records
+
+    assert [r["count"] for r in narrative_records("r", text) if r["measure"] == measure] == [count]
