@@ -390,6 +390,72 @@ def test_vertical_merge_without_rule(tmp_path):
     assert [(c.text, c.col) for c in rows[2]] == [("行3", 1), ("2", 2)]
 
 
+def _cut_row_pdf(path: pathlib.Path, last_on_page1: tuple, first_on_page2: tuple) -> None:
+    """A 表三-like ruled table from page 1 to page 2, the page break between ``last_on_page1``
+    and ``first_on_page2``; both pages rule the cut (as LibreOffice/Word do for a split row)."""
+    canvas = _reportlab()
+    c = canvas.Canvas(str(path), pagesize=(PAGE_W, PAGE_H))
+    rows1 = [(["项目"], "自然人", "法人", "总计"), (["1.信访举报投诉类申请"], "0", "0", "0"), last_on_page1]
+    _ruled_rows(c, 700, rows1, [25, 25, 20], close_bottom=True)  # ends at the bottom margin
+    c.setFont("STSong-Light", 9)
+    c.drawString(290, 30, "- 1 -")
+    c.showPage()
+    rows2 = [first_on_page2, (["3.要求提供公开出版物"], "0", "0", "0")]
+    _ruled_rows(c, 60, rows2, [20, 25], close_bottom=True)
+    c.setFont("STSong-Light", 9)
+    c.drawString(290, 30, "- 2 -")
+    c.showPage()
+    c.save()
+
+
+@pytest.mark.parametrize(
+    "upper, lower",
+    [
+        ((["2.重复"], "", "", ""), (["申请"], "3", "", "3")),  # label cut, numbers in the lower part
+        ((["2.重复申请"], "", "", ""), ([], "3", "", "3")),  # whole label above, numbers below
+        ((["2.重复"], "3", "", "3"), (["申请"], "", "", "")),  # numbers above (the usual case)
+    ],
+)
+def test_row_split_by_page_break_is_one_row(tmp_path, upper, lower):
+    p = tmp_path / "cutrow.pdf"
+    _cut_row_pdf(p, upper, lower)
+    grids = _read(p).grids
+    assert len(grids) == 1
+    rows = [_texts(r) for r in grids[0].rows]
+    assert rows == [
+        ["项目", "自然人", "法人", "总计"],
+        ["1.信访举报投诉类申请", "0", "0", "0"],
+        ["2.重复申请", "3", "", "3"],  # one row: label joined, each column's non-empty part
+        ["3.要求提供公开出版物", "0", "0", "0"],
+    ]
+    merged = grids[0].rows[2]
+    assert all(cell.rowspan == 2 for cell in merged)
+    assert merged[0].where.startswith("page 1, table 1, row 3")
+    assert grids[0].rows[3][0].where.startswith("page 2, table 1, row 4")
+
+
+@pytest.mark.parametrize(
+    "upper, lower",
+    [
+        # a new numbered row starts page 2, values complementary all the same
+        ((["1.信访举报投诉类申请"], "2", "", ""), (["2.重复申请"], "", "1", "")),
+        # no numbering, but the upper label is a whole template row (表二: 规章 / 行政规范性文件)
+        ((["规章"], "2", "", ""), (["行政规范性文件"], "", "3", "")),
+        # a column printed in both parts: two rows
+        ((["2.重复"], "1", "", ""), (["申请"], "2", "", "")),
+        # labels that are no template row (another table of the report): not joined
+        ((["网站"], "", "5", ""), (["微博"], "3", "", "")),
+    ],
+)
+def test_two_genuine_rows_at_a_page_break_stay_two(tmp_path, upper, lower):
+    p = tmp_path / "tworows.pdf"
+    _cut_row_pdf(p, upper, lower)
+    rows = [_texts(r) for r in _read(p).grids[0].rows]
+    assert rows[2] == [upper[0][0], *upper[1:]]
+    assert rows[3] == [lower[0][0], *lower[1:]]
+    assert len(rows) == 5
+
+
 def test_encrypted_pdf(tmp_path):
     canvas = _reportlab()
     p = tmp_path / "locked.pdf"

@@ -13,7 +13,9 @@ cells come out once with their rowspan/colspan.  Each character goes to the cell
 holds its centre; the lines of a cell are joined without spaces (a label that wraps, a
 vertical label printed one character per line).  A table at the top of page n+1 whose
 outer edges and column rules match the table at the bottom of page n (and nothing but a
-page number in between) is the same table: its rows are appended to one grid.
+page number in between) is the same table: its rows are appended to one grid.  A tall row
+the page break cut in two (upper part on page n, the rest on page n+1, both ruled) is joined
+back into one row when the content says so (:func:`_is_split_row`).
 
 Coordinates in ``where`` are PDF points from the top-left corner of the page.
 """
@@ -25,12 +27,16 @@ import pathlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import cache, lru_cache
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as R
 
 from gxlib.document import Cell, Document, Grid
+from gxlib import spec
 from gxlib.errors import EmptyDocument, EncryptedPDF, ScannedPDF, UnsupportedFormat
+from gxlib.values import in_value_position
 
 SNAP = 2.5  # rules closer than this (pt) are the same rule
 TOUCH = 3.0  # a rule ending this close to another one touches it
@@ -347,8 +353,8 @@ def _lines(chars: list[_Char]) -> list[_Line]:
     """Group characters into lines (top to bottom), each line left to right."""
     rows: list[list[_Char]] = []
     spans: list[list[float]] = []  # [top, bottom] of each row
-    for c in sorted(chars, key=lambda c: (c.cy, c.x0)):
-        if rows:
+    for c in sorted(chars, key=lambda c: (c.page, c.cy, c.x0)):  # a cell a page break cut: page n first
+        if rows and rows[-1][0].page == c.page:
             t, b = spans[-1]
             h = min(b - t, c.bottom - c.top) or 1.0
             overlap = min(b, c.bottom) - max(t, c.top)
@@ -496,30 +502,6 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
         got = sum(max(0.0, min(b, e) - max(a, s)) for s, e in ivs)
         return got >= need
 
-    parent = list(range(nr * nc))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-
-    for r in range(nr):
-        for c in range(nc):
-            if c + 1 < nc and not covered(vcov[c + 1], ys[r], ys[r + 1]):
-                union(r * nc + c, r * nc + c + 1)
-            if r + 1 < nr and not covered(hcov[r + 1], xs[c], xs[c + 1]):
-                union(r * nc + c, (r + 1) * nc + c)
-
-    regions: dict[int, list[int]] = {}
-    for i in range(nr * nc):
-        regions.setdefault(find(i), []).append(i)
-
     # where each combined y came from (page, y on the page)
     def source(y: float) -> tuple[int, float]:
         for part, shift, top, bottom in reversed(offsets):  # a row starting at a cut: the later page
@@ -535,29 +517,70 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
             if part.contains(c) and top - 1 <= c.cy <= bottom + 1:
                 placed.append((c, c.cy + shift))
 
-    cells: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # (row, col) → r0, c0, r1, c1
-    slot_of: dict[int, tuple[int, int]] = {}
-    for _root, members in regions.items():
-        rs = [m // nc for m in members]
-        cs = [m % nc for m in members]
-        r0, r1, c0, c1 = min(rs), max(rs), min(cs), max(cs)
-        if len(members) != (r1 - r0 + 1) * (c1 - c0 + 1):
-            page, y = source(ys[r0])
-            problems.append(
-                f"page {page}, {where_t}: cell at row {r0 + 1}, col {c0 + 1} (x={xs[c0]:.0f},y={y:.0f}) "
-                "is not a rectangle (broken ruling); read as its bounding box"
-            )
-        cells[(r0, c0)] = (r0, c0, r1, c1)
-        for m in members:
-            slot_of[m] = (r0, c0)
+    def assemble(hcov: list[list[tuple[float, float]]]):
+        """Slots → cells (regions of slots no rule separates) → their characters."""
+        parent = list(range(nr * nc))
 
-    texts: dict[tuple[int, int], list[_Char]] = {k: [] for k in cells}
-    for c, cy in placed:
-        ci = _slot(xs, c.cx)
-        ri = _slot(ys, cy)
-        if ci is None or ri is None:
-            continue
-        texts[slot_of[ri * nc + ci]].append(c)
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        def union(i: int, j: int) -> None:
+            ri, rj = find(i), find(j)
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+
+        for r in range(nr):
+            for c in range(nc):
+                if c + 1 < nc and not covered(vcov[c + 1], ys[r], ys[r + 1]):
+                    union(r * nc + c, r * nc + c + 1)
+                if r + 1 < nr and not covered(hcov[r + 1], xs[c], xs[c + 1]):
+                    union(r * nc + c, (r + 1) * nc + c)
+
+        regions: dict[int, list[int]] = {}
+        for i in range(nr * nc):
+            regions.setdefault(find(i), []).append(i)
+
+        broken: list[str] = []
+        cells: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # (row, col) → r0, c0, r1, c1
+        slot_of: dict[int, tuple[int, int]] = {}
+        for _root, members in regions.items():
+            rs = [m // nc for m in members]
+            cs = [m % nc for m in members]
+            r0, r1, c0, c1 = min(rs), max(rs), min(cs), max(cs)
+            if len(members) != (r1 - r0 + 1) * (c1 - c0 + 1):
+                page, y = source(ys[r0])
+                broken.append(
+                    f"page {page}, {where_t}: cell at row {r0 + 1}, col {c0 + 1} (x={xs[c0]:.0f},y={y:.0f}) "
+                    "is not a rectangle (broken ruling); read as its bounding box"
+                )
+            cells[(r0, c0)] = (r0, c0, r1, c1)
+            for m in members:
+                slot_of[m] = (r0, c0)
+
+        texts: dict[tuple[int, int], list[_Char]] = {k: [] for k in cells}
+        for c, cy in placed:
+            ci = _slot(xs, c.cx)
+            ri = _slot(ys, cy)
+            if ci is None or ri is None:
+                continue
+            texts[slot_of[ri * nc + ci]].append(c)
+        return cells, slot_of, texts, broken
+
+    cells, slot_of, texts, broken = assemble(hcov)
+    # A tall row the page break cut in two (Word/WPS/LibreOffice print its upper part at the
+    # bottom of page n and the rest at the top of page n+1, ruled as two rows): one row again.
+    rejoined = False
+    for _part, shift, top, _bottom in offsets[1:]:
+        j = min(range(len(ys)), key=lambda i: abs(ys[i] - (top + shift)))
+        if 0 < j < nr and abs(ys[j] - (top + shift)) <= SNAP and _is_split_row(j, nc, cells, slot_of, texts):
+            hcov[j] = []  # no rule at the cut: the two parts' slots join into one cell
+            rejoined = True
+    if rejoined:
+        cells, slot_of, texts, broken = assemble(hcov)
+    problems.extend(broken)
 
     rows: list[list[Cell]] = []
     for r in range(nr):
@@ -586,6 +609,108 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
     return Grid(rows, where=f"page {first_page}, {where_t}" + (
         f" (continues to page {table.parts[-1].page})" if len(table.parts) > 1 else ""
     ))
+
+
+# A split row's lower part never starts with an item number: a row that does is a new row.
+_NUMBERED = re.compile(
+    r"^\s*(?:[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|[一二三四五六七八九十]+\s*[、.．]|\d+\s*[、.．,，)）]|[①-⑳])"
+)
+
+
+@cache
+def _template_labels() -> frozenset[str]:
+    """The row labels (normalized) of the national templates' tables."""
+    out = set()
+    for tpl in spec.TEMPLATES:
+        for table in spec.TABLES:
+            for row in spec.template(tpl)[table].rows:
+                out.add(spec.normalize_label(row.leaf))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4096)
+def _label_score(text: str) -> float:
+    """How closely ``text`` reads as a template row label (1.0: exactly)."""
+    norm = spec.normalize_label(text)
+    labels = _template_labels()
+    if norm in labels:
+        return 1.0
+    return max((SequenceMatcher(None, norm, t, autojunk=False).ratio() for t in labels), default=0.0)
+
+
+def _cell_kind(text: str) -> str:
+    if not text:
+        return "empty"
+    return "value" if in_value_position(text) else "label"
+
+
+def _is_split_row(
+    j: int,
+    nc: int,
+    cells: dict[tuple[int, int], tuple[int, int, int, int]],
+    slot_of: dict[int, tuple[int, int]],
+    chars: dict[tuple[int, int], list[_Char]],
+) -> bool:
+    """Are slot rows ``j-1`` (the last on page n) and ``j`` (the first on page n+1) the two
+    parts of one printed row that the page break cut?  Conservative: only when
+
+    * both rows have the same cells (column spans) at the cut;
+    * no column prints something in both parts, except the row's label ('2.重复' / '申请');
+    * the lower part does not start a new row (no item number such as （一） 1. 一、 there);
+    * and either the lower part holds no label (only the numbers printed lower down in the
+      row, or nothing at all) under an upper part that has one, or the upper label is not a
+      template row label while upper + lower label reads as one.
+    """
+
+    def text(key: tuple[int, int]) -> str:
+        return _join_lines([ln.text for ln in _lines(chars[key])]) if chars[key] else ""
+
+    pairs: list[tuple[str, str, bool]] = []  # upper text, lower text, spans more rows (a group cell)
+    c = 0
+    while c < nc:
+        u, lo = slot_of[(j - 1) * nc + c], slot_of[j * nc + c]
+        if u == lo:  # one cell already (no rule there)
+            c = cells[u][3] + 1
+            continue
+        ur0, uc0, ur1, uc1 = cells[u]
+        lr0, lc0, lr1, lc1 = cells[lo]
+        if (uc0, uc1) != (lc0, lc1) or ur1 != j - 1 or lr0 != j:
+            return False  # different cells on the two sides of the cut
+        pairs.append((text(u), text(lo), ur0 < j - 1 or lr1 > j))
+        c = uc1 + 1
+    if not pairs:
+        return False
+    upper_labels: list[tuple[int, str]] = []
+    lower_labels: list[tuple[int, str]] = []
+    lower_empty = True
+    for k, (tu, tl, group) in enumerate(pairs):
+        ku, kl = _cell_kind(tu), _cell_kind(tl)
+        if kl != "empty":
+            lower_empty = False
+        if kl == "label" and _NUMBERED.match(tl):
+            return False  # a new numbered row (or group) starts the page
+        if ku != "empty" and kl != "empty" and not (ku == kl == "label"):
+            return False  # a column printed in both parts: two rows
+        if group:
+            continue  # a group label (三、本年度办理结果) spanning rows: not this row's own
+        if ku == "label":
+            upper_labels.append((k, tu))
+        if kl == "label":
+            lower_labels.append((k, tl))
+    if lower_empty:
+        return True  # only the (empty) rest of the row continues on the next page
+    if not upper_labels:
+        return False
+    if not lower_labels:
+        return True  # the label in the upper part, its numbers in the lower one
+    if len(lower_labels) != 1 or lower_labels[0][0] != upper_labels[-1][0]:
+        return False
+    upper, lower = upper_labels[-1][1], lower_labels[0][1]
+    if any(k > lower_labels[0][0] for k, _ in upper_labels):
+        return False
+    joined = _join_lines([upper, lower])
+    s_upper, s_joined = _label_score(upper), _label_score(joined)
+    return s_upper < 1.0 and s_joined >= 0.8 and s_joined > s_upper
 
 
 def _slot(lines: list[float], v: float) -> int | None:
