@@ -111,21 +111,8 @@ def _fmt(x: float | None) -> str:
 
 
 def row_zh(table: str, row: str, tpl: str | None = None) -> str:
-    """A row's printed label, with its group for numbered sub-items (（三）不予公开 1.属于国家秘密);
-    ``tpl`` picks the template whose wording to use (规范性文件 2019, 行政规范性文件 2021)."""
-    for t in ((tpl,) if tpl in spec.TEMPLATES else ()) + spec.TEMPLATES:
-        try:
-            r = spec.template(t)[table].row(row)
-        except KeyError:
-            continue
-        leaf = re.sub(r"（区分处理的.*$", "", r.leaf)
-        if table == "reviews" and r.group:
-            return f"{r.group}（{leaf}）"
-        if re.match(r"^\d", leaf) and r.group:
-            group = r.group.split(" / ")[-1]
-            return f"{group} {leaf}"
-        return leaf
-    return row
+    """A row's label in a message: numbered sub-items with their group (（三）不予公开 1.属于国家秘密)."""
+    return spec.row_display(table, row, tpl, with_group=True)
 
 
 def col_zh(table: str, col: str) -> str:

@@ -24,7 +24,6 @@ Conventions (the same in every notebook and dashboard; ``POLICY_ZH`` says them i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -209,10 +208,7 @@ REVIEW_PART_ZH = {"upheld": "结果维持", "corrected": "结果纠正", "other"
 
 def row_zh(table: str, row: str) -> str:
     """A row's printed label without the template's parenthetical note (（二）部分公开)."""
-    try:
-        return re.sub(r"（区分处理.*）$", "", spec.row_label(table, row))
-    except KeyError:
-        return row
+    return spec.row_display(table, row)
 
 
 # Column names used in metric frames → Chinese headers (zh() renames; export writes them as definitions).

@@ -178,6 +178,25 @@ def col_label(table: str, col: str) -> str:
     raise KeyError(col)
 
 
+def row_display(table: str, row: str, tpl: str | None = None, *, with_group: bool = False) -> str:
+    """A row's label for messages, tables and charts: the printed leaf without the template's
+    parenthetical note (（二）部分公开); ``with_group`` prefixes numbered sub-items with their group
+    (（三）不予公开 1.属于国家秘密) and names 表四's rows in full (行政诉讼（复议后起诉）); ``tpl``
+    picks the template whose wording to use (规范性文件 2019, 行政规范性文件 2021)."""
+    for t in ((tpl,) if tpl in TEMPLATES else ()) + TEMPLATES:
+        try:
+            r = template(t)[table].row(row)
+        except KeyError:
+            continue
+        leaf = re.sub(r"（区分处理的.*$", "", r.leaf)
+        if with_group and r.group and (table == "reviews"):
+            return f"{r.group}（{leaf}）"
+        if with_group and r.group and re.match(r"^\d", leaf):
+            return f"{r.group} {leaf}"
+        return leaf
+    return row
+
+
 def row_label(table: str, row: str) -> str:
     for t in TEMPLATES:
         for r in template(t)[table].rows:
