@@ -771,11 +771,9 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
             projections: dict[tuple[str, ...], None] = {}
             for sp in cands:
                 projections.setdefault(sp[a:b], None)
-            settled = len(projections) == 1
-            if settled:
-                split = next(iter(projections))
-                full = next(sp for sp in cands if sp[a:b] == split)
-                vals = u.values(full)[a:b]
+            # A cell is settled when every split still in play gives it the same value
+            # (``20+1737``: the sign opens 本年增/减, so 上一年项目数量 is 20 whatever follows).
+            per_cell = [{u.values(sp)[a + j] for sp in cands} for j in range(len(r.cols))]
             if u.failed is not None:
                 result.findings.append(
                     {
@@ -787,7 +785,7 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
                         "message": f"{_label_of(u, r.code)} 数字串 {u.run} 无法拆分为 {len(r.cols)} 格: {u.failed}",
                     }
                 )
-            elif not settled:
+            elif len(projections) > 1:
                 shown = ", ".join(
                     _fmt_split(p, u.prepared.unit if b == u.ncells else None)
                     for p in list(projections)[:_SHOW]
@@ -804,8 +802,9 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
                     }
                 )
             for j, col in enumerate(r.cols):
-                if settled:
-                    result.cells.append(CodedCell(u.table, r.code, col.code, vals[j], u.run, u.where))
+                if len(per_cell[j]) == 1:
+                    (val,) = per_cell[j]
+                    result.cells.append(CodedCell(u.table, r.code, col.code, val, u.run, u.where))
                     result.resolved += 1
                 else:
                     result.cells.append(
