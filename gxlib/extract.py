@@ -72,7 +72,13 @@ def detect_template(doc: Document) -> str:
             for cell in row:
                 for tpl in _signals(cell.text):
                     score[tpl] += 1
-    if score["2019"] == score["2021"] == 0:
+    if score["2019"] == score["2021"] == 0 and doc.grids:
+        # Fused grids hold labels and runs only; the column headings are in the text.
+        text = spec.normalize_label(doc.text)
+        for tpl, sigs in _SIGNALS_NORM.items():
+            score[tpl] = sum(text.count(s) for s in sigs if len(s) >= 4)
+        score["2019"] -= sum(text.count(s) for s in _SIGNALS_NORM["2021"] if "处理决定数量" in s)
+    if score["2019"] <= 0 and score["2021"] <= 0:
         return "unknown"
     return "2021" if score["2021"] > score["2019"] else "2019"
 

@@ -140,6 +140,9 @@ def _table_rows(tpl: str, table: str, single_other: bool) -> list[Row]:
 def _match_grid(grid: Grid, tpl: str, single_other: bool) -> tuple[str | None, list[list[Row] | None]]:
     """The grid's table and, per grid row, the template rows its run covers (None: unmatched)."""
     labels = [r[0].text if r else "" for r in grid.rows]
+    # A label printed with no run must name its row closely (a heading such as 三、本年度办理结果
+    # is not a blank row, and must not take a row from the label that follows it).
+    bare = [len(r) > 1 and not r[1].text.strip() for r in grid.rows]
     if any(_is_reviews_header(lab) for lab in labels):
         rows = list(_template(tpl)["reviews"].rows)
         out: list[list[Row] | None] = []
@@ -164,10 +167,10 @@ def _match_grid(grid: Grid, tpl: str, single_other: bool) -> tuple[str | None, l
     out = []
     used: set[str] = set()
     last = -1
-    for lab in labels:
+    for lab, no_run in zip(labels, bare):
         scored = [(_score(lab, r), i, r) for i, r in enumerate(rows)]
         top = max((s for s, _, _ in scored), default=0.0)
-        if top < _THRESHOLD:
+        if top < (0.9 if no_run else _THRESHOLD):
             out.append(None)
             continue
         tied = [(i, r) for s, i, r in scored if s >= top - 1e-9 and r.code not in used]
@@ -205,7 +208,8 @@ class _Run:
 
 
 def _prepare(run: str) -> _Run:
-    s = re.sub(r"[\s\u3000\xa0]+", " ", run.translate(_TRANS)).strip()
+    # A count's unit (``2笔 984361元``, ``1个 246900元``) closes its cell like a space.
+    s = re.sub(r"[\s\u3000\xa0个笔宗件]+", " ", run.translate(_TRANS)).strip()
     unit = None
     m = _UNIT.search(s.replace(" ", ""))
     if m:
@@ -227,14 +231,16 @@ def _tokens(c: str, p: int, kind: str, room: int) -> list[str]:
     end = len(c) - room
     if p >= end:
         return []
+    # A lone dash is a cell printed blank (``1-10``: 1 | - | 10, or 1 | -1 | 0 for 本年增/减).
+    dash = ["-"] if c[p] == "-" else []
     q = p
     sign = ""
     if c[q] in "+-":
         if kind != "signed":
-            return []
+            return dash
         sign, q = c[q], q + 1
     if q >= end or not c[q].isdigit():
-        return []
+        return dash
     if c[q] == "0":
         ints = [q + 1]
     else:
@@ -253,7 +259,7 @@ def _tokens(c: str, p: int, kind: str, room: int) -> list[str]:
                 out.append(c[p:r])
     if sign:
         out = [t for t in out if len(t) > 1]
-    return out
+    return dash + out
 
 
 class _TooMany(Exception):
@@ -400,7 +406,14 @@ def _boundaries(split: tuple[str, ...]) -> set[int]:
     return out
 
 
-def _value(tok: str, kind: str, unit: str | None, last: bool) -> float:
+def _num(tok: str) -> Decimal:
+    """A token's amount inside an identity: a blank cell (``-``) counts as 0."""
+    return Decimal(0) if tok == "-" else Decimal(tok)
+
+
+def _value(tok: str, kind: str, unit: str | None, last: bool) -> float | None:
+    if tok == "-":
+        return None
     d = Decimal(tok)
     if kind == "money" and last and unit == "元":
         d = d / Decimal(10000)
@@ -477,7 +490,7 @@ def _make_candidates(unit: _Unit) -> None:
             return
         scored = []
         for sp in free:
-            vals = [Decimal(t) for t in sp]
+            vals = [_num(t) for t in sp]
             ok = [sum(vals[a:b]) == vals[b] for a, b in groups]
             scored.append((sum(ok), ok, sp))
         if scored:
@@ -638,7 +651,7 @@ def _solve_applications(units: list[_Unit], tpl: str, findings: list[dict]) -> N
     outcome = outcome_rows(order)
 
     def attempt(lists: dict[str, list[tuple[str, ...]]], use_sum: bool, use_balance: bool):
-        vecs = {code: [tuple(Decimal(t) for t in sp) for sp in lists[code]] for code in lists}
+        vecs = {code: [tuple(_num(t) for t in sp) for sp in lists[code]] for code in lists}
         return _joint(vecs, outcome, use_sum, use_balance)
 
     pref = {code: _preferred(u) for code, u in by_code.items()}
@@ -713,7 +726,10 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
         if table is None:
             continue
         for row, rows in zip(grid.rows, matched):
-            if len(row) < 2 or not row[1].text.strip():
+            if len(row) < 2:
+                continue
+            if not row[1].text.strip():
+                _blank_row(result, table, rows, row, seen)
                 continue
             if rows is None:
                 result.findings.append(
@@ -812,6 +828,18 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
                     )
                     result.ambiguous += 1
     return result
+
+
+def _blank_row(result: FusedResult, table: str, rows: list[Row] | None, row, seen: set) -> None:
+    """A row printed with its label and no values: blank cells (value None, raw ''), when the
+    label names one template row closely (a group heading such as （三）不予公开 does not)."""
+    if rows is None or len(rows) != 1 or rows[0].code == OTHER_SINGLE_ROW or (table, rows[0].code) in seen:
+        return
+    if _score(row[0].text, rows[0]) < 0.9:
+        return
+    seen.add((table, rows[0].code))
+    for col in rows[0].cols:
+        result.cells.append(CodedCell(table, rows[0].code, col.code, None, "", row[0].where))
 
 
 def _label_of(u: _Unit, code: str) -> str:

@@ -208,8 +208,11 @@ _SECTION_FIVE = re.compile(r"五\s*[、.．]\s*(?:政\s*府\s*信\s*息\s*公\s*
 # A run of printed values: digits with the spaces, signs and decimal points between them,
 # and a money unit at its end.  A digit directly before 1. / 2、 + text is an item number.
 _RUN = re.compile(
-    r"[+\-＋－]?[0-9０-９](?:[0-9０-９\s\u3000\xa0+\-＋－.．]*[0-9０-９])?(?:[\s\u3000]*万?元)?"
+    r"[+\-＋－]?[0-9０-９](?:(?:[0-9０-９\s\u3000\xa0+\-＋－.．]|[个笔宗件](?=[\s\u3000\xa0]*[0-9０-９]))*[0-9０-９])?"
+    r"(?:[\s\u3000]*万?元)?"
 )
+# The narrative's first words glued to a table's last run: ``…继续办理20000022025年，我局…``.
+_YEAR_GLUED = re.compile(r"(?:19|20)\d\d$")
 _ITEM_NO_AFTER = re.compile(r"[\s\u3000]*[.、．,，][\s\u3000]*(?![0-9０-９\s])")
 _NOT_VALUE_AFTER = re.compile(r"[\s\u3000]*[)）项条年月日号%％]")
 _NOT_VALUE_BEFORE = re.compile(r"[（(第]$")
@@ -221,7 +224,11 @@ def _tokenize(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]:
     pos = lo
     for m in _RUN.finditer(text, lo, hi):
         s, e = m.start(), m.end()
-        if _NOT_VALUE_BEFORE.search(text, max(lo, s - 1), s) or _NOT_VALUE_AFTER.match(text, e):
+        if text.startswith("年", e) and e - s > 4 and _YEAR_GLUED.search(text, s, e):
+            e -= 4  # the year belongs to the sentence after the table, not to the run
+            while e > s and text[e - 1] in " \u3000\xa0":
+                e -= 1
+        elif _NOT_VALUE_BEFORE.search(text, max(lo, s - 1), s) or _NOT_VALUE_AFTER.match(text, e):
             continue
         if _ITEM_NO_AFTER.match(text, e) and not re.search(r"元\s*$", m.group()):
             # ``00000002.其他`` – the last digit numbers the next label.
@@ -284,9 +291,24 @@ def _appl_label(text: str, s: int, e: int) -> tuple[int, int] | None:
     return (ls, le) if le > ls else None
 
 
-def _label_run_pairs(text: str, lo: int, hi: int, label_of) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def _empty_rows(text: str, s: int, e: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Numbered 表三 labels printed with no value after them (``2.申请人逾期…申请3.其他（七）总计``):
+    every numbered segment but the last of a text piece, paired with an empty run.  The
+    extractor keeps only those that name a template row closely (not group headings)."""
+    marks = [m.start() for m in _APPL_MARKER.finditer(text, s, e)]
+    out = []
+    for a, b in zip(marks, marks[1:] + [e]):
+        ls, le = _trim(text, a, b)
+        if le - ls >= 3 and not _SENTENCE.search(text, ls, le):
+            out.append(((ls, le), (le, le)))
+    return out
+
+
+def _label_run_pairs(
+    text: str, lo: int, hi: int, label_of, empties=None
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """(label span, run span) for each digit run right after a text piece that ``label_of``
-    recognises as a row label."""
+    recognises as a row label; with ``empties``, also the labels it finds printed bare."""
     pairs = []
     pieces = _tokenize(text, lo, hi)
     for i, (kind, s, e) in enumerate(pieces):
@@ -294,6 +316,8 @@ def _label_run_pairs(text: str, lo: int, hi: int, label_of) -> list[tuple[tuple[
             continue
         lab = label_of(text, pieces[i - 1][1], pieces[i - 1][2])
         if lab is not None:
+            if empties is not None:
+                pairs += empties(text, pieces[i - 1][1], lab[0])
             pairs.append((lab, _trim(text, s, e)))
     return pairs
 
@@ -375,7 +399,7 @@ def _find_tables(text: str, lo: int, hi: int) -> tuple[list[Grid], list[str]]:
         sec5 = _SECTION_FIVE.search(text, a_lo, a_hi)
         if sec5 is not None:
             a_hi = sec5.start()
-        g = _grid(text, _label_run_pairs(text, a_lo, a_hi, _appl_label), a_lo, a_hi)
+        g = _grid(text, _label_run_pairs(text, a_lo, a_hi, _appl_label, _empty_rows), a_lo, a_hi)
         if g is not None:
             grids.append(g)
         else:
