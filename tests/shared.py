@@ -16,8 +16,15 @@ needs_shared = pytest.mark.skipif(
 )
 
 
+SHARED_CORPUS = CORPUS
+needs_corpus = needs_shared
+# Every folder of real reports with hand-verified or independently solved gold.
+GOLD_DIRS = (CORPUS, CORPUS / "pingtan", CORPUS / "peer")
+
+
 def gold_files() -> list[Path]:
-    return sorted(GOLD.glob("*.json")) if GOLD.is_dir() else []
+    """Gold files of every folder (``<folder>/gold/<stem>.json``; the document is in <folder>)."""
+    return [g for d in GOLD_DIRS if (d / "gold").is_dir() for g in sorted((d / "gold").glob("*.json"))]
 
 
 def load_gold(path: Path) -> dict:

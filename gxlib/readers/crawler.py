@@ -197,9 +197,6 @@ _APPL_MARKER = re.compile(
     r"[一二三四]\s*[、.．](?!\s*[、.．])|[（(]\s*[一二三四五六七]\s*[)）]|[1-9１-９]\s*[.、．,，](?![0-9０-９])"
 )
 
-_REVIEW_TITLE = re.compile(
-    r"[四4]\s*[、.．]\s*[^。；\n0-9０-９]{0,24}?行\s*政\s*复\s*议\s*[、,，和及与]?\s*(?:提\s*起\s*)?行\s*政\s*诉\s*讼\s*(?:的\s*)?(?:情\s*况)?"
-)
 _REVIEW_HEAD = re.compile(r"行\s*政\s*复\s*议")
 _REVIEW_NEEDS = (re.compile(r"维\s*持"), re.compile(r"纠\s*正"))
 
@@ -336,6 +333,31 @@ def _grid(text: str, pairs: list[tuple[tuple[int, int], tuple[int, int]]], lo: i
     return Grid(rows=rows, where=_where(text, lo, hi), fused=True)
 
 
+_REVIEW_NUMBERED = re.compile(r"[四4]\s*[、.．]")
+
+
+def _reviews_header(text: str, lo: int, hi: int) -> tuple[int | None, int | None]:
+    """(start of 表四's column header, start of its title or of the header) in ``text[lo:hi]``:
+    the first 维持 with 纠正 right after it, before any run of values, backed up to the
+    header's first 行政复议 and to a 四、 numbering printed just before."""
+    for m in _REVIEW_NEEDS[0].finditer(text, lo, hi):
+        if not _REVIEW_NEEDS[1].search(text, m.end(), min(hi, m.end() + 40)):
+            continue
+        start = m.start()
+        back = max(lo, m.start() - 80)
+        for h in _REVIEW_HEAD.finditer(text, back, m.start()):
+            if not _RUN.search(text, h.end(), m.start()):
+                start = h.start()
+                break
+        title = start
+        for n in _REVIEW_NUMBERED.finditer(text, max(lo, start - 40), start):
+            if not re.search(r"[0-9０-９。]", text[n.end() : start]):
+                title = n.start()
+                break
+        return start, title
+    return None, None
+
+
 def _find_tables(text: str, lo: int, hi: int) -> tuple[list[Grid], list[str]]:
     """Locate 表二/表三/表四 in the flat body ``text[lo:hi]`` and return their fused grids."""
     grids: list[Grid] = []
@@ -353,21 +375,9 @@ def _find_tables(text: str, lo: int, hi: int) -> tuple[list[Grid], list[str]]:
         mk = _APPL_MARKER.search(text, a_lo, min(hi, a_lo + 200))
         a_lo = mk.start() if mk else a_lo
 
-    # 表四: header words 行政复议 … 维持 … 纠正 … then one run of numbers.
-    r_lo = None
-    search_from = a_lo if a_lo is not None else lo
-    title = _REVIEW_TITLE.search(text, search_from, hi)
-    cand = title.end() if title else search_from
-    rh = _REVIEW_HEAD.search(text, cand, hi)
-    while rh is not None:
-        window = text[rh.start() : min(hi, rh.start() + 300)]
-        run = _RUN.search(text, rh.start(), min(hi, rh.start() + 400))
-        upto = window if run is None else text[rh.start() : run.start()]
-        if all(p.search(upto) for p in _REVIEW_NEEDS):
-            r_lo = rh.start()
-            break
-        rh = _REVIEW_HEAD.search(text, rh.end(), hi)
-    r_title_start = title.start() if (title and r_lo is not None and title.end() <= r_lo) else r_lo
+    # 表四: found by its column headings (维持 … 纠正), never by its title, which reports misspell
+    # (行政法复议) or reword; its zone starts at the header's first word (行政复议).
+    r_lo, r_title_start = _reviews_header(text, a_lo if a_lo is not None else lo, hi)
 
     # 表二: from 第二十条第（一）项 to 表三's title/header.
     p_limit = min(x for x in (a_lo, head.start() if head else None, r_title_start, hi) if x is not None)
