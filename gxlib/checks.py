@@ -68,6 +68,8 @@ def _rule(code: str, severity: str, scope: str, title_zh: str, message: str):
 # every finding code is documented in one place: code -> (severity, title_zh, doc).
 EXTRACT_RULES: dict[str, tuple[str, str, str]] = {
     "extract.partial_row": ("warning", "行不完整", "A printed row has fewer value cells than the template's columns."),
+    "extract.unplaced_rows": ("warning", "无行名的行无法定位",
+                              "Rows of 表三 numbers with no label where the template's row order cannot place them."),
     "extract.unreadable": ("warning", "无法识别的数值", "A value cell's text is neither a number nor a blank mark."),
     "extract.ambiguous": ("warning", "数字串拆分不唯一",
                           "Fused crawler text: more than one split of a digit run satisfies every identity."),

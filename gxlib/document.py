@@ -30,12 +30,15 @@ class Grid:
     """A table as printed: rows of cells in reading order.
 
     ``fused`` marks a grid whose rows are ``[label, run]`` pairs where the crawler glued all
-    value cells of the row into one run of digits (see :mod:`gxlib.fused`).
+    value cells of the row into one run of digits (see :mod:`gxlib.fused`).  ``caption`` is
+    what the document prints right above the table: a hint (converters cut one table into
+    several, each under a heading such as ``### 行政复议``), never trusted alone.
     """
 
     rows: list[list[Cell]]
     where: str
     fused: bool = False
+    caption: str = ""  # the text printed just before the table (a Markdown heading, a title line)
 
 
 SECTION_NUMERALS = ("一", "二", "三", "四", "五", "六")
@@ -44,7 +47,7 @@ SECTION_NUMERALS = ("一", "二", "三", "四", "五", "六")
 @dataclass(slots=True)
 class Document:
     source: str
-    format: str  # html | text | pdf | docx
+    format: str  # html | text | pdf | docx | markdown
     sha256: str
     text: str  # the report's plain text, tables included, in reading order
     grids: list[Grid] = field(default_factory=list)

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
+from itertools import combinations
 
 from . import spec
 from .document import Cell, Document
@@ -163,10 +164,34 @@ def _is_strong(printed: str, tpl: str) -> bool:
     return target is not None and score >= 0.9 and len(re.sub(r"^[（(]?[一二三四五六七八九十\d]+[)）.、]?", "", norm)) >= 4
 
 
+# Words a caption above a piece of a template table prints (a converter cut the table and
+# left its title or a heading above each piece).
+_CAPTION_WORDS = ("主动公开政府信息情况", "第二十条", "收到和处理政府信息公开申请", "申请人情况", "行政复议", "行政诉讼",
+                  "本年度办理结果", "表二", "表三", "表四")
+
+
 def is_template_grid(grid, tpl: str) -> bool:
     """Does the grid print a template table (or a part of one)?  Other tables of a report
     (a statistics table in section 一 with rows 其他 / 总计) are not mapped at all."""
+    if grid.caption and any(w in spec.normalize_label(grid.caption) for w in _CAPTION_WORDS):
+        return True
     return any(_is_strong(c.text, tpl) for row in grid.rows for c in row if c.text and not is_value(c.text))
+
+
+def _grid_says_reviews(grid) -> bool:
+    words = grid.caption + "".join(c.text for row in grid.rows for c in row if not is_value(c.text))
+    return any(w in words for w in ("复议", "诉讼", "维持", "纠正"))
+
+
+def _caption_label(grid, row, labels: list[Cell], values: list[Cell]) -> list[Cell]:
+    """A piece of a table with one row of numbers and no label of its own (``### 行政复议`` over
+    ``| 27 | 10 | 9 | 15 | 61 |``) takes its caption as the label."""
+    if labels or not values or not grid.caption or len(_trim_blanks(values)) == 15:
+        return labels  # 15 numbers are 表四's whole data row, whatever the caption says
+    with_values = [r for r in grid.rows if any(is_value(c.text) and not is_blank(c.text) for c in r)]
+    if len(with_values) != 1:
+        return labels
+    return [Cell(grid.caption.split(" ")[-1], f"{grid.where} (caption)")]
 
 
 def match_row(label: str, tpl: str, taken: set[tuple[str, str]]) -> tuple[_Target | None, float]:
@@ -200,12 +225,15 @@ def extract(doc: Document) -> Extraction:
         ex.single_other = single_other
     taken: set[tuple[str, str]] = {(c.table, c.row) for c in ex.cells}
     in_reviews = False
+    order: list[tuple[str, object]] = []  # 表三 rows in document order: ("row", code) | ("orphan", values)
     for grid in (g for g in doc.grids if not g.fused):
         if not is_template_grid(grid, tpl):
             ex.log.append(f"{grid.where}: not a template table (no heading or row label of 表二/三/四)")
             continue
+        says_reviews = _grid_says_reviews(grid)
         for row in grid.rows:
             labels, values = _split_row(row)
+            labels = _caption_label(grid, row, labels, values)
             if labels and any(spec.normalize_label(c.text).startswith(h) for c in labels for h in _REVIEW_HEADERS):
                 in_reviews = True
             if not values:
@@ -230,7 +258,9 @@ def extract(doc: Document) -> Extraction:
                 ):
                     target = None  # 表四 already read as its one 15-value row, or its header (行政复议 … 行政诉讼)
             reviews_rows_taken = any(t == "reviews" for t, _ in taken)
-            if target is None and in_reviews and not reviews_rows_taken and len(values) >= 15:
+            printed = _trim_blanks(values)
+            if target is None and (in_reviews or says_reviews and len(printed) == 15) and not reviews_rows_taken \
+                    and len(values) >= 15:
                 # 表四's data row: no label of its own (or a word such as 数量); an empty column
                 # printed before it (Word exports) is not a value
                 while len(values) > 15 and is_blank(values[0].text):
@@ -240,6 +270,8 @@ def extract(doc: Document) -> Extraction:
                 ex.log.append(f"{values[0].where}: 15 values after the 行政复议/行政诉讼 header → reviews")
                 continue
             if not labels:
+                if len(printed) == len(spec.template(tpl)["applications"].rows[0].cols) and not says_reviews:
+                    order.append(("orphan", printed))  # a 表三 row whose label the converter lost
                 continue
             if target is None:
                 if any(not is_blank(v.text) for v in values):
@@ -261,7 +293,10 @@ def extract(doc: Document) -> Extraction:
             ex.log.append(f"{labels[-1].where}: {labels[-1].text!r} → {target.table}.{target.row.code} ({score:.2f})")
             if target.row.code == spec.OTHER_SINGLE_ROW:
                 ex.single_other = True
-            _take_row(ex, target.table, target.row, values)
+            if target.table == "applications":
+                order.append(("row", target.row.code))
+            _take_row(ex, target.table, target.row, values, doc.format)
+    _place_orphans(ex, order, taken)
     if ("reviews", "*") not in taken and not any(c.table == "reviews" for c in ex.cells):
         ex.log.append("表四: no data row of 15 values after the 行政复议/行政诉讼 header")
     return ex
@@ -278,6 +313,58 @@ def _split_row(row: list[Cell]) -> tuple[list[Cell], list[Cell]]:
     return row[start:k], row[k:]
 
 
+def _trim_blanks(values: list[Cell]) -> list[Cell]:
+    """The values without the empty cells a converter pads a row with at either end."""
+    a, b = 0, len(values)
+    while a < b and is_blank(values[a].text) and not values[a].text.strip():
+        a += 1
+    while b > a and is_blank(values[b - 1].text) and not values[b - 1].text.strip():
+        b -= 1
+    return values[a:b]
+
+
+def _place_orphans(ex: Extraction, order: list[tuple[str, object]], taken: set[tuple[str, str]]) -> None:
+    """Rows of 表三 numbers with no label, placed by the template's row order: between two
+    labelled rows, the template rows not printed there are filled in order when there are as
+    many rows of numbers as missing rows; otherwise they are left out with a finding."""
+    if not any(kind == "orphan" for kind, _ in order):
+        return
+    codes = [r.code for r in spec.applications_rows(ex.template, ex.single_other)]
+    i = 0
+    while i < len(order):
+        if order[i][0] != "orphan":
+            i += 1
+            continue
+        j = i
+        while j < len(order) and order[j][0] == "orphan":
+            j += 1
+        before = next((order[k][1] for k in range(i - 1, -1, -1) if order[k][0] == "row"), None)
+        after = next((order[k][1] for k in range(j, len(order)) if order[k][0] == "row"), None)
+        lo = codes.index(before) + 1 if before in codes else 0
+        hi = codes.index(after) if after in codes else len(codes)
+        gap = [c for c in codes[lo:hi] if ("applications", c) not in taken]
+        orphans = [order[k][1] for k in range(i, j)]
+        if len(gap) == len(orphans):
+            for code, values in zip(gap, orphans):
+                row = spec.template(ex.template)["applications"].row(code)
+                taken.add(("applications", code))
+                ex.log.append(f"{values[0].where}: unlabelled row between {before} and {after} → applications.{code} (by the template's row order)")
+                _take_row(ex, "applications", row, values, "")
+        else:
+            ex.problems.append(
+                {
+                    "rule": "extract.unplaced_rows",
+                    "severity": "warning",
+                    "table": "applications",
+                    "row": None,
+                    "col": None,
+                    "message": f"表三 有 {len(orphans)} 行数字没有行名（{orphans[0][0].where} 起），"
+                    f"而 {before or '表头'} 与 {after or '表尾'} 之间缺 {len(gap)} 行：无法按顺序确定，未读入",
+                }
+            )
+        i = j
+
+
 def _duplicate(ex: Extraction, target: _Target, label: Cell) -> None:
     first = next((c.where for c in ex.cells if (c.table, c.row) == (target.table, target.row.code)), "?")
     ex.problems.append(
@@ -292,8 +379,16 @@ def _duplicate(ex: Extraction, target: _Target, label: Cell) -> None:
     )
 
 
-def _take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell]) -> None:
+# Formats whose rows do not keep an empty cell's place: a short row's missing cell may be
+# anywhere (HTML, Word and PDF rows keep their cells' places).
+_LOOSE_FORMATS = ("markdown", "text")
+
+
+def _take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt: str = "") -> None:
     cols = row.cols
+    if fmt in _LOOSE_FORMATS and 0 < len(values) < len(cols):
+        _take_short_row(ex, table, row, values)
+        return
     extra = [v for v in values[len(cols):] if not is_blank(v.text)]
     if extra:  # more printed numbers than columns: an empty layout cell may have shifted them
         ex.problems.append(
@@ -319,6 +414,50 @@ def _take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell]) -> 
                 "row": row.code,
                 "col": missing[0],
                 "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只读到 {len(values)} 个数值，缺 {len(missing)} 列（{'、'.join(missing)}）",
+            }
+        )
+
+
+def _take_short_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell]) -> None:
+    """A row that prints fewer values than it has cells: every placing of the missing (empty)
+    cells is a reading; the row's own total keeps those it allows, and a cell is stated only
+    when every reading kept gives it the same text."""
+    cols = row.cols
+    n, k = len(cols), len(cols) - len(values)
+    readings = []
+    for gaps in combinations(range(n), k):
+        it = iter(values)
+        readings.append([None if j in gaps else next(it) for j in range(n)])
+    if cols[-1].code == "total":
+        def holds(r):
+            try:
+                nums = [0.0 if c is None else (parse_value(c.text, col.unit) or 0.0) for c, col in zip(r, cols)]
+            except Unreadable:
+                return False
+            return abs(sum(nums[:-1]) - nums[-1]) < 1e-9
+        readings = [r for r in readings if holds(r)] or readings
+    for j, col in enumerate(cols):
+        texts = {None if r[j] is None else r[j].text for r in readings}
+        if len(texts) == 1:
+            cell = readings[0][j]
+            if cell is None:
+                ex.cells.append(CodedCell(table, row.code, col.code, None, "", values[0].where))
+            else:
+                ex.cells.append(_coded(ex, table, row.code, col, cell))
+        else:
+            ex.cells.append(CodedCell(table, row.code, col.code, None, " ".join(v.text for v in values),
+                                      values[0].where, ambiguous=True))
+    if len(readings) > 1:
+        shown = "；".join("|".join("□" if c is None else c.text for c in r) for r in readings[:6])
+        ex.problems.append(
+            {
+                "rule": "extract.ambiguous",
+                "severity": "warning",
+                "table": table,
+                "row": row.code,
+                "col": None,
+                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只印了 {len(values)} 个数值（应有 {n} 个），"
+                f"空格的位置有 {len(readings)} 种读法：{shown}",
             }
         )
 

@@ -14,7 +14,7 @@ REPORTS = pl.Schema(
         "report_id": pl.String,  # first 16 hex of the file's sha256: stable across paths
         "source": pl.String,  # the path the report was read from
         "sha256": pl.String,
-        "format": pl.String,  # html | text | pdf | docx
+        "format": pl.String,  # html | text | pdf | docx | markdown
         "agency": pl.String,  # 发布机关 as printed
         "agency_key": pl.String,  # stable key across years and spellings (gxlib.agency)
         "region": pl.String,  # province / city / county inferred from the name, else null

@@ -22,9 +22,14 @@ needs_corpus = needs_shared
 GOLD_DIRS = (CORPUS, CORPUS / "pingtan", CORPUS / "peer")
 
 
-def gold_files() -> list[Path]:
-    """Gold files of every folder (``<folder>/gold/<stem>.json``; the document is in <folder>)."""
-    return [g for d in GOLD_DIRS if (d / "gold").is_dir() for g in sorted((d / "gold").glob("*.json"))]
+def gold_files(dirs: tuple[Path, ...] = (CORPUS,)) -> list[Path]:
+    """Gold files of ``dirs`` (``<folder>/gold/<stem>.json``; the document is in <folder>)."""
+    return [g for d in dirs if (d / "gold").is_dir() for g in sorted((d / "gold").glob("*.json"))]
+
+
+def all_gold_files() -> list[Path]:
+    """Gold of every folder of real reports: the first corpus, pingtan/ and peer/."""
+    return gold_files(GOLD_DIRS)
 
 
 def load_gold(path: Path) -> dict:

@@ -180,6 +180,7 @@ def _agency_reports(agency: Agency, seed: int, years: list[int], formats: tuple[
         for rule in kinds:
             if rule in F.ARITHMETIC:
                 fault_list.extend(F.arithmetic(rng_fault, rule, values, app_rows))
+        fault_list[:] = F.still_broken(fault_list, values, app_rows)
         if any(f["kind"] == "arithmetic" for f in fault_list):
             # print zeros as 0 so the broken identity is stated on the page (a blank side of an
             # identity reads as "not filled", which the checks rightly do not call an error)

@@ -84,6 +84,23 @@ def identity_failures(values: dict[Key, float | int | None], app_rows: list[str]
     return out
 
 
+def still_broken(faults: list[dict], values: dict, app_rows) -> list[dict]:
+    """The fault records whose finding the final printed values still show: a second fault
+    can undo a consequence of the first (a raised 一 that an outcome no longer exceeds)."""
+    now = identity_failures(values, app_rows)
+    rules = {r for r, _, _ in now}
+    keep = []
+    for f in faults:
+        if f["kind"] != "arithmetic":
+            keep.append(f)
+        elif f["rule"] == "plausibility.outcome_exceeds_total":
+            if (f["rule"], f["row"], f["col"]) in now:
+                keep.append(f)
+        elif f["rule"] in rules:
+            keep.append(f)
+    return keep
+
+
 def plan(rng: random.Random, fault_rate: float, year: int, prev_published: bool) -> list[str]:
     """The fault kinds one report gets (usually none; rarely two)."""
     if rng.random() >= fault_rate:

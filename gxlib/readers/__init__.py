@@ -11,6 +11,8 @@ html       markup (``<html``, ``<table``, ``<p`` …)       :mod:`.html`
 text       crawler header (``标题:`` … ``正文`` line)      :mod:`.crawler`
 text       cells on lines ending `` |``                  :mod:`.pipe`
 text       table rows as tab-separated lines             :mod:`.tabbed`
+markdown   pipe tables with ``|---|`` rows, ``#`` headings   :mod:`.markdown`
+           (``.md`` / ``.markdown``, or sniffed in ``.txt``)
 =========  ===========================================  ======================
 """
 
@@ -97,14 +99,17 @@ def document_from_text(text: str, source: str, sha256: str) -> Document:
     """Markup → HTML reader; cells on `` |`` lines → pipe reader; tab-separated rows → tabbed
     reader; anything else (crawler dumps with glued cells, plain text) → crawler reader.  A
     crawler header is read in every case."""
-    from . import crawler, html, pipe, tabbed
+    from . import crawler, html, markdown, pipe, tabbed
 
     meta, body = crawler.parse_header(text)
+    line_offset = text[: len(text) - len(body)].count("\n") if meta else 0
+    # before the pipe-text test: Markdown table rows end with "|" too
+    if not html.starts_as_markup(body) and markdown.looks_like_markdown(body, source):
+        return markdown.parse(body, source, sha256, meta, line_offset)
     is_pipe = pipe.looks_like_pipe(body)
     # a page that starts as markup is HTML whatever its footer's " |" link separators say
     if html.starts_as_markup(body) or (html.looks_like_html(body) and not is_pipe):
         return html.parse(body, source, sha256, meta)
-    line_offset = text[: len(text) - len(body)].count("\n") if meta else 0
     if is_pipe:
         return pipe.parse(body, source, sha256, meta, line_offset)
     if tabbed.looks_tabbed(body):

@@ -347,8 +347,7 @@ def _reviews_header(text: str, lo: int, hi: int) -> tuple[int | None, int | None
         back = max(lo, m.start() - 80)
         for h in _REVIEW_HEAD.finditer(text, back, m.start()):
             if not _RUN.search(text, h.end(), m.start()):
-                start = h.start()
-                break
+                start = h.start()  # the last one: a title's 行政复议 may stand just before it
         title = start
         for n in _REVIEW_NUMBERED.finditer(text, max(lo, start - 40), start):
             if not re.search(r"[0-9０-９。]", text[n.end() : start]):

@@ -1,0 +1,126 @@
+"""Markdown — what PDF-to-Markdown converters and OCR models produce.
+
+GitHub pipe tables, HTML ``<table>`` blocks inside the Markdown and ``#`` headings are read into
+the same :class:`~gxlib.document.Document` as every other format.  The tables are read
+*leniently*, line by line, not by the GFM rules: a converter's output is rarely a valid GFM
+table (one table cut into several, a row with more cells than its header, which GFM would
+drop), and every printed cell must survive to the extractor, which decides what it is.
+
+* a line that starts with ``|`` is a table row; a delimiter line (``|---|---|``) separates
+  nothing; consecutive rows form one grid, and anything else between them ends it;
+* each grid's ``caption`` is the text just above it (a heading such as ``### 行政复议``);
+* page footers (``— 4 —``, ``- 4 -``, ``第 4 页``) are dropped wherever they stand;
+* a short line of a label and numbers (``行政许可 0``: a table row the converter flattened)
+  is a grid row too;
+* ``Document.text`` is the Markdown without its markup: headings as lines, table rows as
+  cells joined by spaces, so the metadata and narrative readers see plain text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..document import Cell, Document, Grid
+
+_ROW = re.compile(r"^\s*\|(?P<body>.*?)\|?\s*$")
+_DELIM = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.*?)\s*#*\s*$")
+_FOOTER = re.compile(r"^\s*(?:[—–\-－]+\s*\d{1,3}\s*[—–\-－]+|第\s*\d{1,3}\s*页(?:\s*[/／共]\s*\d{1,3}\s*页?)?)\s*$")
+_INLINE = re.compile(r"\*\*|__|`|<br\s*/?>|&nbsp;", re.I)
+_HTML_TABLE = re.compile(r"<table\b.*?</table\s*>", re.I | re.S)
+_SPLIT = re.compile(r"(?<!\\)\|")
+# A table row a converter flattened into a line of text: a short label, then its numbers
+# (``行政许可 0``, ``行政规范性文件 6 1 32``).  The extractor keeps it only if the label is a
+# template row's.
+_FLAT = re.compile(r"^\s*(?P<label>[^\d\s|#(（—\-][^|。；，]{1,40}?)\s+(?P<vals>[\d.,]+(?:\s+[\d.,]+)*)\s*$")
+
+
+def looks_like_markdown(text: str, name: str = "") -> bool:
+    """Pipe tables with delimiter rows, or several ``#`` headings (a ``.md`` name helps)."""
+    lines = text.splitlines()
+    delims = sum(1 for ln in lines if "-" in ln and _DELIM.match(ln) and "|" in ln)
+    rows = sum(1 for ln in lines if ln.lstrip().startswith("|") and ln.count("|") >= 3)
+    heads = sum(1 for ln in lines if _HEADING.match(ln))
+    if name.lower().endswith((".md", ".markdown")):
+        return delims > 0 or heads > 0 or rows > 0
+    return delims >= 1 and rows >= 3 or heads >= 3 and rows >= 2
+
+
+def _cells(body: str) -> list[str]:
+    return [_INLINE.sub("", c).replace("\\|", "|").strip() for c in _SPLIT.split(body)]
+
+
+def _html_grids(block: str, first_index: int) -> tuple[list[Grid], str]:
+    """An HTML table block inside the Markdown, read by the HTML reader (lxml)."""
+    from . import html
+
+    doc = html.parse(block, "", "")
+    for i, g in enumerate(doc.grids):
+        g.where = f"html table {first_index + i}"
+    return doc.grids, doc.text
+
+
+def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = None, line_offset: int = 0) -> Document:
+    grids: list[Grid] = []
+    plain: list[str] = []
+    rows: list[list[Cell]] = []
+    start = 0
+    recent: list[str] = []  # the last text lines above the table being read
+
+    def end_grid(lineno: int) -> None:
+        if rows:
+            caption = " ".join(recent[-2:])
+            grids.append(Grid(list(rows), where=f"lines {start}-{lineno - 1}", caption=caption))
+            rows.clear()
+
+    # HTML blocks first: each becomes a placeholder line, read by the HTML reader.
+    blocks: dict[str, str] = {}
+
+    def hold(m: re.Match) -> str:
+        key = f"\x00html{len(blocks)}\x00"
+        blocks[key] = m.group(0)
+        return "\n" + key + "\n" + "\n" * m.group(0).count("\n")
+
+    body = _HTML_TABLE.sub(hold, text)
+    lineno = line_offset
+    for lineno, line in enumerate(body.splitlines(), start=1 + line_offset):
+        if _FOOTER.match(line):
+            continue  # a page footer inside a table does not end it
+        if line.strip() in blocks:
+            end_grid(lineno)
+            found, block_text = _html_grids(blocks[line.strip()], len(grids) + 1)
+            for g in found:
+                g.caption = " ".join(recent[-2:])
+            grids.extend(found)
+            plain.append(block_text)
+            continue
+        if _DELIM.match(line) and "|" in line:
+            continue
+        m = _ROW.match(line)
+        if m:
+            if not rows:
+                start = lineno
+            cells = _cells(m["body"])
+            r = len(rows)
+            rows.append([Cell(t, f"line {lineno}, cell {k + 1}", r, k) for k, t in enumerate(cells)])
+            plain.append(" ".join(t for t in cells if t))
+            continue
+        if not line.strip():
+            continue  # a blank line between two rows of one table (converters add them)
+        flat = None if _HEADING.match(line) else _FLAT.match(line)
+        if flat:
+            if not rows:
+                start = lineno
+            cells = [flat["label"].strip(), *flat["vals"].split()]
+            r = len(rows)
+            rows.append([Cell(t, f"line {lineno}, word {k + 1}", r, k) for k, t in enumerate(cells)])
+            plain.append(line.strip())
+            continue
+        end_grid(lineno)
+        h = _HEADING.match(line)
+        words = _INLINE.sub("", h["text"] if h else line).strip()
+        plain.append(words)
+        recent.append(words)
+        del recent[:-2]
+    end_grid(lineno + 1)
+    return Document(source, "markdown", sha256, "\n".join(plain), grids, dict(meta or {}))
