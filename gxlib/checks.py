@@ -68,6 +68,8 @@ def _rule(code: str, severity: str, scope: str, title_zh: str, message: str):
 # every finding code is documented in one place: code -> (severity, title_zh, doc).
 EXTRACT_RULES: dict[str, tuple[str, str, str]] = {
     "extract.partial_row": ("warning", "行不完整", "A printed row has fewer value cells than the template's columns."),
+    "extract.hybrid_template": ("info", "混用两版模板",
+                        "The tables follow different templates (e.g. a 2021 表二 with the 2019 one-row （六）其他处理)."),
     "extract.unplaced_rows": ("warning", "无行名的行无法定位",
                               "Rows of 表三 numbers with no label where the template's row order cannot place them."),
     "extract.unreadable": ("warning", "无法识别的数值", "A value cell's text is neither a number nor a blank mark."),

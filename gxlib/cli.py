@@ -67,11 +67,11 @@ def _summary(rep) -> str:
         f"  年度 year         {r['year'] or '—'}    模板 template {r['template']}"
         + (f" (年度应为 expected {r['expected_template']})" if r["expected_template"] not in (None, r["template"]) else ""),
         f"  发布日期 published {r['published'] or '—'}    格式 format {r['format']}",
-        f"  cells {r['n_cells']} (ambiguous {r['n_ambiguous']})    findings {rep.findings.height}",
+        f"  cells {r['n_cells']}: {r['n_by_print']} settled by print, {r['n_by_identities']} by the identities, "
+        f"{r['n_ambiguous']} ambiguous, {r['n_unreadable']} unreadable    findings {rep.findings.height}",
     ]
-    ex = rep.extraction
-    if ex.resolved or ex.ambiguous:
-        lines.append(f"  fused digit runs: {ex.resolved} cells resolved by the identities, {ex.ambiguous} ambiguous")
+    if r["table_templates"]:
+        lines.append(f"  各表模板 tables  {r['table_templates']}")
     for table in ("proactive", "applications", "reviews"):
         sub = rep.cells.filter(rep.cells["table"] == table)
         if sub.height:

@@ -41,7 +41,7 @@ How a build works
 -----------------
 * Sources are walked recursively (folders, single files, ``.zip`` archives whose members are read in
   memory and recorded as ``archive.zip!member/path.html``).  Report files: ``.html .htm .shtml .txt
-  .pdf .docx`` (and ``.doc .wps``, which fail with a clear error).  Hidden files and folders, our own
+  .md .markdown .pdf .docx`` (and ``.doc .wps``; a folder's README.md is skipped).  Hidden files and folders, our own
   ``*.truth.json``, non-regular files (FIFOs, sockets) and other extensions are skipped and counted by
   reason; a file whose content (sha256) was already seen is skipped as a duplicate.
 * Files are parsed in batches on a :class:`concurrent.futures.Executor`: a local
@@ -101,7 +101,7 @@ FORMAT = "gxlib-corpus"
 FORMAT_VERSION = 1
 TABLES = ("reports", "cells", "narrative", "findings", "errors")
 CORPUS_FINDINGS = "findings_corpus"
-REPORT_EXTS = frozenset({".html", ".htm", ".shtml", ".txt", ".pdf", ".docx", ".doc", ".wps"})
+REPORT_EXTS = frozenset({".html", ".htm", ".shtml", ".txt", ".pdf", ".docx", ".doc", ".wps", ".md", ".markdown"})
 ARCHIVE_EXTS = frozenset({".zip"})
 RETRY_STAGES = frozenset({"timeout", "worker"})
 MANIFEST = "manifest.json"
@@ -134,6 +134,7 @@ class BuildSummary:
     retried_alone: int = 0  # files re-run in isolation after a worker died
     elapsed: float = 0.0
     counts: dict = field(default_factory=dict)  # rows per table in the corpus after the build
+    quality: dict = field(default_factory=dict)  # cells settled by print / identities, ambiguous, unreadable
     notes: list = field(default_factory=list)
 
     @property
@@ -161,6 +162,7 @@ class BuildSummary:
             "elapsed": round(self.elapsed, 3),
             "files_per_s": round(self.files_per_s, 1),
             "counts": self.counts,
+            "quality": self.quality,
             "notes": list(self.notes),
         }
 
@@ -191,9 +193,28 @@ class BuildSummary:
                 + ", ".join(f"{c.get(t, 0)} {t}" for t in (*TABLES, CORPUS_FINDINGS))
                 + f"; files ok {c.get('files_ok', 0)}, failed {c.get('files_failed', 0)}"
             )
+        q = self.quality
+        if q.get("cells"):
+            lines.append(
+                f"  reading   {q['cells']} cells: {q['by_print']} settled by print, {q['by_identities']} by the "
+                f"identities, {q['ambiguous']} ambiguous, {q['unreadable']} unreadable"
+            )
         for n in self.notes:
             lines.append(f"  note: {n}")
         return "\n".join(lines)
+
+
+_QUALITY = {"cells": "n_cells", "by_print": "n_by_print", "by_identities": "n_by_identities",
+            "ambiguous": "n_ambiguous", "unreadable": "n_unreadable"}
+
+
+def _reading_quality(out: Path, manifest: dict) -> dict:
+    """How far the corpus can be trusted: its cells by how they were settled (a lazy sum)."""
+    lf = _lazy_tables(out, manifest, include_build=False).get("reports")
+    if lf is None:
+        return {}
+    row = lf.select(pl.col(c).sum().alias(k) for k, c in _QUALITY.items()).collect().row(0, named=True)
+    return {k: int(v or 0) for k, v in row.items()}
 
 
 # --------------------------------------------------------------------------- discovery
@@ -217,6 +238,8 @@ def _classify(name: str) -> str | None:
     if low.endswith(".truth.json"):
         return "ground truth (*.truth.json)"
     ext = os.path.splitext(low)[1]
+    if ext in (".md", ".markdown") and os.path.basename(low).startswith(("readme", "changelog", "license")):
+        return "a folder's own notes (README, CHANGELOG)"
     if ext in REPORT_EXTS:
         return None
     if ext in ARCHIVE_EXTS:
@@ -512,7 +535,7 @@ def _warm_up() -> None:
     import importlib
 
     for name in ("report", "extract", "fused", "narrative", "checks", "agency", "metadata",
-                 "readers.html", "readers.pipe", "readers.crawler", "readers.pdf", "readers.docx"):
+                 "readers.html", "readers.pipe", "readers.crawler", "readers.pdf", "readers.docx", "readers.markdown"):
         importlib.import_module(f"gxlib.{name}")
 
 
@@ -947,6 +970,7 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     st = Counter(e["status"] for e in files.values())
     counts["files_ok"], counts["files_failed"] = st.get("ok", 0), st.get("failed", 0)
     summary.counts = counts
+    summary.quality = _reading_quality(out, manifest)
     summary.failed = +summary.failed
     summary.elapsed = time.perf_counter() - t0
     manifest["counts"] = counts

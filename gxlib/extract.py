@@ -40,6 +40,13 @@ class CodedCell:
     raw: str  # printed text (fused text: the whole run)
     where: str  # provenance
     ambiguous: bool = False
+    # how the value was settled: print (one reading) | identities (the template's identities
+    # chose among readings) | ambiguous (several readings remain) | unreadable (none could be made)
+    settled: str = "print"
+
+    def __post_init__(self) -> None:
+        if self.ambiguous and self.settled == "print":
+            self.settled = "ambiguous"
 
 
 @dataclass
@@ -51,6 +58,12 @@ class Extraction:
     log: list[str] = field(default_factory=list)  # how each row was matched (for explain())
     resolved: int = 0  # fused runs: cells settled by the identities
     ambiguous: int = 0
+    table_templates: dict[str, str] = field(default_factory=dict)  # table -> the template it prints
+
+    def table_templates_text(self) -> str | None:
+        names = {"proactive": "表二", "applications": "表三"}
+        parts = [f"{names[t]} {v}" for t, v in self.table_templates.items() if t in names]
+        return " · ".join(parts) or None
 
 
 # --- template detection ------------------------------------------------------------------
@@ -175,7 +188,20 @@ def is_template_grid(grid, tpl: str) -> bool:
     (a statistics table in section 一 with rows 其他 / 总计) are not mapped at all."""
     if grid.caption and any(w in spec.normalize_label(grid.caption) for w in _CAPTION_WORDS):
         return True
-    return any(_is_strong(c.text, tpl) for row in grid.rows for c in row if c.text and not is_value(c.text))
+    if any(_is_strong(c.text, tpl) for row in grid.rows for c in row if c.text and not is_value(c.text)):
+        return True
+    return any(_row_fits(row, tpl) for row in grid.rows)
+
+
+def _row_fits(row: list[Cell], tpl: str) -> bool:
+    """A row whose label names a template row closely and that prints exactly that row's
+    number of values (``| 规章 | 0 | 0 | 0 |`` under a generic header): a template row
+    whatever the table around it says."""
+    labels, values = _split_row(row)
+    if not labels or not values:
+        return False
+    target, score = best_row(labels[-1].text, tpl)
+    return target is not None and score >= 0.9 and len(_trim_blanks(values)) == len(target.row.cols)
 
 
 def _grid_says_reviews(grid) -> bool:
@@ -186,7 +212,7 @@ def _grid_says_reviews(grid) -> bool:
 def _caption_label(grid, row, labels: list[Cell], values: list[Cell]) -> list[Cell]:
     """A piece of a table with one row of numbers and no label of its own (``### 行政复议`` over
     ``| 27 | 10 | 9 | 15 | 61 |``) takes its caption as the label."""
-    if labels or not values or not grid.caption or len(_trim_blanks(values)) == 15:
+    if labels or not values or not grid.caption or len(values) >= 15:
         return labels  # 15 numbers are 表四's whole data row, whatever the caption says
     with_values = [r for r in grid.rows if any(is_value(c.text) and not is_blank(c.text) for c in r)]
     if len(with_values) != 1:
@@ -208,10 +234,17 @@ def match_row(label: str, tpl: str, taken: set[tuple[str, str]]) -> tuple[_Targe
 _REVIEW_HEADERS = ("行政复议", "行政诉讼")
 
 
-def extract(doc: Document) -> Extraction:
-    """Map every template cell the document's grids print to its (table, row, col) code."""
+def extract(doc: Document, year_template: str | None = None) -> Extraction:
+    """Map every template cell the document's grids print to its (table, row, col) code.
+
+    ``year_template``: the template the report's year calls for, used only when the tables
+    print no heading or row that tells the two templates apart."""
     tpl = detect_template(doc)
-    ex = Extraction(template=tpl)
+    log = []
+    if tpl == "unknown" and year_template in ("2019", "2021") and doc.grids:
+        tpl = year_template
+        log.append(f"template: no heading tells the templates apart; the year's ({tpl}) is used")
+    ex = Extraction(template=tpl, log=log)
     if tpl == "unknown":
         return ex
     if any(g.fused for g in doc.grids):
@@ -227,7 +260,9 @@ def extract(doc: Document) -> Extraction:
     in_reviews = False
     order: list[tuple[str, object]] = []  # 表三 rows in document order: ("row", code) | ("orphan", values)
     for grid in (g for g in doc.grids if not g.fused):
-        if not is_template_grid(grid, tpl):
+        # 表四's data row cut off into a table of its own, after its header
+        reviews_row = in_reviews and any(len(_split_row(r)[1]) >= 15 for r in grid.rows)
+        if not is_template_grid(grid, tpl) and not reviews_row:
             ex.log.append(f"{grid.where}: not a template table (no heading or row label of 表二/三/四)")
             continue
         says_reviews = _grid_says_reviews(grid)
@@ -259,7 +294,7 @@ def extract(doc: Document) -> Extraction:
                     target = None  # 表四 already read as its one 15-value row, or its header (行政复议 … 行政诉讼)
             reviews_rows_taken = any(t == "reviews" for t, _ in taken)
             printed = _trim_blanks(values)
-            if target is None and (in_reviews or says_reviews and len(printed) == 15) and not reviews_rows_taken \
+            if target is None and (in_reviews or says_reviews and len(printed) >= 12) and not reviews_rows_taken \
                     and len(values) >= 15:
                 # 表四's data row: no label of its own (or a word such as 数量); an empty column
                 # printed before it (Word exports) is not a value
@@ -297,6 +332,7 @@ def extract(doc: Document) -> Extraction:
                 order.append(("row", target.row.code))
             _take_row(ex, target.table, target.row, values, doc.format)
     _place_orphans(ex, order, taken)
+    _table_templates(ex, doc)
     if ("reviews", "*") not in taken and not any(c.table == "reviews" for c in ex.cells):
         ex.log.append("表四: no data row of 15 values after the 行政复议/行政诉讼 header")
     return ex
@@ -311,6 +347,47 @@ def _split_row(row: list[Cell]) -> tuple[list[Cell], list[Cell]]:
     while k < len(row) and not in_value_position(row[k].text):
         k += 1
     return row[start:k], row[k:]
+
+
+_TABLE3_ONLY = ("逾期不补正", "逾期未按收费通知")
+
+
+def _table_templates(ex: Extraction, doc: Document) -> None:
+    """The template each table prints, told apart: 表二 by its column headings, 表三 by its
+    （六） rows (one 其他处理 row: 2019; three sub-rows: 2021).  A report mixing them (a 2021
+    表二 with the 2019 one-row （六）, or the reverse) is flagged, not forced into one."""
+    rows = {c.row for c in ex.cells if c.table == "applications"}
+    ex.table_templates["proactive"] = ""  # keeps 表二 first in the summary
+    if rows:
+        ex.table_templates["applications"] = "2019" if spec.OTHER_SINGLE_ROW in rows else "2021" if (
+            rows & {"other_no_correction", "other_unpaid_fee", "other_misc"}) else ex.template
+    def scores(texts) -> dict[str, int]:
+        out = {"2019": 0, "2021": 0}
+        for text in texts:
+            norm = spec.normalize_label(text)
+            for tpl, sigs in _SIGNALS_NORM.items():
+                out[tpl] += sum(norm.count(x) for x in sigs if x not in _TABLE3_ONLY and len(x) >= 4)
+            out["2019"] -= sum(norm.count(x) for x in _SIGNALS_NORM["2021"] if "处理决定数量" in x)
+        return out
+
+    score = scores(c.text for g in doc.grids for r in g.rows for c in r)
+    if max(score.values()) <= 0:  # fused grids: the headings are in the text
+        score = scores([doc.text])
+    if any(c.table == "proactive" for c in ex.cells) and max(score.values()) > 0:
+        ex.table_templates["proactive"] = "2021" if score["2021"] > score["2019"] else "2019"
+    ex.table_templates = {t: v for t, v in ex.table_templates.items() if v}
+    found = set(ex.table_templates.values())
+    if len(found) > 1:
+        ex.problems.append(
+            {
+                "rule": "extract.hybrid_template",
+                "severity": "info",
+                "table": None,
+                "row": None,
+                "col": None,
+                "message": f"表格混用两版模板：{ex.table_templates_text()}（按各表实际印出的行与列读取）",
+            }
+        )
 
 
 def _trim_blanks(values: list[Cell]) -> list[Cell]:
@@ -428,6 +505,7 @@ def _take_short_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell
     for gaps in combinations(range(n), k):
         it = iter(values)
         readings.append([None if j in gaps else next(it) for j in range(n)])
+    before = readings
     if cols[-1].code == "total":
         def holds(r):
             try:
@@ -440,10 +518,13 @@ def _take_short_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell
         texts = {None if r[j] is None else r[j].text for r in readings}
         if len(texts) == 1:
             cell = readings[0][j]
+            by = "print" if len({None if r[j] is None else r[j].text for r in before}) == 1 else "identities"
             if cell is None:
-                ex.cells.append(CodedCell(table, row.code, col.code, None, "", values[0].where))
+                ex.cells.append(CodedCell(table, row.code, col.code, None, "", values[0].where, settled=by))
             else:
-                ex.cells.append(_coded(ex, table, row.code, col, cell))
+                coded = _coded(ex, table, row.code, col, cell)
+                coded.settled = by if coded.settled == "print" else coded.settled
+                ex.cells.append(coded)
         else:
             ex.cells.append(CodedCell(table, row.code, col.code, None, " ".join(v.text for v in values),
                                       values[0].where, ambiguous=True))
@@ -470,10 +551,12 @@ def _take_reviews(ex: Extraction, values: list[Cell]) -> None:
 
 
 def _coded(ex: Extraction, table: str, row: str, col: spec.Column, cell: Cell) -> CodedCell:
+    how = "print"
     try:
         value = parse_value(cell.text, col.unit)
     except Unreadable:
         value = None
+        how = "unreadable"
         ex.problems.append(
             {
                 "rule": "extract.unreadable",
@@ -484,7 +567,7 @@ def _coded(ex: Extraction, table: str, row: str, col: spec.Column, cell: Cell) -
                 "message": f"{cell.where}: 无法识别的数值 {cell.text!r}",
             }
         )
-    return CodedCell(table, row, col.code, value, cell.text, cell.where)
+    return CodedCell(table, row, col.code, value, cell.text, cell.where, settled=how)
 
 
 def _prints_single_other(doc: Document, tpl: str) -> bool:

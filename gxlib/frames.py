@@ -27,7 +27,11 @@ REPORTS = pl.Schema(
         "period_start": pl.Date,  # 统计期限, when stated
         "period_end": pl.Date,
         "n_cells": pl.Int32,
-        "n_ambiguous": pl.Int32,
+        "n_ambiguous": pl.Int32,  # cells several readings fit (value null)
+        "n_by_print": pl.Int32,  # reading quality: cells the print alone settles
+        "n_by_identities": pl.Int32,  # cells the template's identities settled among several readings
+        "n_unreadable": pl.Int32,  # cells no reading could be made of (value null)
+        "table_templates": pl.String,  # the template each table prints, e.g. "表二 2021 · 表三 2019"
         "parser_version": pl.String,
     }
 )
@@ -42,6 +46,7 @@ CELLS = pl.Schema(
         "raw": pl.String,  # the printed text (for fused text: the whole run)
         "template": pl.String,
         "ambiguous": pl.Boolean,  # the value could not be settled from the document alone
+        "settled": pl.String,  # print | identities | ambiguous | unreadable
         "where": pl.String,  # provenance: where the raw text is in the source
     }
 )

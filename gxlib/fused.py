@@ -434,6 +434,7 @@ class _Unit:
     kinds: list[str]
     prepared: _Run
     cands: list[tuple[str, ...]] = field(default_factory=list)  # the splits still in play
+    free: list[tuple[str, ...]] | None = None  # every split, identities aside (None: too many to list)
     broken_rows: list[str] = field(default_factory=list)  # rows whose own total fits no split
     failed: str | None = None  # why no split could be made at all
 
@@ -480,6 +481,10 @@ def _make_candidates(unit: _Unit) -> None:
     except _TooMany:
         unit.failed = "too many possible splits"
         return
+    try:
+        unit.free = cands if groups is None else _splits(c, unit.kinds, None)
+    except _TooMany:
+        unit.free = None
     if not cands and groups:
         # The document's own row arithmetic is wrong: keep the splits that satisfy the most
         # row identities.
@@ -511,11 +516,15 @@ def _make_candidates(unit: _Unit) -> None:
 
 def _preferred(unit: _Unit) -> list[tuple[str, ...]]:
     """Splits that put a cell boundary at every printed space (all splits if none does)."""
+    return _preferred_of(unit, unit.cands)
+
+
+def _preferred_of(unit: _Unit, splits: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     sp = unit.prepared.spaces
     if not sp:
-        return unit.cands
-    good = [c for c in unit.cands if sp <= _boundaries(c)]
-    return good or unit.cands
+        return splits
+    good = [c for c in splits if sp <= _boundaries(c)]
+    return good or splits
 
 
 # ---------------------------------------------------------------------------------------
@@ -817,14 +826,17 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
                         "message": f"{_label_of(u, r.code)} 数字串 {u.run} 有 {len(projections)} 种拆分: {shown}{more}",
                     }
                 )
+            free = _preferred_of(u, u.free) if u.free is not None else None
             for j, col in enumerate(r.cols):
                 if len(per_cell[j]) == 1:
                     (val,) = per_cell[j]
-                    result.cells.append(CodedCell(u.table, r.code, col.code, val, u.run, u.where))
+                    by = "print" if free is not None and len({u.values(sp)[a + j] for sp in free}) == 1 else "identities"
+                    result.cells.append(CodedCell(u.table, r.code, col.code, val, u.run, u.where, settled=by))
                     result.resolved += 1
                 else:
+                    how = "unreadable" if u.failed is not None else "ambiguous"
                     result.cells.append(
-                        CodedCell(u.table, r.code, col.code, None, u.run, u.where, ambiguous=True)
+                        CodedCell(u.table, r.code, col.code, None, u.run, u.where, ambiguous=True, settled=how)
                     )
                     result.ambiguous += 1
     return result

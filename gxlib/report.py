@@ -127,8 +127,10 @@ def read_report(path: str | Path, *, data: bytes | None = None, check: bool = Tr
 
 def build_report(doc: Document, *, check: bool = True) -> Report:
     meta = read_metadata(doc)
-    ex = extract(doc)
+    ex = extract(doc, spec.template_for_year(meta.year) if meta.year else None)
     template = ex.template
+    if template != "unknown" and not ex.cells:
+        ex.template = template = "unknown"  # the year's template was tried and no table was read
     if template == "unknown" and (_is_older(doc, meta)):
         template = "older"
     if template == "unknown" and meta.title is None:
@@ -139,7 +141,7 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
     report_row = _report_row(report_id, doc, meta, template, ex)
     cells = [
         {"report_id": report_id, "table": c.table, "row": c.row, "col": c.col, "value": c.value, "raw": c.raw,
-         "template": template, "ambiguous": c.ambiguous, "where": c.where}
+         "template": template, "ambiguous": c.ambiguous, "settled": c.settled, "where": c.where}
         for c in ex.cells
     ]
     narrative = narrative_records(report_id, doc.text)
@@ -177,7 +179,11 @@ def _report_row(report_id: str, doc: Document, meta: Metadata, template: str, ex
         "period_start": meta.period_start,
         "period_end": meta.period_end,
         "n_cells": len(ex.cells),
-        "n_ambiguous": sum(c.ambiguous for c in ex.cells),
+        "n_ambiguous": sum(c.settled == "ambiguous" for c in ex.cells),
+        "n_by_print": sum(c.settled == "print" for c in ex.cells),
+        "n_by_identities": sum(c.settled == "identities" for c in ex.cells),
+        "n_unreadable": sum(c.settled == "unreadable" for c in ex.cells),
+        "table_templates": ex.table_templates_text(),
         "parser_version": PARSER_VERSION,
     }
 

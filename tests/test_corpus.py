@@ -128,7 +128,7 @@ def test_build_records_good_and_bad_files(built):
     assert all(r["sha256"] and len(r["sha256"]) == 64 for r in by_file.values())
     assert s.skipped["ground truth (*.truth.json)"] == 1
     assert s.skipped["hidden"] == 2  # .hidden.html and the zip's __MACOSX member
-    assert s.skipped["not a report file type (.md)"] == 1
+    assert s.skipped["a folder's own notes (README, CHANGELOG)"] == 1
     assert s.skipped["duplicate content (same sha256 as another file)"] == 1
     assert c.cells.select(pl.len()).collect().item() == s.counts["cells"] > 300
     m = json.loads((out / "manifest.json").read_text())

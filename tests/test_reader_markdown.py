@@ -1,0 +1,114 @@
+"""The Markdown reader on real shapes: the peer folder's converter outputs (gold in test_gold),
+real corpus reports converted to Markdown the ways converters do it, and bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+import gxlib
+from gxlib.errors import NotAReport
+from gxlib.readers import read_document
+from tests.shared import CORPUS, needs_shared
+
+HTML_REPORTS = ["004_shanghai_szfbgt_2019.html", "peer/01_hangzhou-style-2025.html"]
+
+
+def _cells(rep) -> dict:
+    return {(c["table"], c["row"], c["col"]): c["value"] for c in rep.to_contract()["cells"]}
+
+
+def _to_markdown(path, style: str) -> str:
+    """A Markdown conversion of a real report, as converters write them: ``clean`` one pipe table
+    per table; ``split`` every row its own small table under a heading, with a page footer and
+    padding cells; ``html`` the tables kept as HTML blocks."""
+    doc = read_document(path)
+    out = [f"# {doc.meta.get('title') or ''}", "", doc.text.split("\n")[0], ""]
+    for gi, grid in enumerate(doc.grids):
+        width = max(len(r) for r in grid.rows)
+        if style == "html":
+            body = "".join("<tr>" + "".join(f"<td>{c.text}</td>" for c in r) + "</tr>" for r in grid.rows)
+            out += [f"## 表格 {gi + 1}", f"<table>{body}</table>", ""]
+            continue
+        for ri, row in enumerate(grid.rows):
+            cells = [c.text for c in row]
+            if style == "split":
+                out += [f"### 第 {gi + 1} 表 第 {ri + 1} 行", "| 项目 | 数据1 | 数据2 |", "|---|---|---|"]
+                if ri == 3:
+                    out.append("— 4 —")  # a page footer inside the table
+                out.append("| " + " | ".join(cells + [""]) + " |")
+                out.append("")
+            else:
+                out.append("| " + " | ".join(cells + [""] * (width - len(cells))) + " |")
+                if ri == 0:
+                    out.append("|" + "---|" * width)
+        out.append("")
+    out.append(doc.text)
+    return "\n".join(out)
+
+
+@needs_shared
+@pytest.mark.corpus
+@pytest.mark.parametrize("style", ["clean", "split", "html"])
+@pytest.mark.parametrize("name", HTML_REPORTS)
+def test_a_markdown_conversion_of_a_real_report_reads_the_same_cells(tmp_path, name, style):
+    src = CORPUS / name
+    want = _cells(gxlib.read_report(src))
+    md = tmp_path / (src.stem + ".md")
+    md.write_text(_to_markdown(src, style), encoding="utf-8")
+    rep = gxlib.read_report(md)
+    assert rep.reports["format"][0] == "markdown"
+    got = _cells(rep)
+    wrong = [k for k in want if got.get(k) != want[k]]
+    assert not wrong, f"{len(wrong)} cells differ, e.g. {[(k, got.get(k), want[k]) for k in wrong[:4]]}"
+
+
+@needs_shared
+@pytest.mark.corpus
+def test_markdown_sniffed_inside_txt_and_shown_in_the_summary(tmp_path):
+    text = (CORPUS / "peer" / "08_shuyang-county-2025.md").read_text(encoding="utf-8")
+    (tmp_path / "report.txt").write_text(text, encoding="utf-8")
+    rep = gxlib.read_report(tmp_path / "report.txt")
+    assert rep.reports["format"][0] == "markdown"
+    assert rep.reports["n_by_print"][0] == 200 and rep.reports["n_ambiguous"][0] == 0
+    # the three 表四 rows sit in three tables under headings, with no label of their own
+    assert rep.table("reviews")["total"].to_list() == [61, 3, 10]
+
+
+@needs_shared
+@pytest.mark.corpus
+def test_lost_labels_are_placed_by_the_template_row_order():
+    """07 (a PDF-to-Markdown extraction): 部分公开's numbers stand under a paragraph, （五）5's row
+    of zeros has no label at all; both are placed between their labelled neighbours."""
+    rep = gxlib.read_report(CORPUS / "peer" / "07_shanghai-office-2025-source.md")
+    t3 = rep.table("applications")
+    assert t3.filter(t3["row"] == "partially_granted")["total"].to_list() == [2]
+    assert t3.filter(t3["row"] == "rejected_confirmation")["total"].to_list() == [0]
+    assert any("by the template's row order" in line for line in rep.extraction.log)
+    # 表二 (一): one cell of each row was lifted out above the table: three readings, none stated
+    t2 = rep.cells.filter(rep.cells["table"] == "proactive")
+    amb = t2.filter(t2["ambiguous"])
+    assert amb.height == 6 and amb["value"].null_count() == 6
+    assert "空格的位置有 3 种读法" in " ".join(rep.findings["message"].to_list())
+
+
+def test_markdown_with_no_report_is_a_clear_error(tmp_path):
+    p = tmp_path / "notes.md"
+    p.write_text("# 会议纪要\n\n| 事项 | 负责人 |\n|---|---|\n| 采购 | 张三 |\n", encoding="utf-8")
+    with pytest.raises(NotAReport):
+        gxlib.read_report(p)
+
+
+def test_unlabelled_rows_that_the_order_cannot_place_are_reported_not_guessed(tmp_path):
+    rows = [
+        "| 一、本年新收政府信息公开申请数量 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |",
+        "| 二、上年结转政府信息公开申请数量 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+        "| 1 | 0 | 0 | 0 | 0 | 0 | 1 |",  # which of the rows before 1.本机关不掌握? two are missing
+        "| 1.本机关不掌握相关政府信息 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |",
+    ]
+    md = "# 某局2023年政府信息公开工作年度报告\n\n## 三、收到和处理政府信息公开申请情况\n| 申请人情况 | 自然人 |\n|---|---|\n" + "\n".join(rows)
+    p = tmp_path / "r.md"
+    p.write_text(md, encoding="utf-8")
+    rep = gxlib.read_report(p)
+    assert "extract.unplaced_rows" in rep.findings["rule"].to_list()
+    t3 = rep.cells.filter(rep.cells["table"] == "applications")
+    assert set(t3["row"].unique()) == {"new_received", "carried_over", "unavailable_not_held"}
