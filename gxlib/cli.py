@@ -136,7 +136,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from .readers import read_document
 
     try:
-        print(explain(read_document(args.file)))
+        doc = read_document(args.file)
+        from .metadata import read_metadata
+        from .spec import template_for_year
+
+        year = read_metadata(doc).year
+        print(explain(doc, template_for_year(year) if year else None))
     except Exception as e:  # noqa: BLE001
         print(f"{args.file}: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_UNREADABLE

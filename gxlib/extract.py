@@ -254,6 +254,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
         result = fused.solve(doc, tpl, single_other)
         ex.cells.extend(result.cells)
         ex.problems.extend(result.findings)
+        ex.log.extend(result.log)
         ex.resolved, ex.ambiguous = result.resolved, result.ambiguous
         ex.single_other = single_other
     taken: set[tuple[str, str]] = {(c.table, c.row) for c in ex.cells}
@@ -464,10 +465,16 @@ _LOOSE_FORMATS = ("markdown", "text")
 def _take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt: str = "") -> None:
     cols = row.cols
     if fmt in _LOOSE_FORMATS and 0 < len(values) < len(cols):
-        _take_short_row(ex, table, row, values)
+        _settle(ex, table, row, values, _short_readings(values, len(cols)), "placings of the empty cell")
         return
     extra = [v for v in values[len(cols):] if not is_blank(v.text)]
-    if extra:  # more printed numbers than columns: an empty layout cell may have shifted them
+    blanks = [j for j, v in enumerate(values) if is_blank(v.text) and not v.text.strip()]
+    if extra and len(values) - len(cols) <= len(blanks):
+        # An empty cell printed before the numbers (a label spanning two columns in a PDF, a
+        # layout cell): which empty cells are spacers is a reading choice.
+        _settle(ex, table, row, values, _spacer_readings(values, blanks, len(cols)), "choices of spacer cells")
+        return
+    if extra:  # more printed numbers than columns and no empty cell to explain them
         ex.problems.append(
             {
                 "rule": "extract.extra_cells",
@@ -495,25 +502,42 @@ def _take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt
         )
 
 
-def _take_short_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell]) -> None:
-    """A row that prints fewer values than it has cells: every placing of the missing (empty)
-    cells is a reading; the row's own total keeps those it allows, and a cell is stated only
-    when every reading kept gives it the same text."""
-    cols = row.cols
-    n, k = len(cols), len(cols) - len(values)
-    readings = []
-    for gaps in combinations(range(n), k):
+def _short_readings(values: list[Cell], n: int) -> list[list[Cell | None]]:
+    """A row printing fewer values than its n cells: every placing of the missing cells."""
+    out = []
+    for gaps in combinations(range(n), n - len(values)):
         it = iter(values)
-        readings.append([None if j in gaps else next(it) for j in range(n)])
+        out.append([None if j in gaps else next(it) for j in range(n)])
+    return out
+
+
+def _spacer_readings(values: list[Cell], blanks: list[int], n: int) -> list[list[Cell | None]]:
+    """A row printing more cells than its n: every choice of empty cells to drop as spacers."""
+    out = []
+    for drop in combinations(blanks, len(values) - n):
+        out.append([v for j, v in enumerate(values) if j not in drop])
+    return out
+
+
+def _holds(reading: list[Cell | None], cols) -> bool:
+    """The row's own identity (总计 = the parts; blank counts 0) on one reading."""
+    try:
+        nums = [0.0 if c is None else (parse_value(c.text, col.unit) or 0.0) for c, col in zip(reading, cols)]
+    except Unreadable:
+        return False
+    return abs(sum(nums[:-1]) - nums[-1]) < 1e-9
+
+
+def _settle(ex: Extraction, table: str, row: spec.Row, values: list[Cell], readings: list, what: str) -> None:
+    """The one rule for every reading choice of a grid row: the row's total keeps the readings
+    it allows (all of them when none does: the document's own arithmetic is wrong), and a cell
+    is stated only when every reading kept gives it the same text (else ambiguous)."""
+    cols = row.cols
     before = readings
     if cols[-1].code == "total":
-        def holds(r):
-            try:
-                nums = [0.0 if c is None else (parse_value(c.text, col.unit) or 0.0) for c, col in zip(r, cols)]
-            except Unreadable:
-                return False
-            return abs(sum(nums[:-1]) - nums[-1]) < 1e-9
-        readings = [r for r in readings if holds(r)] or readings
+        readings = [r for r in readings if _holds(r, cols)] or readings
+    ex.log.append(f"{values[0].where}: {table}.{row.code} prints {len(values)} cells for {len(cols)}: "
+                  f"{len(before)} {what}, {len(readings)} kept by the row total")
     for j, col in enumerate(cols):
         texts = {None if r[j] is None else r[j].text for r in readings}
         if len(texts) == 1:
@@ -529,7 +553,7 @@ def _take_short_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell
             ex.cells.append(CodedCell(table, row.code, col.code, None, " ".join(v.text for v in values),
                                       values[0].where, ambiguous=True))
     if len(readings) > 1:
-        shown = "；".join("|".join("□" if c is None else c.text for c in r) for r in readings[:6])
+        shown = "；".join("|".join("□" if c is None else (c.text or "□") for c in r) for r in readings[:6])
         ex.problems.append(
             {
                 "rule": "extract.ambiguous",
@@ -537,8 +561,8 @@ def _take_short_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell
                 "table": table,
                 "row": row.code,
                 "col": None,
-                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只印了 {len(values)} 个数值（应有 {n} 个），"
-                f"空格的位置有 {len(readings)} 种读法：{shown}",
+                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：印了 {len(values)} 格（应有 {len(cols)} 格），"
+                f"有 {len(readings)} 种读法：{shown}",
             }
         )
 
@@ -578,7 +602,17 @@ def _prints_single_other(doc: Document, tpl: str) -> bool:
     return "逾期不补正" not in text and "逾期未按收费通知" not in text
 
 
-def explain(doc: Document) -> str:
-    """How each grid row was matched: the extractor's log, for debugging a value."""
-    ex = extract(doc)
-    return "\n".join([f"template: {ex.template}", *ex.log])
+def explain(doc: Document, year_template: str | None = None) -> str:
+    """Which readings were considered and why one was kept: how each printed row was matched,
+    each glued run's splits and those the identities kept, each short row's placings, and
+    how every cell was settled."""
+    ex = extract(doc, year_template)
+    by: dict[str, int] = {}
+    for c in ex.cells:
+        by[c.settled] = by.get(c.settled, 0) + 1
+    lines = [f"template: {ex.template}" + (f"  ({ex.table_templates_text()})" if ex.table_templates else ""), *ex.log]
+    lines.append("cells: " + ", ".join(f"{n} {k}" for k, n in sorted(by.items())))
+    for p in ex.problems:
+        if p["rule"] in ("extract.ambiguous", "extract.unplaced_rows", "extract.identity_broken", "extract.unsplittable"):
+            lines.append(f"{p['rule']}: {p['message']}")
+    return "\n".join(lines)

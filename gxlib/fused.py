@@ -61,6 +61,7 @@ class FusedResult:
     findings: list[dict] = field(default_factory=list)
     resolved: int = 0  # cells whose value the split settled
     ambiguous: int = 0  # cells left None because several splits fit (or none could be made)
+    log: list[str] = field(default_factory=list)  # per run: the readings considered and kept (explain)
 
 
 # ---------------------------------------------------------------------------------------
@@ -792,6 +793,7 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
         cands = u.cands if u.failed is None else []
         if u.failed is None:
             cands = _preferred(u) if u.table != "applications" else cands
+        result.log.append(_explain_unit(u, cands))
         for r, a, b in u.row_slices():
             projections: dict[tuple[str, ...], None] = {}
             for sp in cands:
@@ -852,6 +854,18 @@ def _blank_row(result: FusedResult, table: str, rows: list[Row] | None, row, see
     seen.add((table, rows[0].code))
     for col in rows[0].cols:
         result.cells.append(CodedCell(table, rows[0].code, col.code, None, "", row[0].where))
+
+
+def _explain_unit(u: _Unit, kept: list[tuple[str, ...]]) -> str:
+    """One line for ``gx explain``: the run, how many splits it has, how many the identities keep."""
+    rows = "+".join(r.code for r in u.rows)
+    head = f"{u.where}: {_label_of(u, u.rows[0].code)!r} run {u.run!r} → {u.table}.{rows}"
+    if u.failed is not None:
+        return f"{head}: no reading ({u.failed})"
+    n_free = "many" if u.free is None else str(len(_preferred_of(u, u.free)))
+    shown = ", ".join(_fmt_split(sp, u.prepared.unit) for sp in kept[:_SHOW]) + (", …" if len(kept) > _SHOW else "")
+    verdict = "one reading" if len(kept) == 1 else f"{len(kept)} readings left"
+    return f"{head}: {n_free} splits, {len(kept)} kept by the identities ({verdict}: {shown})"
 
 
 def _label_of(u: _Unit, code: str) -> str:
