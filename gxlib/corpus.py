@@ -103,6 +103,8 @@ TABLES = ("reports", "cells", "narrative", "findings", "errors")
 CORPUS_FINDINGS = "findings_corpus"
 REPORT_EXTS = frozenset({".html", ".htm", ".shtml", ".txt", ".pdf", ".docx", ".doc", ".wps"})
 ARCHIVE_EXTS = frozenset({".zip"})
+WARC_EXTS = (".warc", ".warc.gz")
+WARC_MEMBER = "\0warc@"  # _Item.member of a WARC record: prefix + byte offset (no zip member starts with NUL)
 RETRY_STAGES = frozenset({"timeout", "worker"})
 MANIFEST = "manifest.json"
 JOURNAL = "_journal"
@@ -221,6 +223,8 @@ def _classify(name: str) -> str | None:
         return None
     if ext in ARCHIVE_EXTS:
         return "archive"
+    if low.endswith(WARC_EXTS):
+        return "warc"
     return f"not a report file type ({ext or 'no extension'})"
 
 
@@ -242,6 +246,7 @@ class _Scanner:
         self.skipped: Counter = Counter()
         self.errors: list[dict] = []  # discovery errors (unreadable file, corrupt zip)
         self.on_item = on_item
+        self.meta: dict[str, dict] = {}  # sha256 -> {"source_url", "published"} from gx fetch output
 
     def scan(self, sources: Sequence[str | os.PathLike]) -> list[_Item]:
         items: list[_Item] = []
@@ -253,7 +258,9 @@ class _Scanner:
                 self.skipped["source not found"] += 1
                 self.errors.append(_err(p, None, "read", "FileNotFoundError", f"{p}: no such file or folder"))
                 continue
-            if os.path.isdir(p):
+            if os.path.isdir(p) and os.path.exists(os.path.join(p, "fetch-manifest.json")):
+                items.extend(self._fetch_dir(p))
+            elif os.path.isdir(p):
                 for root, dirs, files in os.walk(p):
                     keep = []
                     for d in sorted(dirs):
@@ -276,6 +283,8 @@ class _Scanner:
             self.skipped["hidden"] += 1
             return []
         kind = _classify(name)
+        if kind == "warc":
+            return self._warc(path)
         if kind is not None and kind != "archive":
             self.skipped[kind] += 1
             return []
@@ -340,6 +349,45 @@ class _Scanner:
         except (zipfile.BadZipFile, OSError) as e:
             self.errors.append(_err(path, None, "read", type(e).__name__, f"{path}: not a readable zip archive ({e})"))
         return out
+
+
+    def _fetch_dir(self, path: str) -> list[_Item]:
+        """A ``gx fetch`` folder: the latest version of each document its manifest marks for building."""
+        from .fetch.manifest import build_items
+
+        out = []
+        for file, meta in build_items(path):
+            for it in self._file(file, os.path.basename(file), explicit=True):
+                self.meta[it.sha256] = meta
+                out.append(it)
+        return out
+
+    def _warc(self, path: str) -> list[_Item]:
+        """The report responses of a ``gx fetch`` WARC file, read in place."""
+        from .fetch.warc import read_member, report_members
+
+        out = []
+        try:
+            for offset, url, meta in report_members(path):
+                sha = hashlib.sha256(read_member(path, offset)).hexdigest()
+                self.meta[sha] = {"source_url": url, "published": meta.get("published")}
+                out.append(_Item(f"{path}!{url}", path, f"{WARC_MEMBER}{offset}", sha))
+        except (OSError, ValueError) as e:
+            self.errors.append(_err(path, None, "read", type(e).__name__, f"{path}: not a readable WARC file ({e})"))
+        return out
+
+
+def _with_fetch_meta(reports: pl.DataFrame, meta: Mapping[str, dict]) -> pl.DataFrame:
+    """``source_url`` from gx fetch, and ``published`` from the page when the document prints none."""
+    if not meta or reports.is_empty():
+        return reports
+    m = pl.DataFrame({"sha256": list(meta), "_url": [v.get("source_url") for v in meta.values()],
+                      "_pub": [v.get("published") for v in meta.values()]},
+                     schema={"sha256": pl.String, "_url": pl.String, "_pub": pl.String})
+    return (reports.join(m, on="sha256", how="left")
+            .with_columns(pl.coalesce("source_url", "_url").alias("source_url"),
+                          pl.coalesce("published", pl.col("_pub").str.to_date(strict=False)).alias("published"))
+            .select(reports.columns))
 
 
 def _err(source: str, sha: str | None, stage: str, error: str, reason: str) -> dict:
@@ -540,6 +588,10 @@ def _parse_batch(
                 if member is None:
                     with open(path, "rb") as f:
                         data = f.read()
+                elif member.startswith(WARC_MEMBER):
+                    from .fetch.warc import read_member
+
+                    data = read_member(path, int(member[len(WARC_MEMBER):]))
                 else:
                     z = zips.get(path) or zips.setdefault(path, zipfile.ZipFile(path))
                     data = z.read(member)
@@ -895,7 +947,7 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     jdir.mkdir(exist_ok=True)
     if todo:
         _parse_all(todo, out, parts, files, summary, workers, dask_scheduler, executor, timeout, progress,
-                   batch_size, reader, keyfn, alias_digest)
+                   batch_size, reader, keyfn, alias_digest, scanner.meta)
 
     # ---- drop files no longer in the sources, and rows superseded by a reparse
     removed = [s for s in files if s not in live]
@@ -976,7 +1028,7 @@ def _batches(todo: list[_Item], n_slots: int, batch_size: int | None) -> list[li
 
 
 def _parse_all(todo, out, parts, files, summary, workers, dask_scheduler, executor, timeout, progress,
-               batch_size, reader, keyfn, alias_digest) -> None:
+               batch_size, reader, keyfn, alias_digest, fetch_meta=None) -> None:
     client = None
     own = False  # True when `ex` is our own local process pool (recreated when it breaks)
     if executor is not None:
@@ -1069,6 +1121,8 @@ def _parse_all(todo, out, parts, files, summary, workers, dask_scheduler, execut
                         "install the same gxlib on every worker"
                     )
                 tables = {t: pl.read_ipc(b) for t, b in res["tables"].items()}
+                if fetch_meta and "reports" in tables:
+                    tables["reports"] = _with_fetch_meta(tables["reports"], fetch_meta)
                 _store(out, _batch_id(res["files"]), tables, res["files"], parts, files, summary, keyfn, alias_digest)
                 if bar is not None:
                     bar.update(len(batch))

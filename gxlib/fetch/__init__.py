@@ -15,14 +15,25 @@ shapes and pagination), :mod:`.titles` (which titles are reports, and their year
 from __future__ import annotations
 
 import os
+import sys
+import types
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urljoin
 
-from .client import USER_AGENT, Options
 from .summary import FetchSummary
 
 __all__ = ["fetch", "FetchSummary", "Options", "USER_AGENT"]
+
+
+
+def __getattr__(name: str):
+    # the HTTP stack is imported on first use, not by `gx parse` building its argument parser
+    if name in ("Options", "USER_AGENT"):
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(name)
 
 
 def fetch(
@@ -40,7 +51,7 @@ def fetch(
     max_bytes: int = 50 * 1024 * 1024,
     offsite: bool = False,
     allow_hosts: Sequence[str] = (),
-    user_agent: str = USER_AGENT,
+    user_agent: str | None = None,
     resume: bool = False,
     progress: bool = True,
 ) -> FetchSummary:
@@ -50,7 +61,10 @@ def fetch(
 
     Without ``resume`` every known URL is asked again with its validators (a 304 costs nothing);
     with ``resume`` the documents an earlier (interrupted) run finished are not asked again."""
+    from .client import USER_AGENT, Options
     from .crawl import Crawler, lock
+
+    user_agent = user_agent or USER_AGENT
 
     starts = [urljoin(u, column) if column else u for u in urls]
     if not starts:
@@ -67,3 +81,13 @@ def fetch(
         return Crawler(starts, outp, opts, years, max_pages, resume, progress, args).run()
     finally:
         os.close(fd)
+
+
+class _CallableModule(types.ModuleType):
+    """``gxlib.fetch(...)`` is :func:`fetch` (the package and its function share the name)."""
+
+    def __call__(self, *args, **kwargs) -> FetchSummary:
+        return fetch(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
