@@ -47,6 +47,9 @@ class Site:
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
         self.expected: dict = {}  # what the tests expect to be found
+        self.starts: list[float] = []  # time.monotonic() of each request's arrival
+        self.active = 0  # requests being answered now
+        self.peak = 0  # most requests answered at once
 
     @property
     def base(self) -> str:
@@ -72,6 +75,16 @@ class Site:
             def do_GET(self):
                 with site.lock:
                     site.log.append((self.path, self.headers.get("User-Agent", ""), dict(self.headers)))
+                    site.starts.append(time.monotonic())
+                    site.active += 1
+                    site.peak = max(site.peak, site.active)
+                try:
+                    self._answer()
+                finally:
+                    with site.lock:
+                        site.active -= 1
+
+            def _answer(self):
                 r = site.routes.get(self.path) or site.routes.get(self.path.split("?")[0])
                 if r is None:
                     return self._send(404, b"<html><body>404 Not Found</body></html>", "text/html", {})

@@ -16,8 +16,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from lxml import html as lhtml
-
 from . import lists, titles
 from .client import USER_AGENT, Client, Options, Result
 from .manifest import Manifest, local_path
@@ -252,7 +250,7 @@ class Crawler:
             self.summary.attachments += 1
             self._keep(doc, r)
             return
-        root = lhtml.document_fromstring(r.body) if r.body.strip() else None
+        root = lists.parse_html(_decode(r)) if r.body.strip() else None
         attachments: list[tuple[str, str]] = []
         page_tables = False
         if root is not None:

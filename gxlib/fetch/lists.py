@@ -66,6 +66,12 @@ def iso_date(text: str | None) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+def parse_html(text: str):
+    """An lxml tree of already-decoded text (bytes would be guessed as latin-1 without a charset).
+    A parser per call: lxml parsers are not to be shared between threads."""
+    return lhtml.document_fromstring(text.encode("utf-8"), parser=lhtml.HTMLParser(encoding="utf-8"))
+
+
 def _text(el) -> str:
     return re.sub(r"\s+", " ", el.text_content() or "").strip()
 
@@ -193,7 +199,7 @@ def parse_list(url: str, body: bytes | str, encoding: str | None = None) -> List
     text = body if isinstance(body, str) else body.decode(encoding or "utf-8", "replace")
     page = ListPage(url)
     ds = _datastore(text, url)
-    root = lhtml.document_fromstring(text.encode("utf-8")) if text.strip() else None
+    root = parse_html(text) if text.strip() else None
     if root is not None:
         page.column = _column(root)
     if ds is not None:
