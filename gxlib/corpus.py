@@ -1261,7 +1261,9 @@ def _lazy_tables(out: Path, manifest: dict, include_build: bool = True) -> dict[
     for t, rels in paths.items():
         schema = frames.SCHEMAS["findings" if t == CORPUS_FINDINGS else t]
         if rels:
-            lazy[t] = pl.scan_parquet([str(out / r) for r in sorted(rels)], schema=schema, glob=False)
+            # a part written before a column was added to the schema loads with the column null
+            lazy[t] = pl.scan_parquet([str(out / r) for r in sorted(rels)], schema=schema, glob=False,
+                                      missing_columns="insert")
         else:
             lazy[t] = pl.LazyFrame(schema=schema)
     return lazy

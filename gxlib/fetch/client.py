@@ -189,7 +189,7 @@ class Client:
         while True:
             r = self._get(cur)
             if r.status not in REDIRECTS or r.error:
-                r.url = url
+                r.url, r.final_url = url, cur
                 return r
             loc = r.header("location")
             nxt = urljoin(cur, loc) if loc else None

@@ -11,6 +11,7 @@ import fcntl
 import os
 import re
 import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -97,15 +98,28 @@ class Crawler:
         self.client = Client(opts, out / STATE, self.warc, urls)
         self.summary = FetchSummary(str(out))
         self.bar = None
+        self._count_lock = threading.Lock()
+        self._attached: set[str] = set()
+
+    def _inc(self, name: str, n=1, key: str | None = None) -> None:
+        """Count under a lock: documents are handled on several threads."""
+        with self._count_lock:
+            if key is None:
+                setattr(self.summary, name, getattr(self.summary, name) + int(n))
+            else:
+                getattr(self.summary, name)[key] += int(n)
 
     # ---------------------------------------------------------------- run
 
     def run(self) -> FetchSummary:
         try:
+            self._bar()
             cands = self._walk_lists()
             reports = self._select(cands)
             self.summary.found = len(reports)
-            self._bar(len(reports))
+            if self.bar is not None:  # from here the bar counts documents
+                self.bar.reset(total=len(reports))
+                self._post()
             with cf.ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency)) as ex:
                 for _ in ex.map(self._document, reports):
                     if self.bar is not None:
@@ -126,11 +140,11 @@ class Crawler:
         self.manifest.save()
         return s
 
-    def _bar(self, total: int) -> None:
+    def _bar(self) -> None:
         if self.progress:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, desc="gx fetch reports", unit="report", file=sys.stderr, dynamic_ncols=True)
+            self.bar = tqdm(total=None, desc="gx fetch", unit="report", file=sys.stderr, dynamic_ncols=True)
 
     def _post(self) -> None:
         if self.bar is not None:
@@ -168,20 +182,20 @@ class Crawler:
                                 nxt.append((u, column))
                     wave = nxt
                     if n >= self.max_pages and wave:
-                        self.summary.skipped[f"list pages beyond --max-pages {self.max_pages}"] += len(wave)
+                        self._inc("skipped", len(wave), f"list pages beyond --max-pages {self.max_pages}")
                         break
         return list(cands.values())
 
     def _list_page(self, item) -> lists.ListPage | None:
         url, col = item
         r = self.client.get(url)
-        self.summary.pages += 1
+        self._inc("pages", 1)
         self._post()
         entry = {"http_status": r.status, "fetched_at": r.fetched_at, "from_cache": r.from_cache}
         if not r.ok:
             entry["error"] = r.error
             self.manifest.error(url, r.stage or "http", r.error or f"HTTP {r.status}", r.fetched_at)
-            self.summary.failed[f"list page: {r.error}"] += 1
+            self._inc("failed", 1, f"list page: {r.error}")
             self.manifest.data["lists"][url] = entry
             return None
         ct = (r.header("content-type") or "").lower()
@@ -203,10 +217,10 @@ class Crawler:
             truncated = c.title.rstrip().endswith(("...", "…", "..")) and _MAYBE.search(c.title)
             if not t.is_report and not truncated:
                 if t.reason == "notice about reports":
-                    self.summary.skipped["notice about reports (not a report)"] += 1
+                    self._inc("skipped", 1, "notice about reports (not a report)")
                 continue
             if self.years and t.year is not None and not (self.years[0] <= t.year <= self.years[1]):
-                self.summary.skipped["report year outside --years"] += 1
+                self._inc("skipped", 1, "report year outside --years")
                 continue
             why = self.client.allowed(c.url)
             if why is not None:
@@ -235,7 +249,7 @@ class Crawler:
 
     def _document_inner(self, c: _Candidate) -> None:
         if self.resume and self._done_before(c.url):
-            self.summary.resumed += 1
+            self._inc("resumed", 1)
             return
         r = self.client.get(c.url)
         if not r.ok:
@@ -247,7 +261,7 @@ class Crawler:
                "parent": None, "reason": None, "status": "ok"}
         if _ext(c.url) or not _is_html(r):
             doc.update(kind="attachment", build=_ext(c.url) in BUILD_EXTS)
-            self.summary.attachments += 1
+            self._inc("attachments", 1)
             self._keep(doc, r)
             return
         root = lists.parse_html(_decode(r)) if r.body.strip() else None
@@ -258,7 +272,7 @@ class Crawler:
             if full and (c.title.rstrip().endswith(("...", "…")) or not titles.classify(c.title, c.column).is_report):
                 t = titles.classify(full, c.column)
                 if not t.is_report:
-                    self.summary.skipped["article title is not a report (list title was truncated)"] += 1
+                    self._inc("skipped", 1, "article title is not a report (list title was truncated)")
                     return
                 doc["title"], doc["report_year"] = full, t.year
             pub = lists.iso_date(_meta(root, "PubDate") or _meta(root, "pubdate") or "")
@@ -275,7 +289,7 @@ class Crawler:
         if doc["report_year"] is None:
             self.summary.notes.add("reports without a year in the title are kept with report_year null")
         self._keep(doc, r)
-        self.summary.reports += 1
+        self._inc("reports", 1)
         for u, label in attachments:
             self._attachment(doc, u, label, build=not page_tables and _ext(u) in BUILD_EXTS)
 
@@ -283,6 +297,10 @@ class Crawler:
         doc = {**{k: parent[k] for k in ("column", "columns", "list_url", "report_year", "published", "published_from")},
                "url": url, "title": label or parent["title"], "parent": parent["url"], "kind": "attachment",
                "build": build, "reason": None, "status": "ok"}
+        with self._count_lock:  # an attachment linked from two pages is fetched once
+            if url in self._attached:
+                return
+            self._attached.add(url)
         if self.resume and self._done_before(url):
             return
         why = self.client.allowed(url)
@@ -293,7 +311,7 @@ class Crawler:
         if not r.ok:
             self._record_failure(doc, r.error or f"HTTP {r.status}", r.stage or "http", r=r)
             return
-        self.summary.attachments += 1
+        self._inc("attachments", 1)
         self._keep(doc, r)
 
     def _doc_failed(self, c: _Candidate, r: Result | None, reason: str, stage: str, skipped: bool = False) -> None:
@@ -310,9 +328,9 @@ class Crawler:
         with self.manifest._lock:
             self.manifest.documents[doc["url"]] = doc
         if skipped:
-            self.summary.skipped[reason] += 1
+            self._inc("skipped", 1, reason)
         else:
-            self.summary.failed[reason] += 1
+            self._inc("failed", 1, reason)
             self.manifest.error(doc["url"], stage, reason, r.fetched_at if r else None)
         self.manifest.save()
 
@@ -324,7 +342,7 @@ class Crawler:
         ct = r.header("content-type")
         if versions and versions[-1]["sha256"] == sha:
             if (self.out / versions[-1]["path"]).exists():
-                self.summary.unchanged += 1
+                self._inc("unchanged", 1)
             else:  # the file was removed by hand: restore it
                 _atomic_write(self.out / versions[-1]["path"], r.body)
         else:
@@ -332,10 +350,10 @@ class Crawler:
             _atomic_write(self.out / rel, r.body)
             versions.append({"path": rel, "sha256": sha, "size": len(r.body), "http_status": r.status,
                              "content_type": ct, "fetched_at": r.fetched_at, "warc": _ref(r.warc) if r.warc else None})
-            self.summary.downloaded += 1
-            self.summary.new_versions += len(versions) > 1
+            self._inc("downloaded", 1)
+            self._inc("new_versions", len(versions) > 1)
         doc.update(versions=versions, http_status=r.status, last_checked=r.fetched_at, from_cache=r.from_cache,
-                   sha256=sha)
+                   sha256=sha, final_url=r.final_url if r.final_url != doc["url"] else None)
         if r.warc is not None and not r.from_cache and doc.get("build"):
             self.warc.metadata(doc["url"], r.warc.record_id, {k: doc.get(k) for k in (
                 "title", "column", "report_year", "published", "published_from", "kind", "parent", "build")})
