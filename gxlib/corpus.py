@@ -44,6 +44,10 @@ How a build works
   .pdf .docx`` (and ``.doc .wps``, which fail with a clear error).  Hidden files and folders, our own
   ``*.truth.json``, non-regular files (FIFOs, sockets) and other extensions are skipped and counted by
   reason; a file whose content (sha256) was already seen is skipped as a duplicate.
+* A ``gx fetch`` folder (one holding ``fetch-manifest.json``) is read from its manifest: the latest
+  version of each document marked ``build``; a ``.warc``/``.warc.gz`` file contributes the report
+  responses its ``metadata`` records mark (``file.warc.gz!URL``).  Both set ``reports.source_url``, and
+  ``published`` from the page when the document prints no date (``gxlib.fetch``).
 * Files are parsed in batches on a :class:`concurrent.futures.Executor`: a local
   ``ProcessPoolExecutor`` (``spawn``; default ``workers`` = CPU count), a Dask distributed executor
   (``dask_scheduler="tcp://host:8786"``), or any executor given.  Workers return Arrow IPC bytes, one
