@@ -132,3 +132,15 @@ def test_delay_and_concurrency_per_host(site, tmp_path):
     span = site.starts[-1] - site.starts[0]
     assert len(gaps) > 5 and span >= 0.95 * 0.25 * len(gaps), f"{len(gaps) + 1} requests in {span:.2f}s: {gaps}"
     assert min(gaps) >= 0.1, gaps
+
+
+def test_years_column_path_and_max_pages(site, tmp_path):
+    fs.static_site(site)
+    s = fetch([site.base + "/"], tmp_path, column="/xxgk/ndbg/index.html", years=(2020, 2021), **FAST)
+    years = sorted(d["report_year"] for d in _manifest(tmp_path)["documents"].values())
+    assert years == [2020, 2021], "a home page plus the column path; only the years asked for"
+    assert s.skipped["report year outside --years"] == 4
+    n = len(site.log)
+    s = fetch([site.base + site.expected["static"]["start"]], tmp_path / "one", max_pages=1, **FAST)
+    assert s.pages == 1 and s.skipped["list pages beyond --max-pages 1"] == 2
+    assert not [p for p, _, _ in site.log[n:] if p.startswith("/xxgk/ndbg/index_")]
