@@ -108,3 +108,14 @@ def test_local_paths():
     assert local_path("http://x.gov.cn/a/r.pdf", version=2) == "files/x.gov.cn/a/r.v2.pdf"
     assert local_path("http://x.gov.cn/down.jsp?id=3&f=r.pdf") == "files/x.gov.cn/down_id_3_f_r_pdf.jsp"
     assert local_path("http://x.gov.cn/../../etc/passwd") == "files/x.gov.cn/etc/passwd"
+
+
+def test_page_text_decoding():
+    from gxlib.fetch.client import Result
+    from gxlib.fetch.crawl import _decode
+
+    title = "某局2020年政府信息公开工作年度报告"
+    undeclared = Result("u", "u", 200, [("Content-Type", "text/html")], f"<p>{title}</p>".encode("gbk"))
+    declared = Result("u", "u", 200, [], f'<meta charset="gb2312"><p>{title}</p>'.encode("gbk"))
+    utf8 = Result("u", "u", 200, [("Content-Type", "text/html; charset=utf-8")], f"<p>{title}</p>".encode())
+    assert all(title in _decode(r) for r in (undeclared, declared, utf8))

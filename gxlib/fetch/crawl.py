@@ -56,14 +56,22 @@ def _is_html(r: Result) -> bool:
 
 
 def _decode(r: Result) -> str:
+    """The page's text: the declared charset (header, then meta), else UTF-8, else GB18030 (GBK pages
+    often declare nothing)."""
     ct = r.header("content-type") or ""
     m = re.search(r"charset=([\w-]+)", ct, re.I) or re.search(rb"charset=[\"']?([\w-]+)", r.body[:2048], re.I)
-    enc = m.group(1) if m else "utf-8"
-    enc = enc.decode() if isinstance(enc, bytes) else enc
+    if m:
+        enc = m.group(1)
+        enc = enc.decode() if isinstance(enc, bytes) else enc
+        enc = "gb18030" if enc.lower() in ("gbk", "gb2312") else enc
+        try:
+            return r.body.decode(enc, "replace")
+        except LookupError:
+            pass
     try:
-        return r.body.decode("gb18030" if enc.lower() in ("gbk", "gb2312") else enc, "replace")
-    except LookupError:
-        return r.body.decode("utf-8", "replace")
+        return r.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return r.body.decode("gb18030", "replace")
 
 
 def _meta(root, name: str) -> str | None:
