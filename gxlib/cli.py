@@ -4,6 +4,7 @@
     gx check FILE... [--json]          findings grouped by report; exit 1 when an error-level one exists
     gx explain FILE                    how each table row was matched (debugging a value)
     gx build SRC... -o DIR [...]       build a Parquet corpus (parallel, incremental)
+    gx fetch URL... -o DIR [...]       collect a site's annual reports (politely, resumably, WARC)
     gx demo-data OUT [...]             generate the synthetic demo corpus
     gx serve [--port N] [...]          serve the Voilà dashboards
 """
@@ -206,6 +207,10 @@ def parser() -> argparse.ArgumentParser:
     sb.add_argument("--aliases", default=None, help="CSV/TSV alias table: alias,canonical agency names")
     sb.add_argument("--no-progress", action="store_true")
     sb.set_defaults(func=cmd_build)
+
+    from .fetch.command import add_parser as add_fetch
+
+    add_fetch(sub)
 
     sd = sub.add_parser("demo-data", help="generate a synthetic demo corpus with ground truth")
     sd.add_argument("out_dir")

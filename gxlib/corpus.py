@@ -44,6 +44,10 @@ How a build works
   .md .markdown .pdf .docx`` (and ``.doc .wps``; a folder's README.md is skipped).  Hidden files and folders, our own
   ``*.truth.json``, non-regular files (FIFOs, sockets) and other extensions are skipped and counted by
   reason; a file whose content (sha256) was already seen is skipped as a duplicate.
+* A ``gx fetch`` folder (one holding ``fetch-manifest.json``) is read from its manifest: the latest
+  version of each document marked ``build``; a ``.warc``/``.warc.gz`` file contributes the report
+  responses its ``metadata`` records mark (``file.warc.gz!URL``).  Both set ``reports.source_url``, and
+  ``published`` from the page when the document prints no date (``gxlib.fetch``).
 * Files are parsed in batches on a :class:`concurrent.futures.Executor`: a local
   ``ProcessPoolExecutor`` (``spawn``; default ``workers`` = CPU count), a Dask distributed executor
   (``dask_scheduler="tcp://host:8786"``), or any executor given.  Workers return Arrow IPC bytes, one
@@ -103,6 +107,8 @@ TABLES = ("reports", "cells", "narrative", "findings", "errors")
 CORPUS_FINDINGS = "findings_corpus"
 REPORT_EXTS = frozenset({".html", ".htm", ".shtml", ".txt", ".pdf", ".docx", ".doc", ".wps", ".md", ".markdown"})
 ARCHIVE_EXTS = frozenset({".zip"})
+WARC_EXTS = (".warc", ".warc.gz")
+WARC_MEMBER = "\0warc@"  # _Item.member of a WARC record: prefix + byte offset (no zip member starts with NUL)
 RETRY_STAGES = frozenset({"timeout", "worker"})
 MANIFEST = "manifest.json"
 JOURNAL = "_journal"
@@ -244,6 +250,8 @@ def _classify(name: str) -> str | None:
         return None
     if ext in ARCHIVE_EXTS:
         return "archive"
+    if low.endswith(WARC_EXTS):
+        return "warc"
     return f"not a report file type ({ext or 'no extension'})"
 
 
@@ -265,6 +273,7 @@ class _Scanner:
         self.skipped: Counter = Counter()
         self.errors: list[dict] = []  # discovery errors (unreadable file, corrupt zip)
         self.on_item = on_item
+        self.meta: dict[str, dict] = {}  # sha256 -> {"source_url", "published"} from gx fetch output
 
     def scan(self, sources: Sequence[str | os.PathLike]) -> list[_Item]:
         items: list[_Item] = []
@@ -276,7 +285,9 @@ class _Scanner:
                 self.skipped["source not found"] += 1
                 self.errors.append(_err(p, None, "read", "FileNotFoundError", f"{p}: no such file or folder"))
                 continue
-            if os.path.isdir(p):
+            if os.path.isdir(p) and os.path.exists(os.path.join(p, "fetch-manifest.json")):
+                items.extend(self._fetch_dir(p))
+            elif os.path.isdir(p):
                 for root, dirs, files in os.walk(p):
                     keep = []
                     for d in sorted(dirs):
@@ -299,6 +310,8 @@ class _Scanner:
             self.skipped["hidden"] += 1
             return []
         kind = _classify(name)
+        if kind == "warc":
+            return self._warc(path)
         if kind is not None and kind != "archive":
             self.skipped[kind] += 1
             return []
@@ -363,6 +376,45 @@ class _Scanner:
         except (zipfile.BadZipFile, OSError) as e:
             self.errors.append(_err(path, None, "read", type(e).__name__, f"{path}: not a readable zip archive ({e})"))
         return out
+
+
+    def _fetch_dir(self, path: str) -> list[_Item]:
+        """A ``gx fetch`` folder: the latest version of each document its manifest marks for building."""
+        from .fetch.manifest import build_items
+
+        out = []
+        for file, meta in build_items(path):
+            for it in self._file(file, os.path.basename(file), explicit=True):
+                self.meta[it.sha256] = meta
+                out.append(it)
+        return out
+
+    def _warc(self, path: str) -> list[_Item]:
+        """The report responses of a ``gx fetch`` WARC file, read in place."""
+        from .fetch.warc import read_member, report_members
+
+        out = []
+        try:
+            for offset, url, meta in report_members(path):
+                sha = hashlib.sha256(read_member(path, offset)).hexdigest()
+                self.meta[sha] = {"source_url": url, "published": meta.get("published")}
+                out.append(_Item(f"{path}!{url}", path, f"{WARC_MEMBER}{offset}", sha))
+        except (OSError, ValueError) as e:
+            self.errors.append(_err(path, None, "read", type(e).__name__, f"{path}: not a readable WARC file ({e})"))
+        return out
+
+
+def _with_fetch_meta(reports: pl.DataFrame, meta: Mapping[str, dict]) -> pl.DataFrame:
+    """``source_url`` from gx fetch, and ``published`` from the page when the document prints none."""
+    if not meta or reports.is_empty():
+        return reports
+    m = pl.DataFrame({"sha256": list(meta), "_url": [v.get("source_url") for v in meta.values()],
+                      "_pub": [v.get("published") for v in meta.values()]},
+                     schema={"sha256": pl.String, "_url": pl.String, "_pub": pl.String})
+    return (reports.join(m, on="sha256", how="left")
+            .with_columns(pl.coalesce("source_url", "_url").alias("source_url"),
+                          pl.coalesce("published", pl.col("_pub").str.to_date(strict=False)).alias("published"))
+            .select(reports.columns))
 
 
 def _err(source: str, sha: str | None, stage: str, error: str, reason: str) -> dict:
@@ -563,6 +615,10 @@ def _parse_batch(
                 if member is None:
                     with open(path, "rb") as f:
                         data = f.read()
+                elif member.startswith(WARC_MEMBER):
+                    from .fetch.warc import read_member
+
+                    data = read_member(path, int(member[len(WARC_MEMBER):]))
                 else:
                     z = zips.get(path) or zips.setdefault(path, zipfile.ZipFile(path))
                     data = z.read(member)
@@ -918,7 +974,7 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     jdir.mkdir(exist_ok=True)
     if todo:
         _parse_all(todo, out, parts, files, summary, workers, dask_scheduler, executor, timeout, progress,
-                   batch_size, reader, keyfn, alias_digest)
+                   batch_size, reader, keyfn, alias_digest, scanner.meta)
 
     # ---- drop files no longer in the sources, and rows superseded by a reparse
     removed = [s for s in files if s not in live]
@@ -1000,7 +1056,7 @@ def _batches(todo: list[_Item], n_slots: int, batch_size: int | None) -> list[li
 
 
 def _parse_all(todo, out, parts, files, summary, workers, dask_scheduler, executor, timeout, progress,
-               batch_size, reader, keyfn, alias_digest) -> None:
+               batch_size, reader, keyfn, alias_digest, fetch_meta=None) -> None:
     client = None
     own = False  # True when `ex` is our own local process pool (recreated when it breaks)
     if executor is not None:
@@ -1093,6 +1149,8 @@ def _parse_all(todo, out, parts, files, summary, workers, dask_scheduler, execut
                         "install the same gxlib on every worker"
                     )
                 tables = {t: pl.read_ipc(b) for t, b in res["tables"].items()}
+                if fetch_meta and "reports" in tables:
+                    tables["reports"] = _with_fetch_meta(tables["reports"], fetch_meta)
                 _store(out, _batch_id(res["files"]), tables, res["files"], parts, files, summary, keyfn, alias_digest)
                 if bar is not None:
                     bar.update(len(batch))
@@ -1231,7 +1289,9 @@ def _lazy_tables(out: Path, manifest: dict, include_build: bool = True) -> dict[
     for t, rels in paths.items():
         schema = frames.SCHEMAS["findings" if t == CORPUS_FINDINGS else t]
         if rels:
-            lazy[t] = pl.scan_parquet([str(out / r) for r in sorted(rels)], schema=schema, glob=False)
+            # a part written before a column was added to the schema loads with the column null
+            lazy[t] = pl.scan_parquet([str(out / r) for r in sorted(rels)], schema=schema, glob=False,
+                                      missing_columns="insert")
         else:
             lazy[t] = pl.LazyFrame(schema=schema)
     return lazy

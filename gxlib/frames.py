@@ -13,6 +13,7 @@ REPORTS = pl.Schema(
     {
         "report_id": pl.String,  # first 16 hex of the file's sha256: stable across paths
         "source": pl.String,  # the path the report was read from
+        "source_url": pl.String,  # the URL it was fetched from (gx fetch manifest / WARC), else null
         "sha256": pl.String,
         "format": pl.String,  # html | text | pdf | docx | markdown
         "agency": pl.String,  # 发布机关 as printed
