@@ -213,7 +213,7 @@ def unreadable_message(name: str, e: Exception) -> str:
         E.ConversionTimeout: "LibreOffice 转换超时",
     }
     reason = next((v for k, v in why.items() if isinstance(e, k)), "读取时出错")
-    return f"无法读取「{Path(name).name}」：{reason}。（{type(e).__name__}: {e}）"
+    return f"无法读取「{Path(name).name}」：{reason}。（技术细节：{type(e).__name__}: {e}）"
 
 
 def _checked(name: str, rep: Report, previous: Previous | None) -> CheckResult:

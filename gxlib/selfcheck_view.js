@@ -6,14 +6,27 @@ function el(tag, attrs = {}, text = "") {
   return e;
 }
 
+// a Chinese 「选择文件」 button (the native input's labels follow the browser's UI language)
+function fileButton(cls, accept) {
+  const wrap = el("span");
+  const label = el("label", { class: "gx-file-btn" }, "选择文件");
+  const input = el("input", { type: "file", class: cls, accept });
+  input.style.display = "none";
+  label.append(input);
+  const name = el("span", { class: "gx-file-name" }, "未选择文件");
+  input.addEventListener("change", () => { name.textContent = input.files[0] ? input.files[0].name : "未选择文件"; });
+  wrap.append(label, name);
+  return [wrap, input];
+}
+
 function render({ model, el: root }) {
   root.classList.add("gx-check");
   const controls = el("div", { class: "gx-controls gx-noprint" });
   const draftBox = el("div", { class: "gx-box" });
   draftBox.append(el("b", {}, "1. 上传报告草稿"), el("br"));
-  const input = el("input", { type: "file", class: "gx-upload", accept: model.get("accept") });
   const limit = model.get("max_bytes");
-  draftBox.append(input, el("div", { class: "gx-note" },
+  const [inputLabel, input] = fileButton("gx-upload", model.get("accept"));
+  draftBox.append(inputLabel, el("div", { class: "gx-note" },
     `支持 ${model.get("accept").split(",").join(" ")}；不超过 ${Math.round(limit / 1048576)} MB。文件只在本次检查中使用，关闭页面即删除，不会保存。`));
   const paste = el("textarea", { class: "gx-paste", placeholder: "或者把报告全文粘贴在这里" });
   const pasteBtn = el("button", { class: "gx-paste-btn jupyter-button" }, "检查粘贴的文本");
@@ -21,8 +34,8 @@ function render({ model, el: root }) {
 
   const prevBox = el("div", { class: "gx-box" });
   prevBox.append(el("b", {}, "2. 上年已发布的报告（可选，用于跨年度核对）"), el("br"));
-  const prevInput = el("input", { type: "file", class: "gx-prev-upload", accept: model.get("accept") });
-  prevBox.append(prevInput);
+  const [prevLabel, prevInput] = fileButton("gx-prev-upload", model.get("accept"));
+  prevBox.append(prevLabel);
   const pick = el("select", { class: "gx-prev-pick" });
   pick.append(el("option", { value: "" }, "— 或从语料库中选择 —"));
   for (const [label, id] of model.get("choices")) pick.append(el("option", { value: id }, label));
@@ -50,8 +63,10 @@ function render({ model, el: root }) {
     const buf = await file.arrayBuffer();
     model.send({ kind, name: file.name, size: file.size }, undefined, [buf]);
   };
-  input.addEventListener("change", () => sendFile("draft", input.files[0]));
-  prevInput.addEventListener("change", () => sendFile("prev_file", prevInput.files[0]));
+  // the input is emptied after each pick so that choosing the same file again re-checks it
+  const onPick = (kind, inp) => () => { const f = inp.files[0]; sendFile(kind, f).finally(() => { inp.value = ""; }); };
+  input.addEventListener("change", onPick("draft", input));
+  prevInput.addEventListener("change", onPick("prev_file", prevInput));
   pick.addEventListener("change", () => model.send({ kind: "prev_pick", report_id: pick.value }));
   pasteBtn.addEventListener("click", () => model.send({ kind: "text", text: paste.value }));
   for (const b of [dlX, dlH]) b.addEventListener("click", () => model.send({ kind: "download", fmt: b.dataset.fmt }));
@@ -96,7 +111,9 @@ function render({ model, el: root }) {
     const ids = (c.dataset.fids || "").split(" ").filter(Boolean);
     if (!info) return;
     info.innerHTML = "";
-    info.append(el("b", {}, `所选单元格：${c.title || (c.textContent || "（空白）")}`));
+    const value = c.dataset.state === "value" ? c.textContent : ({ blank: "空白", missing: "未见", ambiguous: "无法确定", unreadable: "无法识别" })[c.dataset.state];
+    info.append(el("b", {}, `${c.dataset.label}：${value}`));
+    if (c.title) info.append(el("div", { class: "gx-note" }, c.title));
     const ul = el("ul");
     for (const id of ids) {
       const li = result.querySelector(`.gx-finding[data-fid="${id}"]`);

@@ -57,7 +57,11 @@ CSS = """
 .gx-check .gx-sev-info .gx-sev { color: #555; }
 .gx-check .gx-at { color: #2f7ebc; font-size: 12px; }
 .gx-check .gx-expect { color: #555; font-size: 12px; }
-.gx-check .gx-cell-info { border: 1px solid #2f7ebc; padding: 6px 10px; margin: 6px 0; background: #f5f9ff; }
+.gx-check .gx-cell-info { border: 1px solid #2f7ebc; padding: 6px 10px; background: #f5f9ff; position: fixed;
+  right: 16px; bottom: 16px; max-width: 520px; z-index: 20; box-shadow: 0 2px 8px rgba(0,0,0,.2); }
+.gx-check .gx-file-btn { display: inline-block; border: 1px solid #888; border-radius: 4px; padding: 2px 10px;
+  background: #fff; cursor: pointer; margin: 4px 8px 4px 0; }
+.gx-check .gx-file-name { color: #555; font-size: 12px; }
 .gx-check .gx-conf td { text-align: left; }
 .gx-check .gx-st-不符 { color: #c62828; font-weight: 600; } .gx-check .gx-st-符合 { color: #2e7d32; }
 .gx-check .gx-legend span { display: inline-block; padding: 0 6px; margin-right: 8px; border: 1px solid #bbb; }
@@ -128,14 +132,15 @@ def _cell_td(res_cells: dict, sev: dict, fids: dict, table: str, row: str, col: 
     text = "" if s is None or s["state"] != "value" else sc.fmt_value(s["value"])
     if state in ("ambiguous", "unreadable"):
         text = "？"
-    tip = {"missing": "报告中未见此格", "blank": "空白（报告未填数）"}.get(state) or (s and s["reason"]) or ""
+    tips = [{"missing": "报告中未见此格", "blank": "空白（报告未填数）"}.get(state) or (s and s["reason"]) or ""]
     if s and s["raw"] and state != "value":
-        tip += f"；原文「{s['raw']}」"
+        tips.append(f"原文「{s['raw']}」")
     if s and s["where"]:
-        tip += f"；位置 {s['where']}"
+        tips.append(f"位置 {s['where']}")
+    label = f"{TABLE_ZH[table]} · {spec.row_display(table, row, with_group=True)} · {sc._col(table, col)}"
     cls = f"gx-cell gx-st-{state}" + (f" gx-has-{sev[key]}" if key in sev else "")
     return (f'<td class="{cls}" data-cell="{key}" data-state="{state}" data-fids="{" ".join(fids.get(key, []))}" '
-            f'title="{E(tip or "")}">{E(text)}</td>')
+            f'data-label="{E(label)}" title="{E("；".join(t for t in tips if t))}">{E(text)}</td>')
 
 
 def _label_td(table: str, row: spec.Row, tpl: str) -> str:
