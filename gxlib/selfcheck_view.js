@@ -86,6 +86,8 @@ function render({ model, el: root }) {
   };
   model.on("change:html", draw);
   model.on("change:busy", busy);
+  model.on("change:seq", () => { root.dataset.seq = String(model.get("seq")); });
+  root.dataset.seq = String(model.get("seq"));
   model.on("change:previous", () => { prevNote.textContent = model.get("previous"); });
   draw();
   busy();

@@ -269,6 +269,7 @@ class CheckPage(anywidget.AnyWidget):
     choices = traitlets.List([]).tag(sync=True)  # [[label, report_id]] of the corpus, for 上年报告
     previous = traitlets.Unicode("").tag(sync=True)
     tmp_name = traitlets.Unicode("").tag(sync=True)  # the upload folder's name (the tests assert on it)
+    seq = traitlets.Int(0).tag(sync=True)  # bumped after every result drawn (even an identical one)
 
     def __init__(self, corpus_dir: str | os.PathLike | None = None, **kw):
         types = sc.accepted_types()
@@ -296,6 +297,7 @@ class CheckPage(anywidget.AnyWidget):
             self._act(kind, content, buffers)
         finally:
             self.busy = False
+            self.seq += 1
 
     def _act(self, kind: str, content: dict, buffers: list) -> None:
         name = str(content.get("name") or "")
