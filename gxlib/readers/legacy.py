@@ -111,7 +111,8 @@ def to_docx(data: bytes, name: str, kind: str = "doc", *, converter: str | None 
                 _kill_group(proc)
         result = out / "report.docx"
         if not result.is_file() or result.stat().st_size == 0:
-            said = " ".join(log.decode("utf-8", "replace").split())[-300:]
+            lines = [x for x in log.decode("utf-8", "replace").splitlines() if "javaldx" not in x]  # harmless noise
+            said = " ".join(" ".join(lines).split())[-300:]
             raise UnsupportedFormat(f"{name}: a legacy Word/WPS file (.{kind}) that LibreOffice could not convert "
                                     f"(damaged, or not a Word/WPS document; exit {proc.returncode}: "
                                     f"{said or 'no output'}); convert it to .docx or .pdf first")
