@@ -74,7 +74,7 @@ def _timeout(timeout: float | None) -> float:
 
 def _kill_group(proc: subprocess.Popen) -> None:
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # the group is ours alone: the converter got its own session
     except (ProcessLookupError, PermissionError):
         pass
     proc.wait()
@@ -107,8 +107,7 @@ def to_docx(data: bytes, name: str, kind: str = "doc", *, converter: str | None 
             raise ConversionTimeout(f"{name}: LibreOffice did not convert the .{kind} file within {limit:g} s "
                                     "(stopped); convert it to .docx or .pdf first") from None
         finally:
-            if proc.poll() is None:
-                _kill_group(proc)
+            _kill_group(proc)  # also after success: nothing of this conversion's group outlives it
         result = out / "report.docx"
         if not result.is_file() or result.stat().st_size == 0:
             lines = [x for x in log.decode("utf-8", "replace").splitlines() if "javaldx" not in x]  # harmless noise
