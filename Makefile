@@ -18,13 +18,13 @@ PORT ?= 8866
 SERVE_ARGS ?=
 PYTEST_WORKERS ?= 2
 NOTEBOOKS := $(wildcard notebooks)
-APT_PACKAGES := chromium fonts-noto-cjk
+APT_PACKAGES := chromium fonts-noto-cjk libreoffice-writer-nogui
 
 .PHONY: help env serve test lint test-unit test-browser sysdeps lock clean-env demo-data notebooks
 
 help:
 	@echo "make serve   set up .venv and serve the dashboards on http://127.0.0.1:$(PORT)/ (PORT=, SERVE_ARGS='--corpus DIR')"
-	@echo "make test    set up .venv, install chromium + fonts-noto-cjk (apt), run all tests"
+	@echo "make test    set up .venv, install chromium + fonts-noto-cjk + libreoffice-writer-nogui (apt), run all tests"
 	@echo "make lock    rewrite $(LOCK) from the current .venv"
 
 # ---------------------------------------------------------------- environment
@@ -51,12 +51,14 @@ lock:
 clean-env:
 	rm -rf $(VENV)
 
-# Debian packages for the browser tests: as root, else with sudo, else fail with a clear message.
+# Debian packages for the browser tests and legacy .doc/.wps reading (LibreOffice): as root, else with sudo, else fail with a clear message.
 sysdeps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q "install ok installed" || missing="$$missing fonts-noto-cjk"; \
-	if [ -z "$$missing" ]; then echo "sysdeps: chromium and fonts-noto-cjk present"; exit 0; fi; \
+	for pkg in fonts-noto-cjk libreoffice-writer-nogui; do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "sysdeps: $(APT_PACKAGES) present"; exit 0; fi; \
 	command -v apt-get >/dev/null || { echo "sysdeps: need$$missing but apt-get is not available (Debian/Ubuntu only); install them by hand" >&2; exit 1; }; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null; then sudo="sudo"; \

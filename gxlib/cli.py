@@ -2,6 +2,7 @@
 
     gx parse FILE... [--json]          read reports; a summary, or the JSON contract (JSON Lines)
     gx check FILE... [--json]          findings grouped by report; exit 1 when an error-level one exists
+    gx check DRAFT [LAST] --report OUT the 年报自检 check report as Excel (.xlsx) or a printable page (.html)
     gx explain FILE                    how each table row was matched (debugging a value)
     gx build SRC... -o DIR [...]       build a Parquet corpus (parallel, incremental)
     gx fetch URL... -o DIR [...]       collect a site's annual reports (politely, resumably, WARC)
@@ -97,7 +98,37 @@ def _cross_year(reports: list) -> dict[str, list[dict]]:
     return out
 
 
+def _write_check_report(args: argparse.Namespace) -> int:
+    """``gx check DRAFT [LAST_YEAR] --report out.xlsx|out.html``: the 年报自检 page's check report."""
+    from pathlib import Path
+
+    from . import selfcheck
+
+    if len(args.files) > 2:
+        print("gx check --report: give the draft, optionally followed by last year's report", file=sys.stderr)
+        return EXIT_UNREADABLE
+    prev = None
+    if len(args.files) == 2:
+        try:
+            prev = selfcheck.Previous.from_report(_read(args.files[1]))
+        except Exception as e:  # noqa: BLE001
+            print(f"{args.files[1]}: 无法读取 cannot read — {type(e).__name__}: {e}", file=sys.stderr)
+            return EXIT_UNREADABLE
+    res = selfcheck.check_path(args.files[0], prev)
+    out = Path(args.report)
+    if out.suffix.lower() in (".html", ".htm"):
+        from .selfcheck_view import printable_html
+
+        out.write_text(printable_html(res), encoding="utf-8")
+    else:
+        out.write_bytes(selfcheck.to_xlsx(res))
+    print(f"{out}: {selfcheck.verdict(res)}" + (f" — {res.error}" if res.error else ""))
+    return EXIT_UNREADABLE if not res.ok else EXIT_FINDINGS if res.count("error") else EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.report:
+        return _write_check_report(args)
     status = EXIT_OK
     read: list[tuple[str, object]] = []
     for path in args.files:
@@ -192,6 +223,9 @@ def parser() -> argparse.ArgumentParser:
                         "exit 1 when an error-level finding exists")
     sc.add_argument("files", nargs="+")
     sc.add_argument("--json", action="store_true", help="print findings in the contract's form")
+    sc.add_argument("--report", metavar="OUT", default=None,
+                    help="write the 年报自检 check report of FILE (then optionally last year's report) "
+                         "to OUT: .xlsx (Excel) or .html (printable page)")
     sc.set_defaults(func=cmd_check)
 
     se = sub.add_parser("explain", help="how each table row of FILE was matched to the template")

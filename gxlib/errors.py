@@ -38,3 +38,7 @@ class ParseTimeout(GxError):
     """Reading the file took longer than the per-file limit."""
 
     stage = "timeout"
+
+
+class ConversionTimeout(GxError):
+    """LibreOffice did not convert a legacy .doc/.wps file in time (it was stopped)."""

@@ -7,6 +7,7 @@ format     recognised by                                 module
 =========  ===========================================  ======================
 pdf        ``%PDF`` magic                                :mod:`.pdf`
 docx       a zip holding ``word/document.xml``           :mod:`.docx`
+doc, wps   OLE2 magic ``D0 CF 11 E0`` (LibreOffice → .docx)  :mod:`.legacy`
 html       markup (``<html``, ``<table``, ``<p`` …)       :mod:`.html`
 text       crawler header (``标题:`` … ``正文`` line)      :mod:`.crawler`
 text       cells on lines ending `` |``                  :mod:`.pipe`
@@ -45,7 +46,7 @@ def sniff(data: bytes, name: str = "") -> str:
             pass
         raise UnsupportedFormat(f"{name}: a zip archive that is not a Word .docx")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnsupportedFormat(f"{name}: a legacy Word/WPS (.doc/.wps) file: convert it to .docx or .pdf first")
+        return "legacy"  # .doc / .wps (an OLE2 compound file); legacy.kind_of refuses .xls/.ppt
     if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
         raise UnsupportedFormat(f"{name}: an image, not a report (gxlib does no OCR)")
     return "markup-or-text"
@@ -83,6 +84,10 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
         from . import docx
 
         return docx.read(path, data, digest)
+    if kind == "legacy":
+        from . import legacy
+
+        return legacy.read(path, data, digest)
     try:
         text = decode_text(data, str(path))
     except EncodingError as e:
