@@ -184,8 +184,6 @@ def test_last_years_report_picked_from_the_corpus(check_page):
     assert page.locator("td.gx-has-error[data-cell^='applications.carried_over.']").count() >= 1
 
 
-@pytest.mark.xfail(strict=False, reason="needs the Markdown reader (issue 11, being written by the lead); "
-                   "passes once gxlib.read_report reads .md")
 def test_markdown_conversion_is_read_like_the_others(check_page):
     page, _ = check_page
     upload(page, PEER_MD)
