@@ -20,9 +20,19 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
 
 def _read(path: str):
+    from .corpus import run_bounded
     from .report import read_report
 
-    return read_report(path)
+    return run_bounded(path, lambda: read_report(path))
+
+
+def _apply_budget(args: argparse.Namespace) -> None:
+    """The budget options in force for this command (and the process's memory limit)."""
+    from . import budget
+
+    b = budget.from_args(args)
+    budget.set_current(b)
+    budget.limit_memory(b)
 
 
 def _error_object(path: str, err: Exception) -> dict:
@@ -41,6 +51,7 @@ def _error_object(path: str, err: Exception) -> dict:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    _apply_budget(args)
     status = EXIT_OK
     for path in args.files:
         try:
@@ -97,6 +108,7 @@ def _cross_year(reports: list) -> dict[str, list[dict]]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    _apply_budget(args)
     status = EXIT_OK
     read: list[tuple[str, object]] = []
     for path in args.files:
@@ -132,11 +144,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from .corpus import run_bounded
     from .extract import explain
     from .readers import read_document
 
+    _apply_budget(args)
     try:
-        print(explain(read_document(args.file)))
+        print(run_bounded(args.file, lambda: explain(read_document(args.file))))
     except Exception as e:  # noqa: BLE001
         print(f"{args.file}: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -172,6 +186,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from . import budget
+
     p = argparse.ArgumentParser(prog="gx", description="政府信息公开工作年度报告 — read, check and chart annual reports")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -180,26 +196,32 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print the JSON contract (JSON Lines, argument order)")
     sp.add_argument("--where", action="store_true",
                     help="with --json: add each cell's source position (where) and findings' expected/actual")
+    budget.add_arguments(sp)
     sp.set_defaults(func=cmd_parse)
 
     sc = sub.add_parser("check", help="findings by report (files of consecutive years also check each other); "
                         "exit 1 when an error-level finding exists")
     sc.add_argument("files", nargs="+")
     sc.add_argument("--json", action="store_true", help="print findings in the contract's form")
+    budget.add_arguments(sc)
     sc.set_defaults(func=cmd_check)
 
     se = sub.add_parser("explain", help="how each table row of FILE was matched to the template")
     se.add_argument("file")
+    budget.add_arguments(se)
     se.set_defaults(func=cmd_explain)
 
     sb = sub.add_parser("build", help="build a Parquet corpus from folders/zips of reports")
-    sb.add_argument("sources", nargs="+")
+    sb.add_argument("sources", nargs="*")
     sb.add_argument("-o", "--output", required=True, help="corpus directory")
     sb.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
     sb.add_argument("--dask-scheduler", default=None, help="address of a Dask scheduler (tcp://host:8786)")
-    sb.add_argument("--timeout", type=float, default=60.0, help="per-file parse limit in seconds")
     sb.add_argument("--aliases", default=None, help="CSV/TSV alias table: alias,canonical agency names")
     sb.add_argument("--no-progress", action="store_true")
+    sb.add_argument("--verify", action="store_true",
+                    help="check every part of DIR (schema, row counts, readability); name the damaged ones; no SRC needed")
+    sb.add_argument("--repair", action="store_true", help="rebuild damaged parts from the sources (implies a full verify)")
+    budget.add_arguments(sb)
     sb.set_defaults(func=cmd_build)
 
     sd = sub.add_parser("demo-data", help="generate a synthetic demo corpus with ground truth")
