@@ -62,16 +62,24 @@ def test_zip_bomb_in_a_two_worker_build_and_the_rest_lands(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     h.zip_bomb(src / "bomb.zip")
+    h.docx_bomb(src / "bomb.docx")
+    h.deep_html(src / "div.html", "div", 100_000, closed=True)
     h.fifo(src / "pipe.html")
-    good = sorted(h.DEMO.glob("*.html"))[:2] + sorted(h.DEMO.glob("*.txt"))[:1]
+    good = sorted(h.DEMO.glob("*.html"))[1:3] + sorted(h.DEMO.glob("*.txt"))[:1]
+    h.deep_html(src / "font.html", "font", 260)  # the first demo page, inside 260 unclosed <font>
     for p in good:
         shutil.copy(p, src / p.name)
     r = gx("build", str(src), "-o", str(tmp_path / "out"), "--workers", "2", "--no-progress", timeout=300)
     assert r["rc"] == 0, r["stderr"]
     assert r["tree_mb"] < 2 * GB and r["rss_mb"] < GB
     c = load_corpus(tmp_path / "out")
-    assert c.reports.collect().height == len(good)
+    reports = c.reports.collect()
+    assert reports.height == len(good) + 1
+    font = reports.filter(pl.col("source").str.ends_with("font.html"))
+    assert font["n_cells"].to_list() == [read_report(h.demo_html()).cells.height]  # not a second, empty report
     err = c.errors.collect()
+    assert sorted(Path(x).name for x in err.filter(pl.col("error") == "TooLarge")["source"]) == [
+        "bomb.docx", "div.html", "report_2023.html"]  # report_2023.html: the member inside bomb.zip
     row = err.filter(pl.col("source").str.ends_with("bomb.zip!bomb/report_2023.html"))
     assert row["error"].to_list() == ["TooLarge"]
     assert "max_member_mb" in row["reason"][0] and "3,072 MB" in row["reason"][0]
