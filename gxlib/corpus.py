@@ -55,7 +55,11 @@ How a build works
 * Atomic: every part is written to a temp file in the same folder, fsynced and renamed; after its
   parts, each batch writes ``_journal/<batch>.json``; ``manifest.json`` is replaced last.  A build
   killed midway leaves the previous corpus loadable (``load_corpus`` reads only the manifest's parts)
-  and the next build resumes from the journal ("resumed").  One build at a time (a lock file).
+  and the next build resumes from the journal ("resumed").  One build at a time (an ``flock`` on
+  ``.gx-build.lock``: the kernel releases it when its holder dies).  A first build's manifest says
+  ``"complete": false`` until it ends (``load_corpus`` refuses it).  Damaged parts, confined part
+  paths, moved sources, ``--verify`` / ``--repair``: :mod:`gxlib.recovery`.  Per-file size, member,
+  nesting, page, time and memory limits: :mod:`gxlib.budget`.
 * Fault-tolerant: every failure is a row in ``errors`` (source, sha256, stage, error class, reason)
   and the build goes on.  Per-file ``timeout``: ``SIGALRM`` in process workers (interrupts Python code
   and blocking system calls); in threads (Dask workers run tasks in threads) an asynchronous exception
