@@ -22,9 +22,19 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
 
 def _read(path: str):
+    from .corpus import run_bounded
     from .report import read_report
 
-    return read_report(path)
+    return run_bounded(path, lambda: read_report(path))
+
+
+def _apply_budget(args: argparse.Namespace) -> None:
+    """The budget options in force for this command (and the process's memory limit)."""
+    from . import budget
+
+    b = budget.from_args(args)
+    budget.set_current(b)
+    budget.limit_memory(b)
 
 
 def _error_object(path: str, err: Exception) -> dict:
@@ -43,6 +53,7 @@ def _error_object(path: str, err: Exception) -> dict:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    _apply_budget(args)
     status = EXIT_OK
     for path in args.files:
         try:
@@ -127,6 +138,7 @@ def _write_check_report(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    _apply_budget(args)
     if args.report:
         return _write_check_report(args)
     status = EXIT_OK
@@ -164,16 +176,20 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from .corpus import run_bounded
     from .extract import explain
+    from .metadata import read_metadata
     from .readers import read_document
+    from .spec import template_for_year
 
+    _apply_budget(args)
     try:
-        doc = read_document(args.file)
-        from .metadata import read_metadata
-        from .spec import template_for_year
+        def run():
+            doc = read_document(args.file)
+            year = read_metadata(doc).year
+            return explain(doc, template_for_year(year) if year else None)
 
-        year = read_metadata(doc).year
-        print(explain(doc, template_for_year(year) if year else None))
+        print(run_bounded(args.file, run))
     except Exception as e:  # noqa: BLE001
         print(f"{args.file}: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -209,6 +225,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from . import budget
+
     p = argparse.ArgumentParser(prog="gx", description="政府信息公开工作年度报告 — read, check and chart annual reports")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -217,6 +235,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print the JSON contract (JSON Lines, argument order)")
     sp.add_argument("--where", action="store_true",
                     help="with --json: add each cell's source position (where) and findings' expected/actual")
+    budget.add_arguments(sp)
     sp.set_defaults(func=cmd_parse)
 
     sc = sub.add_parser("check", help="findings by report (files of consecutive years also check each other); "
@@ -226,20 +245,25 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--report", metavar="OUT", default=None,
                     help="write the 年报自检 check report of FILE (then optionally last year's report) "
                          "to OUT: .xlsx (Excel) or .html (printable page)")
+    budget.add_arguments(sc)
     sc.set_defaults(func=cmd_check)
 
     se = sub.add_parser("explain", help="how each table row of FILE was matched to the template")
     se.add_argument("file")
+    budget.add_arguments(se)
     se.set_defaults(func=cmd_explain)
 
     sb = sub.add_parser("build", help="build a Parquet corpus from folders/zips of reports")
-    sb.add_argument("sources", nargs="+")
+    sb.add_argument("sources", nargs="*")
     sb.add_argument("-o", "--output", required=True, help="corpus directory")
     sb.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
     sb.add_argument("--dask-scheduler", default=None, help="address of a Dask scheduler (tcp://host:8786)")
-    sb.add_argument("--timeout", type=float, default=60.0, help="per-file parse limit in seconds")
     sb.add_argument("--aliases", default=None, help="CSV/TSV alias table: alias,canonical agency names")
     sb.add_argument("--no-progress", action="store_true")
+    sb.add_argument("--verify", action="store_true",
+                    help="check every part of DIR (schema, row counts, readability); name the damaged ones; no SRC needed")
+    sb.add_argument("--repair", action="store_true", help="rebuild damaged parts from the sources (implies a full verify)")
+    budget.add_arguments(sb)
     sb.set_defaults(func=cmd_build)
 
     from .fetch.command import add_parser as add_fetch

@@ -59,7 +59,11 @@ How a build works
 * Atomic: every part is written to a temp file in the same folder, fsynced and renamed; after its
   parts, each batch writes ``_journal/<batch>.json``; ``manifest.json`` is replaced last.  A build
   killed midway leaves the previous corpus loadable (``load_corpus`` reads only the manifest's parts)
-  and the next build resumes from the journal ("resumed").  One build at a time (a lock file).
+  and the next build resumes from the journal ("resumed").  One build at a time (an ``flock`` on
+  ``.gx-build.lock``: the kernel releases it when its holder dies).  A first build's manifest says
+  ``"complete": false`` until it ends (``load_corpus`` refuses it).  Damaged parts, confined part
+  paths, moved sources, ``--verify`` / ``--repair``: :mod:`gxlib.recovery`.  Per-file size, member,
+  nesting, page, time and memory limits: :mod:`gxlib.budget`.
 * Fault-tolerant: every failure is a row in ``errors`` (source, sha256, stage, error class, reason)
   and the build goes on.  Per-file ``timeout``: ``SIGALRM`` in process workers (interrupts Python code
   and blocking system calls); in threads (Dask workers run tasks in threads) an asynchronous exception
@@ -98,8 +102,8 @@ from typing import Any
 
 import polars as pl
 
-from . import PARSER_VERSION, frames
-from .errors import GxError
+from . import PARSER_VERSION, budget, frames, recovery
+from .errors import GxError, ParseTimeout, TooLarge
 
 FORMAT = "gxlib-corpus"
 FORMAT_VERSION = 1
@@ -364,9 +368,15 @@ class _Scanner:
                     if hit and hit[:3] == key:
                         sha = hit[3]
                     else:
-                        try:
-                            sha = hashlib.sha256(z.read(info)).hexdigest()
-                        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, NotImplementedError) as e:
+                        try:  # streamed within the budget: a member declaring (or expanding to) 3 GiB is refused
+                            h = hashlib.sha256()
+                            for chunk in budget.iter_member(z, info, path, "max_member_mb"):
+                                h.update(chunk)
+                            sha = h.hexdigest()
+                        except TooLarge as e:
+                            self.errors.append(_err(source, None, "read", "TooLarge", str(e)))
+                            continue
+                        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, NotImplementedError, EOFError) as e:
                             self.errors.append(_err(source, None, "read", type(e).__name__, f"{source}: {e}"))
                             continue
                     self.new_cache[source] = [*key, sha]
@@ -451,7 +461,7 @@ class _Watchdog(threading.Thread):
             with self.lock:
                 late = [src for d, src in self.deadlines.values() if now > d]
             if late:
-                sys.stderr.write(f"gx build: {late[0]} is stuck past the hard limit; ending worker {os.getpid()}\n")
+                sys.stderr.write(f"gx: {late[0]} is stuck past the hard time limit; ending process {os.getpid()}\n")
                 sys.stderr.flush()
                 os._exit(75)
 
@@ -518,6 +528,37 @@ def _limit(seconds: float | None, source: str, hard: bool):
         if wd is not None:
             with wd.lock:
                 wd.deadlines.pop(tid, None)
+
+
+def run_bounded(source: str, fn: Callable[[], Any], limits: budget.Budget | None = None) -> Any:
+    """``fn()`` under the per-file time limit of ``gx build`` (SIGALRM / async exception, and the
+    watchdog backstop that ends the process past twice the limit): for gx parse / check / explain."""
+    b = limits or budget.current()
+    try:
+        with _limit(b.timeout, source, hard=True):
+            return fn()
+    except _Alarm:
+        raise ParseTimeout(f"{source}: reading took longer than {b.timeout:g}s ({budget.how_to_raise('timeout')})") from None
+
+
+def _init_worker(limits: budget.Budget, parent: int) -> None:
+    """Process-pool initializer: the budget, an address-space limit, and an exit when the building
+    process dies (``PR_SET_PDEATHSIG`` on Linux, a parent-watch thread everywhere)."""
+    budget.set_current(limits)
+    budget.limit_memory(limits)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(70)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(70)
+
+    threading.Thread(target=watch, name="gx-parent-watch", daemon=True).start()
 
 
 def _default_read(source: str, data: bytes):
@@ -596,12 +637,15 @@ def _parse_batch(
     timeout: float | None,
     reader: Callable[[str, bytes], Any] | None = None,
     builder_pid: int | None = None,
+    limits: budget.Budget | None = None,
 ) -> dict:
     """Parse a batch of files in a worker: {"tables": {name: IPC bytes}, "files": {sha: entry}}.
 
     Never raises for a bad file (each becomes an ``errors`` row); an exception out of here means the
     worker itself failed."""
     hard = builder_pid is not None and os.getpid() != builder_pid
+    if limits is not None:
+        budget.set_current(limits)
     _warm_up()  # imports count against no file's timeout
     read = reader or _default_read
     out: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
@@ -613,15 +657,14 @@ def _parse_batch(
         for source, path, member, sha in items:
             try:
                 if member is None:
-                    with open(path, "rb") as f:
-                        data = f.read()
+                    data = budget.read_file(path)
                 elif member.startswith(WARC_MEMBER):
                     from .fetch.warc import read_member
 
                     data = read_member(path, int(member[len(WARC_MEMBER):]))
                 else:
                     z = zips.get(path) or zips.setdefault(path, zipfile.ZipFile(path))
-                    data = z.read(member)
+                    data = budget.read_member(z, z.getinfo(member), path)
             except Exception as e:  # noqa: BLE001 - any failure to read is data
                 errors.append(_err(source, sha, "read", type(e).__name__, f"{source}: {e}"))
                 entries[sha] = {"status": "failed", "source": source, "stage": "read", "error": type(e).__name__}
@@ -680,12 +723,14 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def _atomic_write(path: Path, write: Callable[[Path], None], point: str | None = None) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        if point:
+            recovery.crash_point(point)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -698,13 +743,13 @@ def _write_parquet(df: pl.DataFrame, path: Path) -> None:
     _atomic_write(path, lambda p: df.write_parquet(p, compression="zstd", statistics=True))
 
 
-def _write_json(obj: Any, path: Path) -> None:
+def _write_json(obj: Any, path: Path, point: str | None = None) -> None:
     data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def w(p: Path) -> None:
         p.write_bytes(data)
 
-    _atomic_write(path, w)
+    _atomic_write(path, w, point)
 
 
 def _read_manifest(out: Path) -> dict | None:
@@ -719,6 +764,10 @@ def _read_manifest(out: Path) -> dict | None:
         raise CorpusError(f"{mp} is not a gxlib corpus manifest")
     if int(m.get("format_version", 0)) > FORMAT_VERSION:
         raise CorpusError(f"{mp}: corpus format {m['format_version']} is newer than this gxlib reads ({FORMAT_VERSION}); upgrade gxlib")
+    try:
+        recovery.check_confined(out, m)
+    except recovery.UnsafePath as e:
+        raise CorpusError(f"{mp}: {e}; refusing a manifest that points outside {out}") from e
     return m
 
 
@@ -835,7 +884,8 @@ class _InlineExecutor(cf.Executor):
 
 def _new_pool(n: int) -> cf.ProcessPoolExecutor:
     # spawn, not fork: polars' thread pool does not survive fork (polars docs: multiprocessing)
-    return cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+    return cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_init_worker, initargs=(budget.current(), os.getpid()))
 
 
 def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
@@ -863,6 +913,8 @@ def build_corpus(
     batch_size: int | None = None,
     force: bool = False,
     reader: Callable[[str, bytes], Any] | None = None,
+    repair: bool = False,
+    limits: budget.Budget | None = None,
 ) -> BuildSummary:
     """Parse every report under ``sources`` into the Parquet corpus ``out_dir`` (see the module doc).
 
@@ -872,7 +924,10 @@ def build_corpus(
     ``aliases``: an alias table (path for :func:`gxlib.agency.load_aliases`, or a mapping) applied to
     ``reports.agency_key``.  ``batch_size``: files per task (default: adaptive, 16–256).
     ``force``: reparse every file.  ``reader``: a picklable ``(source, data) -> Report`` replacing
-    :func:`gxlib.read_report` (custom readers, tests).
+    :func:`gxlib.read_report` (custom readers, tests).  ``repair``: verify every part in full and
+    parse the files of damaged ones again (else a damaged part stops the build with its name).
+    ``limits``: the per-file :class:`gxlib.budget.Budget` (default: :func:`gxlib.budget.current`;
+    its ``timeout`` is replaced by ``timeout``).
     """
     t0 = time.perf_counter()
     if isinstance(sources, (str, os.PathLike)):
@@ -884,7 +939,8 @@ def build_corpus(
     if out.exists() and not out.is_dir():
         raise CorpusError(f"{out} exists and is not a folder")
     if out.is_dir() and not (out / MANIFEST).exists():
-        stray = [p.name for p in out.iterdir() if p.name not in (LOCK, JOURNAL, "_state", *TABLES, CORPUS_FINDINGS)]
+        stray = [p.name for p in out.iterdir()
+                 if p.name not in (LOCK, JOURNAL, "_state", *TABLES, CORPUS_FINDINGS) and not recovery.is_own_temp(p.name)]
         if stray:
             raise CorpusError(f"{out} is not empty and is not a gxlib corpus (no {MANIFEST}); choose a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
@@ -897,26 +953,37 @@ def build_corpus(
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as e:
             raise CorpusError(f"another gx build is writing {out} (lock {out / LOCK})") from e
-        _build_locked(sources, out, summary, workers, dask_scheduler, executor, timeout, aliases, progress,
-                      batch_size, force, reader, t0)
+        with budget.using((limits or budget.current()).replace(timeout=timeout)):
+            _build_locked(sources, out, summary, workers, dask_scheduler, executor, timeout, aliases, progress,
+                          batch_size, force, reader, t0, repair)
     finally:
         os.close(lock_fd)
     return summary
 
 
 def _build_locked(sources, out, summary, workers, dask_scheduler, executor, timeout, aliases, progress,
-                  batch_size, force, reader, t0) -> None:
+                  batch_size, force, reader, t0, repair=False) -> None:
     old = _read_manifest(out)
-    if old is None:  # a first build that gets killed still leaves a loadable (empty) corpus
-        old = _empty_manifest()
-        _write_json(old, out / MANIFEST)
+    if old is None:  # marks the folder as ours; "complete": False until the first build ends
+        old = {**_empty_manifest(), "complete": False}
+        _write_json(old, out / MANIFEST, point="first-manifest")
     same_version = old.get("parser_version") == PARSER_VERSION and not force
+    damage = recovery.verify(out, old) if repair else recovery.quick_damage(out, old)
+    if damage and same_version and not repair:
+        raise CorpusError(f"{out}: damaged part(s): " + "; ".join(map(str, damage[:5]))
+                          + " — run `gx build --repair` to rebuild them from the sources (nothing was changed)")
     if not same_version and old.get("files"):
         summary.notes.append(
             "reparsing everything: " + ("force=True" if force else f"parser version {old.get('parser_version')} → {PARSER_VERSION}")
         )
     parts: dict[str, dict] = dict(old.get("parts", {})) if same_version else {}
     files: dict[str, dict] = dict(old.get("files", {})) if same_version else {}
+    if repair and damage:
+        dropped = recovery.drop_damaged(damage, parts, files)
+        summary.notes.append(f"repair: {len(damage)} damaged part(s) ({', '.join(d.path for d in damage[:5])}); "
+                             f"the files of {len(dropped)} batch(es) parsed again")
+    elif repair:
+        summary.notes.append("repair: every part verified, none damaged")
 
     # resume: batches a killed build finished (parts on disk, journal written after them)
     jdir = out / JOURNAL
@@ -928,7 +995,10 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
                 continue
             if j.get("parser_version") != PARSER_VERSION or force:
                 continue
-            if not all((out / p).exists() for p in j["paths"].values()):
+            try:
+                if not all(recovery.confined(out, p).exists() for p in j["paths"].values()):
+                    continue
+            except recovery.UnsafePath:
                 continue
             parts[j["id"]] = {"n_files": len(j["shas"]), "paths": j["paths"], "rows": j["rows"], "aliases": j.get("aliases")}
             for sha, e in j["files"].items():
@@ -966,6 +1036,9 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
             summary.unchanged += 1
         else:
             summary.unchanged += 1
+    queued = {it.sha256 for it in todo}
+    moved = {it.sha256: it.source for it in items
+             if it.sha256 not in queued and files[it.sha256].get("source") != it.source}
     for e in files.values():
         e.pop("resumed", None)
     live = seen
@@ -982,6 +1055,11 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
         del files[s]
     summary.removed = len(removed)
     _compact(out, parts, files)
+    if moved:  # same content at a new path: the new path, without reparsing
+        n = recovery.relocate(out, parts, files, moved, _write_parquet)
+        if n:
+            summary.notes.append(f"{n} file(s) moved (same content): their new path recorded")
+    recovery.crash_point("compact")
 
     # ---- aliases: recompute agency_key of parts written with another alias table
     for pid, part in parts.items():
@@ -1033,8 +1111,9 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     manifest["last_build"] = summary.to_dict()
     manifest["updated"] = _now()
     _fsync_dir(out)
-    _write_json(manifest, out / MANIFEST)
+    _write_json(manifest, out / MANIFEST, point="manifest")
     _fsync_dir(out)
+    recovery.crash_point("manifest-done")
     (out / "_state").mkdir(exist_ok=True)
     _write_json(scanner.new_cache, out / "_state" / "sources.json")
     _gc(out, manifest)
@@ -1087,8 +1166,10 @@ def _parse_all(todo, out, parts, files, summary, workers, dask_scheduler, execut
     max_inflight = max(2, n_slots * 2)
     bar = _bar(progress, len(todo), "gx build", "file")
 
+    limits = budget.current()
+
     def args_of(batch: list[_Item]):
-        return ([(i.source, i.path, i.member, i.sha256) for i in batch], timeout, reader, builder)
+        return ([(i.source, i.path, i.member, i.sha256) for i in batch], timeout, reader, builder, limits)
 
     def submit_main(batch: list[_Item], kind: str) -> None:
         nonlocal ex, own
@@ -1192,6 +1273,7 @@ def _store(out: Path, pid: str, tables: dict[str, pl.DataFrame], entries: dict[s
         rows[t] = df.height
     for d in {Path(p).parent for p in paths.values()}:
         _fsync_dir(out / d)
+    recovery.crash_point("part")
     shas = sorted(entries)
     part = {"n_files": len(shas), "paths": paths, "rows": rows, "aliases": alias_digest}
     _write_json(
@@ -1199,6 +1281,7 @@ def _store(out: Path, pid: str, tables: dict[str, pl.DataFrame], entries: dict[s
          "aliases": alias_digest},
         out / JOURNAL / f"{pid}.json",
     )
+    recovery.crash_point("journal")
     parts[pid] = part
     for sha, e in entries.items():
         files[sha] = {**e, "part": pid}
@@ -1344,6 +1427,13 @@ def load_corpus(path: str | os.PathLike) -> Corpus:
     m = _read_manifest(out)
     if m is None:
         raise CorpusError(f"{out}: not a gxlib corpus (no {MANIFEST}); build one with `gx build SRC -o {out}`")
+    if not m.get("complete", True):
+        raise CorpusError(f"{out}: its first build was interrupted and holds no complete corpus yet; "
+                          "run the same `gx build` again to finish it")
+    damage = recovery.quick_damage(out, m)
+    if damage:
+        raise CorpusError(f"{out}: damaged part(s): " + "; ".join(map(str, damage[:5]))
+                          + " — run `gx build --verify` / `gx build SRC -o DIR --repair`")
     lz = _lazy_tables(out, m)
     findings = lz["findings"] if not m.get("build", {}).get("paths", {}).get(CORPUS_FINDINGS) else pl.concat(
         [lz["findings"], lz[CORPUS_FINDINGS]], how="vertical"
@@ -1354,18 +1444,51 @@ def load_corpus(path: str | os.PathLike) -> Corpus:
 # --------------------------------------------------------------------------- CLI
 
 
+def verify_corpus(path: str | os.PathLike) -> list[recovery.Damage]:
+    """Every part of the corpus read in full (schema, rows against the manifest, readability)."""
+    out = Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
+    m = _read_manifest(out)
+    if m is None:
+        raise CorpusError(f"{out}: not a gxlib corpus (no {MANIFEST})")
+    return recovery.verify(out, m)
+
+
+def _main_verify(args) -> int:
+    try:
+        damage = verify_corpus(args.output)
+    except CorpusError as e:
+        print(f"gx build --verify: {e}", file=sys.stderr)
+        return 2
+    if not damage:
+        print(f"gx build --verify: {args.output}: every part reads, with its schema and the manifest's row counts")
+        return 0
+    for d in damage:
+        print(f"gx build --verify: damaged {d}", file=sys.stderr)
+    print(f"gx build --verify: {len(damage)} damaged part(s); `gx build SRC... -o {args.output} --repair` rebuilds them "
+          "from the sources", file=sys.stderr)
+    return 1
+
+
 def main(args) -> int:
     """``gx build``: 0 when the build completed (failed files are data), 2 when nothing could be read
-    or the output folder is unusable."""
+    or the output folder is unusable; ``--verify``: 0 when every part is sound, 1 when one is damaged."""
+    if getattr(args, "verify", False):
+        return _main_verify(args)
+    if not args.sources:
+        print("gx build: give at least one source folder, file or zip", file=sys.stderr)
+        return 2
+    limits = budget.from_args(args)
     try:
         summary = build_corpus(
             args.sources,
             args.output,
             workers=getattr(args, "workers", None),
             dask_scheduler=getattr(args, "dask_scheduler", None),
-            timeout=getattr(args, "timeout", 60.0) or 60.0,
+            timeout=limits.timeout,
             aliases=getattr(args, "aliases", None),
             progress=not getattr(args, "no_progress", False),
+            repair=getattr(args, "repair", False),
+            limits=limits,
         )
     except (CorpusError, OSError) as e:
         print(f"gx build: {e}", file=sys.stderr)

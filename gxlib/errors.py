@@ -42,3 +42,18 @@ class ParseTimeout(GxError):
 
 class ConversionTimeout(GxError):
     """LibreOffice did not convert a legacy .doc/.wps file in time (it was stopped)."""
+
+
+class TooLarge(GxError):
+    """An input exceeds its budget (file size, expanded zip member / OOXML part, HTML nesting or
+    size, PDF pages): refused before it can take the machine.  ``limit`` names the budget field,
+    ``value`` is its setting; the message says how to raise it."""
+
+    def __init__(self, message: str, limit: str = "", value: int | float | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.value = value
+
+
+class NotRegularFile(UnsupportedFormat):
+    """The path is a FIFO, a socket, a device (``/dev/zero``) or a folder: only regular files are read."""

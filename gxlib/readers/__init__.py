@@ -25,6 +25,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from .. import budget
 from ..document import Document
 from ..errors import EmptyDocument, EncodingError, UnsupportedFormat
 
@@ -68,10 +69,14 @@ def decode_text(data: bytes, name: str = "") -> str:
 
 
 def read_document(path: str | Path, data: bytes | None = None) -> Document:
-    """Read any supported file into the format-free Document model."""
+    """Read any supported file into the format-free Document model, within the budget in force
+    (:func:`gxlib.budget.current`): regular files only, at most ``max_file_mb``."""
     path = Path(path)
+    b = budget.current()
     if data is None:
-        data = path.read_bytes()
+        data = budget.read_file(path, b)
+    elif (limit := b.bytes("max_file_mb")) is not None and len(data) > limit:
+        raise budget.too_large(str(path), "max_file_mb", b.max_file_mb, f"{len(data) / budget.MB:,.0f} MB")
     if not data.strip():
         raise EmptyDocument(f"{path}: the file is empty")
     digest = sha256_of(data)

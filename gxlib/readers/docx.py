@@ -22,6 +22,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
+from gxlib import budget
 from gxlib.document import Cell, Document, Grid
 from gxlib.errors import EmptyDocument, UnsupportedFormat
 
@@ -248,6 +249,22 @@ def _meta(core) -> dict[str, str]:
     return out
 
 
+def _check_parts(data: bytes, name: str) -> None:
+    """Every part within ``max_part_mb``: from the sizes the zip headers declare, then by streaming
+    each part (counted, not kept) before python-docx expands it, so a header that lies gains
+    nothing either."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            budget.check_zip_headers(z, name, "max_part_mb")
+            for info in z.infolist():
+                for _ in budget.iter_member(z, info, name, "max_part_mb"):
+                    pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError, OSError) as e:
+        raise UnsupportedFormat(f"{name}: not a readable .docx ({e.__class__.__name__}: {e})") from e
+    except EOFError as e:
+        raise UnsupportedFormat(f"{name}: the .docx is truncated ({e})") from e
+
+
 def _check_container(data: bytes, name: str) -> None:
     if not data or not data.strip(b"\x00 \t\r\n"):
         raise EmptyDocument(f"{name}: the file is empty")
@@ -275,6 +292,7 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
 
     name = str(path)
     _check_container(data, name)
+    _check_parts(data, name)
     try:
         d = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as e:

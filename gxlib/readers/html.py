@@ -10,16 +10,33 @@ from __future__ import annotations
 
 import re
 
+import threading
+
 from lxml import etree
 
+from .. import budget
 from ..document import Cell, Document, Grid
-from ..errors import EmptyDocument, EncodingError
+from ..errors import EmptyDocument, EncodingError, TooLarge
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article", "title"}
 _SKIP = ("script", "style", "noscript", "template", "head")
-# plain etree (no lxml.html element classes: their Python-side lookup doubles the parse time)
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+# plain etree (no lxml.html element classes: their Python-side lookup doubles the parse time).
+# huge_tree lifts libxml2's nesting limit of 256 (Word exports nest unclosed <font> deeper); our own
+# budget (gxlib.budget: max_html_depth, max_html_elements) bounds the tree instead.  One parser per
+# thread: its error_log is read after each parse.
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    p = getattr(_LOCAL, "parser", None)
+    if p is None:
+        p = _LOCAL.parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
+    return p
+
+
+# libxml2 errors after which the tree is incomplete (the rest of the page was dropped)
+_FATAL = ("excessive depth", "huge input lookup", "memory", "parser_max_depth", "xml_parse_huge")
 _WS = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
 
 
@@ -108,17 +125,26 @@ def _plain_text(root, grids: dict | None = None) -> str:
     out: list[str] = []
     grids = grids or {}
 
-    def walk(el, in_cell: bool) -> None:
+    # an explicit stack, not recursion: a page nested thousands deep must not overflow Python's
+    stack: list[tuple[object, bool, bool]] = [(root, False, False)]  # (element, in a cell, leaving)
+    while stack:
+        el, in_cell, leaving = stack.pop()
+        if leaving:  # after the children: close the block, then the tail
+            if in_cell:
+                out.append("\n")
+            if el.tail:
+                out.append(el.tail)
+            continue
         if not isinstance(el.tag, str):  # processing instructions and the like
             if el.tail:
                 out.append(el.tail)
-            return
+            continue
         grid = grids.get(el)
         if grid is not None:
             out.append("\n" + "\n".join(" | ".join(c.text for c in row) for row in grid.rows) + "\n")
             if el.tail:
                 out.append(el.tail)
-            return
+            continue
         block = el.tag in _BLOCK and not (in_cell and el.tag not in ("table", "tr"))
         if block:
             out.append("\n")
@@ -127,14 +153,8 @@ def _plain_text(root, grids: dict | None = None) -> str:
             out.append(" | ")
         if el.text:
             out.append(el.text)
-        for child in el:
-            walk(child, in_cell or cell)
-        if block:
-            out.append("\n")
-        if el.tail:
-            out.append(el.tail)
-
-    walk(root, False)
+        stack.append((el, block, True))  # "in_cell" slot carries whether to close a block
+        stack.extend((child, in_cell or cell, False) for child in reversed(el))
     lines = (_WS.sub(" ", ln).strip(" |") for ln in "".join(out).split("\n"))
     return "\n".join(ln.strip() for ln in lines if ln.strip())
 
@@ -143,9 +163,7 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
     if not text.strip():
         raise EmptyDocument(f"{source}: the page is empty")
     text = _XML_DECL.sub("", text, count=1)  # lxml refuses a str that declares its encoding
-    root = etree.fromstring(text, _PARSER) if text.strip() else None
-    if root is None:
-        raise EmptyDocument(f"{source}: no HTML content")
+    root = _parse_tree(text, source)
     meta = dict(meta or {})
     title = root.find(".//title")
     if title is not None and title.text and "title" not in meta:
@@ -162,6 +180,29 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         inner.problems.append("the report was embedded in a <script> string literal and read from there")
         return inner
     return Document(source, "html", sha256, plain, grids, meta)
+
+
+def _parse_tree(text: str, source: str):
+    """The page's tree, complete or an error: a parser error that truncated the tree is never
+    ignored (it would read as a report with tables missing)."""
+    b = budget.current()
+    if b.max_html_elements and text.count("<") > 4 * b.max_html_elements:
+        raise budget.too_large(source, "max_html_elements", b.max_html_elements, f"{text.count('<'):,} tags")
+    parser = _parser()
+    try:
+        root = etree.fromstring(text, parser) if text.strip() else None
+    except etree.XMLSyntaxError as e:
+        root, fatal = None, str(e)
+    else:
+        fatal = next((f"{e.message.strip()} (line {e.line})" for e in parser.error_log
+                      if any(k in e.message.lower() for k in _FATAL)), None)
+    if fatal:
+        raise TooLarge(f"{source}: the HTML parser stopped: {fatal}; the page was not read "
+                       f"(nesting beyond what libxml2 reads even with huge_tree)", "max_html_depth", b.max_html_depth)
+    if root is None:
+        raise EmptyDocument(f"{source}: no HTML content")
+    budget.check_tree(root, source, b)
+    return root
 
 
 _JS_STRING = re.compile(r"""(?P<q>["'`])(?P<body>(?:\\.|(?!(?P=q)).)*?<table(?:\\.|(?!(?P=q)).)*)(?P=q)""", re.S)

@@ -22,6 +22,7 @@ Coordinates in ``where`` are PDF points from the top-left corner of the page.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import pathlib
 import re
@@ -34,7 +35,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as R
 
 from gxlib.document import Cell, Document, Grid
-from gxlib import spec
+from gxlib import budget, spec
 from gxlib.errors import EmptyDocument, EncryptedPDF, ScannedPDF, UnsupportedFormat
 from gxlib.values import in_value_position
 
@@ -469,13 +470,16 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
         problems.append(f"page {table.parts[0].page}, {where_t}: ruling lines do not form a grid")
         return Grid([], where=f"page {table.parts[0].page}, {where_t}")
 
+    # every lookup below is a bisection of a sorted list (ys, xs, part offsets, a line's rule
+    # intervals), so a table continuing over 2,000 pages costs n log n, not n²
     def index(values: list[float], v: float) -> int:
-        best, bi = None, 0
-        for i, u in enumerate(values):
-            d = abs(u - v)
-            if best is None or d < best:
-                best, bi = d, i
-        return bi
+        """The nearest value's index (the first of two equally near)."""
+        i = bisect.bisect_left(values, v)
+        if i == 0:
+            return 0
+        if i == len(values) or v - values[i - 1] <= values[i] - v:
+            return i - 1
+        return i
 
     # coverage of each boundary by rules: merged intervals per snapped line
     def intervals(segs: list[_Seg], lines: list[float]) -> list[list[tuple[float, float]]]:
@@ -498,14 +502,24 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
     vcov = intervals(vsegs, xs)
 
     def covered(ivs: list[tuple[float, float]], a: float, b: float) -> bool:
+        """Do the (sorted, disjoint) intervals cover MIN_COVER of [a, b]?"""
         need = (b - a) * MIN_COVER
-        got = sum(max(0.0, min(b, e) - max(a, s)) for s, e in ivs)
+        got = 0.0
+        k = max(0, bisect.bisect_right(ivs, a, key=lambda iv: iv[0]) - 1)
+        while k < len(ivs) and ivs[k][0] < b:
+            s, e = ivs[k]
+            got += max(0.0, min(b, e) - max(a, s))
+            k += 1
         return got >= need
 
-    # where each combined y came from (page, y on the page)
+    # where each combined y came from (page, y on the page); the parts' ranges ascend
+    lows = [top + shift - TOUCH for _p, shift, top, _b in offsets]
+
     def source(y: float) -> tuple[int, float]:
-        for part, shift, top, bottom in reversed(offsets):  # a row starting at a cut: the later page
-            if top + shift - TOUCH <= y <= bottom + shift + TOUCH:
+        k = bisect.bisect_right(lows, y) - 1  # the last part starting above y: a row starting at a cut is the later page's
+        if k >= 0:
+            part, shift, _top, bottom = offsets[k]
+            if y <= bottom + shift + TOUCH:
                 return part.page, y - shift
         part, shift, _, _ = offsets[-1]
         return part.page, y - shift
@@ -574,7 +588,7 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
     # bottom of page n and the rest at the top of page n+1, ruled as two rows): one row again.
     rejoined = False
     for _part, shift, top, _bottom in offsets[1:]:
-        j = min(range(len(ys)), key=lambda i: abs(ys[i] - (top + shift)))
+        j = index(ys, top + shift)
         if 0 < j < nr and abs(ys[j] - (top + shift)) <= SNAP and _is_split_row(j, nc, cells, slot_of, texts):
             hcov[j] = []  # no rule at the cut: the two parts' slots join into one cell
             rejoined = True
@@ -714,12 +728,10 @@ def _is_split_row(
 
 
 def _slot(lines: list[float], v: float) -> int | None:
+    """The slot [lines[i], lines[i+1]] holding v (sorted lines; bisection)."""
     if v < lines[0] - 1 or v > lines[-1] + 1:
         return None
-    for i in range(len(lines) - 1):
-        if v <= lines[i + 1]:
-            return i
-    return len(lines) - 2
+    return min(bisect.bisect_left(lines, v, 1) - 1, len(lines) - 2)
 
 
 # ---------------------------------------------------------------------------------------
@@ -838,6 +850,9 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
     try:
         if len(pdf) == 0:
             raise EmptyDocument(f"{name}: the PDF has no pages")
+        b = budget.current()
+        if b.max_pdf_pages and len(pdf) > b.max_pdf_pages:
+            raise budget.too_large(name, "max_pdf_pages", b.max_pdf_pages, f"{len(pdf):,} pages")
         meta = _meta(pdf)
         pages = _load_pages(pdf, data)
     finally:
