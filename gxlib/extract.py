@@ -472,9 +472,11 @@ def _take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt
     if extra and len(values) - len(cols) <= len(blanks):
         # An empty cell printed before the numbers (a label spanning two columns in a PDF, a
         # layout cell): which empty cells are spacers is a reading choice.
-        _settle(ex, table, row, values, _spacer_readings(values, blanks, len(cols)), "choices of spacer cells")
-        return
-    if extra:  # more printed numbers than columns and no empty cell to explain them
+        readings = _spacer_readings(values, blanks, len(cols))
+        if cols[-1].code != "total" or any(_holds(r, cols) for r in readings):
+            _settle(ex, table, row, values, readings, "choices of spacer cells")
+            return
+    if extra:  # more printed numbers than columns and no empty cell (or reading) to explain them
         ex.problems.append(
             {
                 "rule": "extract.extra_cells",

@@ -57,11 +57,23 @@ def test_a_second_copy_of_table_three_is_reported_not_remapped(tmp_path):
     assert not {r for r in rules(rep) if r.startswith("table")}
 
 
-def test_extra_printed_numbers_are_flagged(tmp_path):
+def test_an_empty_cell_before_the_numbers_is_a_spacer_and_extra_numbers_are_flagged(tmp_path):
     page = html_report("2021", consistent_2021())
     label = "<td>一、本年新收政府信息公开申请数量</td>"
     p = tmp_path / "r.html"
     p.write_text(page.replace(label, label + "<td></td>"), encoding="utf-8")
+    rep = read_report(p)
+    # the empty cell is a spacer reading: no value moves a column; where the row total cannot
+    # tell the spacer from a printed blank, the cells it cannot tell are ambiguous, never shifted
+    (tmp_path / "plain.html").write_text(page, encoding="utf-8")
+    plain = read_report(tmp_path / "plain.html").cells
+    want = dict(plain.filter(plain["row"] == "new_received").select("col", "value").iter_rows())
+    cells = rep.cells.filter(rep.cells["row"] == "new_received")
+    for c in cells.iter_rows(named=True):
+        assert c["ambiguous"] or c["value"] == want[c["col"]], c
+    assert "extract.extra_cells" not in rules(rep)
+    # a printed number too many, with no empty cell to explain it, is still flagged
+    p.write_text(page.replace(label, label + "<td>7</td>"), encoding="utf-8")
     assert "extract.extra_cells" in rules(read_report(p))
 
 
