@@ -199,6 +199,7 @@ def parser() -> argparse.ArgumentParser:
     sb.add_argument("--dask-scheduler", default=None, help="address of a Dask scheduler (tcp://host:8786)")
     sb.add_argument("--timeout", type=float, default=60.0, help="per-file parse limit in seconds")
     sb.add_argument("--aliases", default=None, help="CSV/TSV alias table: alias,canonical agency names")
+    sb.add_argument("--registry", default=None, help="registry file (CSV or .xlsx): keys, names, level, type, parent (gxlib.registry)")
     sb.add_argument("--no-progress", action="store_true")
     sb.set_defaults(func=cmd_build)
 
