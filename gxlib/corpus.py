@@ -735,7 +735,7 @@ def _run_corpus_checks(out: Path, manifest: dict, notes: list[str]) -> tuple[pl.
     lazy = _lazy_tables(out, manifest, include_build=False)
     # only what the cross-year rules read (表二/表三 values, no raw text or provenance), so the
     # step stays within memory on a 100k-report corpus (~20M cells)
-    reports = lazy["reports"].select("report_id", "agency_key", "year", "template")
+    reports = lazy["reports"].select("report_id", "agency_key", "year", "template", "agency")
     cells = lazy["cells"].filter(pl.col("table").is_in(["applications", "proactive"])).select(
         "report_id", "table", "row", "col", "value", "ambiguous"
     )

@@ -118,6 +118,8 @@ def test_carry_over_is_checked_across_the_rename(built):
         f = check_corpus(snap["reports"], cells).filter(
             (pl.col("rule") == "cross_year.carry_over") & (pl.col("report_id") == new24(snap)) & (pl.col("col") == "total"))
         assert f.height == expect, f
+        if expect:  # the message names the old name last year's report printed
+            assert f["message"][0].endswith(f"（上年报告署名「{OLD}」）"), f["message"][0]
     # unbroken, the real reports agree across the rename
     f = built["reg"]["findings_corpus"].filter(pl.col("rule") == "cross_year.carry_over")
     assert f.filter(pl.col("report_id") == new24(built["reg"])).is_empty()

@@ -156,7 +156,7 @@ def read_registry(path: str | Path) -> RegistryFile:
             name_owner.setdefault(n, (key, i))
         reg.entries[key], reg.lines[key] = e, i
     problems += [f"line {reg.lines[c[0]]}: parent_key cycle {' → '.join(c)}" for c in parent_cycles(
-        {k: e["parent_key"] for k, e in reg.entries.items()})]
+        {k: e["parent_key"] for k, e in reg.entries.items()}) if len(c) > 2]  # self-parents: reported above
     if problems:
         raise RegistryError(str(p), problems)
     return reg
