@@ -91,8 +91,8 @@ def rules_table() -> pl.DataFrame:
          for r in RULES.values()]
         + [{"code": c, "severity": sev, "scope": "extract", "title_zh": t, "doc": d}
            for c, (sev, t, d) in EXTRACT_RULES.items()]
-        + [{"code": c, "severity": sev, "scope": "registry", "title_zh": t, "doc": m}
-           for c, (sev, t, m) in _registry_rules().items()],
+        + [{"code": c, "severity": sev, "scope": "registry", "title_zh": t, "doc": d}
+           for c, (sev, t, d, _) in _registry_rules().items()],
         schema={"code": pl.String, "severity": pl.String, "scope": pl.String, "title_zh": pl.String,
                 "doc": pl.String},
     )
