@@ -4,6 +4,7 @@
     gx check FILE... [--json]          findings grouped by report; exit 1 when an error-level one exists
     gx explain FILE                    how each table row was matched (debugging a value)
     gx build SRC... -o DIR [...]       build a Parquet corpus (parallel, incremental)
+    gx registry CORPUS [-o FILE]       the corpus' bodies, names, parents, roll-ups; write an editable registry
     gx demo-data OUT [...]             generate the synthetic demo corpus
     gx serve [--port N] [...]          serve the Voilà dashboards
 """
@@ -149,6 +150,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return build_main(args)
 
 
+def cmd_registry(args: argparse.Namespace) -> int:
+    from .registry.cli import main as registry_main
+
+    return registry_main(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import generate
 
@@ -202,6 +209,11 @@ def parser() -> argparse.ArgumentParser:
     sb.add_argument("--registry", default=None, help="registry file (CSV or .xlsx): keys, names, level, type, parent (gxlib.registry)")
     sb.add_argument("--no-progress", action="store_true")
     sb.set_defaults(func=cmd_build)
+
+    sr = sub.add_parser("registry", help="bodies, names across years, parents and roll-ups of a built corpus")
+    sr.add_argument("corpus")
+    sr.add_argument("-o", "--output", default=None, help="write the editable registry file (.csv or .xlsx)")
+    sr.set_defaults(func=cmd_registry)
 
     sd = sub.add_parser("demo-data", help="generate a synthetic demo corpus with ground truth")
     sd.add_argument("out_dir")

@@ -152,6 +152,8 @@ def _statement(name, year, has_report, present, total, compared, exceeded, missi
         cov += "（缺：" + "、".join(missing[:5]) + ("等" if len(missing) > 5 else "") + "）"
     if not has_report:
         return f"{name} {year} 年：无汇总报告；{cov}，其和不是该地区的全部"
+    if not compared:
+        return f"{name} {year} 年：汇总报告没有可与所属单位逐格比较的表三/表四数字；{cov}"
     if exceeded:
         return f"{name} {year} 年：汇总报告与{cov}逐格比较 {compared} 格，其中 {exceeded} 格所属单位之和大于汇总数（不可能，见 rollup.members_exceed）"
     return f"{name} {year} 年：汇总报告与{cov}逐格比较 {compared} 格，所属单位之和均不超过汇总数；汇总数另含名录外单位或未公开报告的单位"
