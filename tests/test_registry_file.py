@@ -84,6 +84,7 @@ def test_parent_missing_from_corpus_is_a_finding_and_kept(tmp_path):
     assert (row["parent_key"], row["parent_source"], row["level"], row["level_source"]) == ("丙县", "confirmed", "乡级", "confirmed")
     rules = {(f["rule"], f["report_id"]) for f in found}
     assert ("registry.parent_missing", "r4") in rules  # 丙县 is neither in the corpus nor in the file
+    assert {f["severity"] for f in found if f["rule"] == "registry.parent_missing"} == {"warning"}  # the file gave it
     assert ("registry.no_report", None) in rules  # 丁局 is listed but has no report: kept, with 0 reports
     assert df.filter(pl.col("agency_key") == "丁局")["n_reports"].to_list() == [0]
     # the department's parent inferred from its name, the government's from nothing

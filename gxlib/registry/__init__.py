@@ -21,7 +21,7 @@ RULES: dict[str, tuple[str, str, str, str]] = {
     # code -> (severity, title_zh, doc, Chinese message template)
     "registry.parent_missing": (
         "warning", "上级机关不在语料中",
-        "A body's parent (inferred from its name or given by the registry file) is neither in the corpus nor in the file; kept as given.",
+        "A body's parent is neither in the corpus nor in the registry file; kept as given (a warning when the file gave it, info when inferred from the name).",
         "{key} 的上级机关 {parent}（{source}）既不在语料中也不在登记表中"),
     "registry.no_report": (
         "info", "登记表中的机关无报告",

@@ -144,8 +144,11 @@ def _findings(rows: dict[str, dict], entries: dict, per: pl.DataFrame) -> list[d
     for key, row in rows.items():
         parent = row["parent_key"]
         if parent and parent not in rows:
-            out.append(finding("registry.parent_missing", row.get("_report"), key=key, parent=parent,
-                               source=row["parent_source"]))
+            f = finding("registry.parent_missing", row.get("_report"), key=key, parent=parent,
+                        source=row["parent_source"])
+            if row["parent_source"] == "inferred":  # a name's parent outside the corpus is common: note it
+                f["severity"] = "info"
+            out.append(f)
         if key in entries and not row["n_reports"]:
             out.append(finding("registry.no_report", None, key=key))
     for cyc in parent_cycles({k: r["parent_key"] for k, r in rows.items()}):

@@ -110,7 +110,7 @@ def rollup_findings(corpus) -> list[dict]:
 def _label(table: str, row: str, col: str) -> str:
     t = {"applications": "表三", "reviews": "表四"}.get(table, table)
     try:
-        return f"{t} {spec.row_label(table, row)} {spec.col_label(table, col)}"
+        return f"{t} {spec.row_display(table, row, with_group=True)} {spec.col_label(table, col)}"
     except (KeyError, ValueError):
         return f"{t} {row}.{col}"
 
