@@ -11,7 +11,7 @@ import pytest
 
 from gxlib.checks import check_corpus
 from gxlib.corpus import build_corpus, load_corpus
-from gxlib.registry import attribution, coverage, region_totals, rename_candidates, rollup
+from gxlib.registry import agency_card, agency_names, attribution, coverage, region_totals, rename_candidates, rollup
 
 from shared import CORPUS
 
@@ -209,3 +209,22 @@ def test_region_total_counts_each_report_once(built):
     by_level = region_totals(c, by="level")
     assert set(by_level.filter(pl.col("year") == 2023)["group"]) == {"特殊功能区"}
     assert set(by_level.filter(pl.col("year") == 2024)["group"]) == {"特殊功能区", "乡级"}
+
+
+def test_agency_picker_and_card_functions(built):
+    c = _C(built["reg"])
+    names = agency_names(c, NEW)
+    assert names.select("name", "first", "last").rows() == [(OLD, 2019, 2023), (NEW, 2024, 2025)]
+    card = agency_card(c, NEW)
+    assert card["parent"] == {"agency_key": ZONE, "name": ZONE, "source": "inferred"}
+    assert card["members"].is_empty() and card["rollup"] is None
+    zone = agency_card(c, ZONE)
+    assert zone["parent"] is None and zone["consolidated"] and zone["year"] == 2025
+    assert zone["members"].height == 8 and NEW in zone["members"]["agency_key"].to_list()
+    ru = zone["rollup"]
+    assert {"本级报告", "所属单位合计"} <= set(ru.columns) and set(ru["members_present"]) == {8}
+    full = rollup(c, ZONE).filter(pl.col("year") == 2025)
+    assert ru["所属单位合计"].to_list() == full["members_sum"].to_list()
+    assert zone["coverage"]["statement"][0].startswith(f"{ZONE} 2025 年：汇总报告与所属单位报告 8/8 个")
+    with pytest.raises(KeyError):
+        agency_card(c, "没有这个机关")
