@@ -60,7 +60,9 @@ _STARTS_WORD = ("市场", "市容", "县域", "区域", "市民", "区划")
 
 
 def _is_place(candidate: str, following: str) -> bool:
-    return candidate not in _NOT_PLACE and (candidate[-1] + following[:1]) not in _STARTS_WORD
+    # an organ word inside the candidate (「公安局利州区」 before 分局) means it is not a place
+    return (candidate not in _NOT_PLACE and (candidate[-1] + following[:1]) not in _STARTS_WORD
+            and not re.search(r"[局厅委]|办公|政府", candidate))
 _PUNCT = re.compile(r"[\s\u3000·•・,，.。、;；:：!！?？\"'“”‘’「」『』《》<>/\\|\-—_]+")
 _BRACKETS = re.compile(r"[（(\[【][^（()）\]】]*[)）\]】]")
 
@@ -72,6 +74,8 @@ def _clean(name: str) -> str:
         prev = s
         s = _BRACKETS.sub("", s)
     s = _PUNCT.sub("", s)
+    # a cover letter's title cut after the organ (「…管理局关于报送2020年度…的函」)
+    s = re.sub(r"(?<=[局委厅办府会室处])关于.*$", "", s)
     # trailing words of a report title, if a whole title was given
     s = re.sub(r"\d{4}年度?.*$", "", s) if re.search(r"\d{4}年度?.*报告$", s) else s
     return s
@@ -156,52 +160,102 @@ def agency_key(name: str, aliases: Mapping[str, str] | None = None) -> str:
         rest = re.sub(rf"^(?:{_COMMITTEE})+$", "", rest)
         rest = re.sub(rf"^(?:{_COMMITTEE})+(?={_GOV}|$)", "", rest)
     rest = _organ(rest)
+    # a township's government is keyed by its place, as a county's is (「XX镇人民政府」 = 「XX镇」)
+    if (town := _TOWNSHIP.match(rest)) and (county or zone or city):
+        rest = town.group(1)
     # a 直辖市 is its districts' parent city: keep it (北京市朝阳区 ≠ 长春市朝阳区)
     parent = province if province in MUNICIPALITIES or not (city or county or zone) else None
     region = "".join(x for x in (parent, city, county, zone) if x)
     return (region + rest) or s
 
 
-def describe_agency(name: str) -> dict[str, str | None]:
-    """What the name says: region, level (省级/市级/县级 or None), agency_type (政府/部门 or None),
-    province, city, county.
+# ---------------------------------------------------------------------------------------------
+# What a name says: level, type, parent (the inference the registry starts from)
 
-    * level: a county/district/banner (or a 县级市 under a city) → 县级; a city, 自治州, 地区, 盟 →
-      市级 (a bare 「XX市」 is taken as prefecture-level: the name cannot tell a 县级市); a province
-      or 直辖市 → 省级; a zone (实验区, 开发区, 新区 …) → None, since its rank is set by decree, not
-      by its name.
-    * agency_type: 政府 for the government itself (…人民政府, …政府, the government's 办公厅/办公室,
-      a zone's 管委会/党工委, or a bare region name); 部门 for a bureau, commission, department or
-      office (…局, …委员会, …委, …厅, …办, …中心, …署 …); None when the name says neither.
+LEVELS = ("省级", "市级", "县级", "乡级", "特殊功能区")
+TYPES = ("政府", "部门", "派出机构", "乡镇街道")
+
+# a township-level body after its county / zone: 镇, 乡, 街道, a zone's 片区 / 社区 office
+_TOWNSHIP = re.compile(r"^([\u4e00-\u9fff]{1,8}?(?:民族乡|苏木|乡|镇|街道))(?:人民政府|政府|办事处|办)?(?:党工委|党委)?$")
+_PIANQU = re.compile(r"^([\u4e00-\u9fff]{1,8}?片区)(?:管理局|管委会|管理委员会|办事处)$")
+# a zone that governs a territory of its own (a government in all but name)
+_GOVERNING_ZONE = r"(?:综合实验区|新区|综合试验区)$"
+_DEPT_END = r"(?:局|委员会|委|厅|办|办公室|中心|署|所|院|站|队|会|处|部)$"
+_RANK_BELOW = {"省级": "市级", "市级": "县级", "县级": "乡级"}
+
+
+def _region_level(province, city, county) -> str | None:
+    if county:
+        return "县级"
+    if city:
+        return "市级"
+    if province:
+        return "省级"
+    return None
+
+
+def _region_parent(province, city, county, zone) -> str | None:
+    """The government a region's government reports to, when the name says it."""
+    if county or zone:
+        up = city or (province if province in MUNICIPALITIES or (province and not city) else None)
+        return agency_key(up) if up else None
+    if city:
+        return agency_key(province) if province else None
+    return None
+
+
+def describe_agency(name: str) -> dict[str, str | None]:
+    """What the name says (the choices are documented here; the registry records them as
+    ``inferred``, and a registry file can correct any of them):
+
+    * ``level`` 省级 | 市级 | 县级 | 乡级 | 特殊功能区 | None.  A county/district/banner (or a
+      县级市 under a city) → 县级; a city, 自治州, 地区, 盟 → 市级 (a bare 「XX市」 is taken as
+      prefecture-level: the name cannot tell a 县级市); a province or 直辖市 → 省级; a 乡/镇/街道,
+      or a zone's 片区管理局 → 乡级; a zone (综合实验区, 开发区, 新区 …) and its departments →
+      特殊功能区 (its rank is set by decree, not by its name); a 分局 → one rank below its bureau.
+    * ``agency_type`` 政府 | 部门 | 派出机构 | 乡镇街道 | None.  政府: the government itself (…人民政府,
+      its 办公厅/办公室, a bare region name, the 党工委管委会 of a zone that governs a territory:
+      综合实验区, 新区); 部门: a bureau, commission, office … of a government; 派出机构: a 分局, a
+      zone's 片区管理局, the 管委会 of a 开发区/园区 (an agency of the government that set it up);
+      乡镇街道: a 乡/镇 government or a 街道办事处.
+    * ``parent_key``: the body it reports to, when the name says it: a department → its government;
+      a township → its county (or zone); a 分局 → its bureau; a county → its city; a city → its
+      province; None when the name does not say (「歙县人民政府」, 「平潭综合实验区」).
+    * ``region``, ``province``, ``city``, ``county``: the places in the name (``region``
+      includes a zone, e.g. 平潭综合实验区).
     """
     s = _clean(name)
     province, city, county, zone, rest = _split_region(s)
-    if province in MUNICIPALITIES and not (city or county):
-        # 上海市XX区 is 县级; 上海市财政局 省级
-        pass
-    if county:
-        level = "县级"
-    elif zone:
-        level = None
-    elif city:
-        level = "市级"
-    elif province:
-        level = "省级"
-    else:
-        level = None
-    if zone:
-        rest = re.sub(rf"^(?:{_COMMITTEE})+", "", rest)
-    organ = _organ(rest)
-    if not (province or city or county or zone):
-        agency_type = None
-        if re.search(rf"{_GOV}(?:{_OFFICE})?$", s):
-            agency_type = "政府"
-    elif organ == "":
-        agency_type = "政府"
-    elif re.search(r"(?:局|委员会|委|厅|办|办公室|中心|署|所|院|站|队|会|处|部)$", organ):
-        agency_type = "部门"
-    else:
-        agency_type = None
     region = "".join(x for x in (province, city, county, zone) if x) or None
-    return {"region": region, "level": level, "agency_type": agency_type, "province": province, "city": city,
-            "county": county}
+    out = {"region": region, "level": None, "agency_type": None, "parent_key": None,
+           "province": province, "city": city, "county": county}
+    if not region:
+        if re.search(rf"{_GOV}(?:{_OFFICE})?$", s):
+            out["agency_type"] = "政府"
+        return out
+    base_level = "特殊功能区" if zone else _region_level(province, city, county)
+    gov_key = agency_key(region)
+    if zone:
+        rest = re.sub(rf"^(?:{_COMMITTEE})+", "", rest) if not _PIANQU.match(rest) else rest
+    organ = _organ(rest)
+    town = _TOWNSHIP.match(organ) or _PIANQU.match(organ)
+    if organ == "":
+        out["level"] = base_level
+        if zone and not re.search(_GOVERNING_ZONE, zone):
+            out["agency_type"] = "派出机构"  # a 开发区/园区's 管委会 acts for the government above it
+        else:
+            out["agency_type"] = "政府"
+        out["parent_key"] = _region_parent(province, city, county, zone)
+    elif town:
+        out["level"] = "乡级"
+        out["agency_type"] = "派出机构" if _PIANQU.match(organ) else "乡镇街道"
+        out["parent_key"] = gov_key
+    elif (m := re.match(r"^(.+?局)(.+分局)$", organ)):
+        out["level"] = _RANK_BELOW.get(base_level, base_level)
+        out["agency_type"] = "派出机构"
+        out["parent_key"] = agency_key(region + m.group(1))
+    elif re.search(_DEPT_END, organ):
+        out["level"] = base_level
+        out["agency_type"] = "部门"
+        out["parent_key"] = gov_key
+    return out

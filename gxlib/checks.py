@@ -94,10 +94,18 @@ def rules_table() -> pl.DataFrame:
         [{"code": r.code, "severity": r.severity, "scope": r.scope, "title_zh": r.title_zh, "doc": r.doc}
          for r in RULES.values()]
         + [{"code": c, "severity": sev, "scope": "extract", "title_zh": t, "doc": d}
-           for c, (sev, t, d) in EXTRACT_RULES.items()],
+           for c, (sev, t, d) in EXTRACT_RULES.items()]
+        + [{"code": c, "severity": sev, "scope": "registry", "title_zh": t, "doc": d}
+           for c, (sev, t, d, _) in _registry_rules().items()],
         schema={"code": pl.String, "severity": pl.String, "scope": pl.String, "title_zh": pl.String,
                 "doc": pl.String},
     )
+
+
+def _registry_rules() -> dict:
+    from .registry import RULES as REGISTRY_RULES  # registry findings: names, parents, roll-ups
+
+    return REGISTRY_RULES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -600,8 +608,9 @@ def _col_zh_expr(table: str, e: pl.Expr) -> pl.Expr:
 
 
 def _keyed(reports: pl.DataFrame) -> pl.DataFrame:
+    name = pl.col("agency") if "agency" in reports.columns else pl.lit(None, pl.String).alias("agency")
     return (
-        reports.select("report_id", "agency_key", pl.col("year").cast(pl.Int32), "template")
+        reports.select("report_id", "agency_key", pl.col("year").cast(pl.Int32), "template", name)
         .filter(pl.col("agency_key").is_not_null() & pl.col("year").is_not_null())
         .unique("report_id")
     )
@@ -636,11 +645,12 @@ def _carry_over(reports: pl.DataFrame, cells: pl.DataFrame, narrative: pl.DataFr
         value=pl.when((pl.col("col") == "total") & pl.col("value").is_null()).then(parts).otherwise(pl.col("value"))
     )
     cur = app.filter(pl.col("row") == "carried_over").select(
-        "report_id", "agency_key", "year", "col", cur=pl.col("value"), cur_amb=pl.col("ambiguous").fill_null(False)
+        "report_id", "agency_key", "year", "col", cur=pl.col("value"), cur_amb=pl.col("ambiguous").fill_null(False),
+        cur_name="agency",
     )
     prev = app.filter(pl.col("row") == "carried_forward").select(
         "agency_key", (pl.col("year") + 1).alias("year"), "col", prev=pl.col("value"),
-        prev_amb=pl.col("ambiguous").fill_null(False),
+        prev_amb=pl.col("ambiguous").fill_null(False), prev_name="agency",
     )
     j = cur.join(prev, on=["agency_key", "year", "col"]).filter(
         ~pl.col("cur_amb") & ~pl.col("prev_amb")
@@ -650,7 +660,8 @@ def _carry_over(reports: pl.DataFrame, cells: pl.DataFrame, narrative: pl.DataFr
     g = (
         j.group_by("report_id", "col", "year")
         .agg(pl.col("ok").any(), pl.col("cur").fill_null(0).first().alias("actual"),
-             pl.col("prev").fill_null(0).first().alias("expected"))
+             pl.col("prev").fill_null(0).first().alias("expected"),
+             renamed=pl.col("prev_name").filter(pl.col("prev_name") != pl.col("cur_name")).first())
         .filter(~pl.col("ok"))
     )
     msg = RULES["cross_year.carry_over"].message
@@ -661,7 +672,10 @@ def _carry_over(reports: pl.DataFrame, cells: pl.DataFrame, narrative: pl.DataFr
             _col_zh_expr("applications", pl.col("col")), _fmt_expr(pl.col("actual")),
             (pl.col("year") - 1).cast(pl.String), _col_zh_expr("applications", pl.col("col")),
             _fmt_expr(pl.col("expected")),
-        ),
+        )
+        # the registry keeps one key across a rename: say which name last year's report printed
+        + pl.when(pl.col("renamed").is_not_null()).then(pl.format("（上年报告署名「{}」）", pl.col("renamed")))
+        .otherwise(pl.lit("")),
     )
     return _findings_frame(g.sort("report_id", "col"), "cross_year.carry_over")
 

@@ -6,6 +6,7 @@
     gx explain FILE                    how each table row was matched (debugging a value)
     gx build SRC... -o DIR [...]       build a Parquet corpus (parallel, incremental)
     gx fetch URL... -o DIR [...]       collect a site's annual reports (politely, resumably, WARC)
+    gx registry CORPUS [-o FILE]       the corpus' bodies, names, parents, roll-ups; write an editable registry
     gx demo-data OUT [...]             generate the synthetic demo corpus
     gx serve [--port N] [...]          serve the Voilà dashboards
 """
@@ -202,6 +203,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return build_main(args)
 
 
+def cmd_registry(args: argparse.Namespace) -> int:
+    from .registry.cli import main as registry_main
+
+    return registry_main(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import generate
 
@@ -259,6 +266,7 @@ def parser() -> argparse.ArgumentParser:
     sb.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
     sb.add_argument("--dask-scheduler", default=None, help="address of a Dask scheduler (tcp://host:8786)")
     sb.add_argument("--aliases", default=None, help="CSV/TSV alias table: alias,canonical agency names")
+    sb.add_argument("--registry", default=None, help="registry file (CSV or .xlsx): keys, names, level, type, parent (gxlib.registry)")
     sb.add_argument("--no-progress", action="store_true")
     sb.add_argument("--verify", action="store_true",
                     help="check every part of DIR (schema, row counts, readability); name the damaged ones; no SRC needed")
@@ -269,6 +277,11 @@ def parser() -> argparse.ArgumentParser:
     from .fetch.command import add_parser as add_fetch
 
     add_fetch(sub)
+
+    sr = sub.add_parser("registry", help="bodies, names across years, parents and roll-ups of a built corpus")
+    sr.add_argument("corpus")
+    sr.add_argument("-o", "--output", default=None, help="write the editable registry file (.csv or .xlsx)")
+    sr.set_defaults(func=cmd_registry)
 
     sd = sub.add_parser("demo-data", help="generate a synthetic demo corpus with ground truth")
     sd.add_argument("out_dir")

@@ -7,7 +7,7 @@
     >>> c.cells.join(c.reports, on="report_id").group_by("year", "row").agg(pl.col("value").sum())
 
 Command line: ``gx build SRC... -o DIR [--workers N] [--dask-scheduler tcp://host:8786]
-[--timeout S] [--aliases FILE] [--no-progress]``.
+[--timeout S] [--aliases FILE] [--registry FILE] [--no-progress]``.
 
 Corpus layout
 -------------
@@ -22,6 +22,7 @@ Corpus layout
       errors/part-<batch>.parquet      # files that could not be read  (frames.ERRORS)
       errors/part-build-<hash>.parquet # errors found while scanning the sources / running corpus checks
       findings_corpus/part-<hash>.parquet  # corpus-scope findings (cross-year checks), recomputed every build
+      registry/part-<hash>.parquet     # one row per body (frames.REGISTRY, gxlib.registry), recomputed every build
       _journal/<batch>.json            # present only while (or after an interrupted) build runs
 
 * ``<batch>`` is the first 16 hex digits of sha256(parser version + the sorted sha256 of the batch's
@@ -109,6 +110,7 @@ FORMAT = "gxlib-corpus"
 FORMAT_VERSION = 1
 TABLES = ("reports", "cells", "narrative", "findings", "errors")
 CORPUS_FINDINGS = "findings_corpus"
+REGISTRY = "registry"  # recomputed every build from the reports, the alias table and --registry FILE
 REPORT_EXTS = frozenset({".html", ".htm", ".shtml", ".txt", ".pdf", ".docx", ".doc", ".wps", ".md", ".markdown"})
 ARCHIVE_EXTS = frozenset({".zip"})
 WARC_EXTS = (".warc", ".warc.gz")
@@ -808,8 +810,8 @@ def _batch_id(shas: Iterable[str], extra: str = "") -> str:
 # --------------------------------------------------------------------------- aliases / checks
 
 
-def _alias_keyfn(aliases) -> tuple[Callable[[str], str] | None, str | None, list[str]]:
-    """(name → agency_key, digest of the alias table, notes)."""
+def _alias_keyfn(aliases, registry=None) -> tuple[Callable[[str], str] | None, str | None, list[str]]:
+    """(name → agency_key, digest of the alias table and registry file's names, notes)."""
     notes: list[str] = []
     try:
         from .agency import agency_key, load_aliases
@@ -825,8 +827,14 @@ def _alias_keyfn(aliases) -> tuple[Callable[[str], str] | None, str | None, list
     else:
         table = load_aliases(aliases)
     digest = None
-    if table:
-        digest = hashlib.sha256(json.dumps(table, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    names = registry.name_map() if registry is not None else {}
+    if table or names:
+        digest = hashlib.sha256(json.dumps([table or {}, names], ensure_ascii=False, sort_keys=True,
+                                           default=str).encode()).hexdigest()[:8]
+    if names:
+        from .registry import key_function
+
+        return key_function(registry, table), digest, notes
 
     def keyfn(name: str) -> str:
         return agency_key(name, table) if table else agency_key(name)
@@ -855,7 +863,7 @@ def _run_corpus_checks(out: Path, manifest: dict, notes: list[str]) -> tuple[pl.
     lazy = _lazy_tables(out, manifest, include_build=False)
     # only what the cross-year rules read (表二/表三 values, no raw text or provenance), so the
     # step stays within memory on a 100k-report corpus (~20M cells)
-    reports = lazy["reports"].select("report_id", "agency_key", "year", "template")
+    reports = lazy["reports"].select("report_id", "agency_key", "year", "template", "agency")
     cells = lazy["cells"].filter(pl.col("table").is_in(["applications", "proactive"])).select(
         "report_id", "table", "row", "col", "value", "ambiguous"
     )
@@ -865,6 +873,47 @@ def _run_corpus_checks(out: Path, manifest: dict, notes: list[str]) -> tuple[pl.
     except Exception as e:  # noqa: BLE001 - a failing rule must not lose the build
         notes.append(f"corpus-scope checks failed: {type(e).__name__}: {e}")
         return None, _err("(corpus)", None, "check", type(e).__name__, f"check_corpus failed: {e}")
+
+
+def _read_registry_file(path):
+    if path is None:
+        return None
+    from .registry import RegistryError, read_registry
+
+    try:
+        return read_registry(path)
+    except RegistryError as e:
+        raise CorpusError(f"{e} (nothing was changed)") from e
+
+
+def _run_registry(out: Path, manifest: dict, reg_file, aliases, notes: list[str]):
+    """(registry frame, its findings, an errors row when it failed): gxlib.registry over the reports."""
+    from types import SimpleNamespace
+
+    from .registry import build_registry, rename_candidates, rename_findings, rollup_findings
+
+    lazy = _lazy_tables(out, manifest, include_build=False)
+    try:
+        table = _load_aliases_maybe(aliases)
+        reports = lazy["reports"].select("report_id", "agency", "agency_key", "year", "n_ambiguous", "consolidates",
+                                         "url", "signature", "phone", "address").collect()
+        reg, rows = build_registry(reports, reg_file, table)
+        rows += rename_findings(rename_candidates(reports, reg))
+        cells = lazy["cells"].filter(pl.col("table").is_in(["applications", "reviews"])).select(
+            "report_id", "table", "row", "col", "value", "ambiguous")
+        rows += rollup_findings(SimpleNamespace(registry=reg, reports=reports, cells=cells))
+        return conform(reg, "registry"), frames.frame("findings", rows), None
+    except Exception as e:  # noqa: BLE001 - a failing registry step must not lose the build
+        notes.append(f"registry step failed: {type(e).__name__}: {e}")
+        return None, None, _err("(registry)", None, "check", type(e).__name__, f"registry failed: {e}")
+
+
+def _load_aliases_maybe(aliases) -> Mapping | None:
+    if aliases is None or isinstance(aliases, Mapping):
+        return aliases
+    from .agency import load_aliases
+
+    return load_aliases(aliases)
 
 
 # --------------------------------------------------------------------------- executors
@@ -909,6 +958,7 @@ def build_corpus(
     executor: cf.Executor | None = None,
     timeout: float = 60.0,
     aliases: str | os.PathLike | Mapping | None = None,
+    registry: str | os.PathLike | None = None,
     progress: bool = True,
     batch_size: int | None = None,
     force: bool = False,
@@ -922,7 +972,9 @@ def build_corpus(
     ``dask_scheduler``: address of a Dask scheduler (``tcp://host:8786``); ``executor``: any
     :class:`concurrent.futures.Executor` (takes precedence).  ``timeout``: per-file limit in seconds.
     ``aliases``: an alias table (path for :func:`gxlib.agency.load_aliases`, or a mapping) applied to
-    ``reports.agency_key``.  ``batch_size``: files per task (default: adaptive, 16–256).
+    ``reports.agency_key``.  ``registry``: a registry file (CSV/Excel, :func:`gxlib.registry.read_registry`):
+    its names fix keys across renames and its facts override the inference; a bad file raises
+    :class:`CorpusError` before anything is written.  ``batch_size``: files per task (default: adaptive, 16–256).
     ``force``: reparse every file.  ``reader``: a picklable ``(source, data) -> Report`` replacing
     :func:`gxlib.read_report` (custom readers, tests).  ``repair``: verify every part in full and
     parse the files of damaged ones again (else a damaged part stops the build with its name).
@@ -940,9 +992,10 @@ def build_corpus(
         raise CorpusError(f"{out} exists and is not a folder")
     if out.is_dir() and not (out / MANIFEST).exists():
         stray = [p.name for p in out.iterdir()
-                 if p.name not in (LOCK, JOURNAL, "_state", *TABLES, CORPUS_FINDINGS) and not recovery.is_own_temp(p.name)]
+                 if p.name not in (LOCK, JOURNAL, "_state", *TABLES, CORPUS_FINDINGS, REGISTRY) and not recovery.is_own_temp(p.name)]
         if stray:
             raise CorpusError(f"{out} is not empty and is not a gxlib corpus (no {MANIFEST}); choose a new or empty folder")
+    reg_file = _read_registry_file(registry)
     out.mkdir(parents=True, exist_ok=True)
     summary = BuildSummary(out_dir=str(out))
     lock_fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -955,14 +1008,14 @@ def build_corpus(
             raise CorpusError(f"another gx build is writing {out} (lock {out / LOCK})") from e
         with budget.using((limits or budget.current()).replace(timeout=timeout)):
             _build_locked(sources, out, summary, workers, dask_scheduler, executor, timeout, aliases, progress,
-                          batch_size, force, reader, t0, repair)
+                          batch_size, force, reader, t0, repair, reg_file)
     finally:
         os.close(lock_fd)
     return summary
 
 
 def _build_locked(sources, out, summary, workers, dask_scheduler, executor, timeout, aliases, progress,
-                  batch_size, force, reader, t0, repair=False) -> None:
+                  batch_size, force, reader, t0, repair=False, reg_file=None) -> None:
     old = _read_manifest(out)
     if old is None:  # marks the folder as ours; "complete": False until the first build ends
         old = {**_empty_manifest(), "complete": False}
@@ -1004,7 +1057,7 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
             for sha, e in j["files"].items():
                 files[sha] = {**e, "part": j["id"], "resumed": True}
 
-    keyfn, alias_digest, notes = _alias_keyfn(aliases)
+    keyfn, alias_digest, notes = _alias_keyfn(aliases, reg_file)
     summary.notes.extend(notes)
 
     # ---- scan
@@ -1080,6 +1133,15 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     build_paths: dict[str, list[str]] = {}
     build_rows: dict[str, int] = {}
     cfind, cerr = _run_corpus_checks(out, manifest, summary.notes)
+    reg_df, reg_find, reg_err = _run_registry(out, manifest, reg_file, aliases, summary.notes)
+    if reg_find is not None and reg_find.height:
+        cfind = reg_find if cfind is None else pl.concat([cfind, reg_find], how="vertical")
+    if reg_df is not None and reg_df.height:
+        name = f"{REGISTRY}/part-{hashlib.sha256(reg_df.write_ipc(None).getvalue()).hexdigest()[:16]}.parquet"
+        _write_parquet(reg_df, out / name)
+        build_paths[REGISTRY] = [name]
+        build_rows[REGISTRY] = reg_df.height
+    cerr = cerr or reg_err
     berrors = list(scanner.errors) + ([cerr] if cerr else [])
     if cfind is not None and cfind.height:
         name = f"{CORPUS_FINDINGS}/part-{hashlib.sha256(cfind.write_ipc(None).getvalue()).hexdigest()[:16]}.parquet"
@@ -1095,7 +1157,7 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
         for r in berrors:
             summary.failed[(r["stage"], r["error"])] += 1
     manifest["build"] = {"paths": build_paths, "rows": build_rows}
-    counts = {t: 0 for t in (*TABLES, CORPUS_FINDINGS)}
+    counts = {t: 0 for t in (*TABLES, CORPUS_FINDINGS, REGISTRY)}
     for part in parts.values():
         for t, n in part["rows"].items():
             counts[t] = counts.get(t, 0) + n
@@ -1333,7 +1395,7 @@ def _gc(out: Path, manifest: dict) -> None:
     """Delete part files the manifest does not list, stray temp files and the journal."""
     live = {p for part in manifest["parts"].values() for p in part["paths"].values()}
     live |= {p for ps in manifest["build"]["paths"].values() for p in ps}
-    for t in (*TABLES, CORPUS_FINDINGS):
+    for t in (*TABLES, CORPUS_FINDINGS, REGISTRY):
         d = out / t
         if not d.is_dir():
             continue
@@ -1361,7 +1423,7 @@ def _gc(out: Path, manifest: dict) -> None:
 
 
 def _lazy_tables(out: Path, manifest: dict, include_build: bool = True) -> dict[str, pl.LazyFrame]:
-    paths: dict[str, list[str]] = {t: [] for t in (*TABLES, CORPUS_FINDINGS)}
+    paths: dict[str, list[str]] = {t: [] for t in (*TABLES, CORPUS_FINDINGS, REGISTRY)}
     for part in manifest.get("parts", {}).values():
         for t, rel in _part_tables(part):
             paths[t].append(rel)
@@ -1394,6 +1456,7 @@ class Corpus:
     findings: pl.LazyFrame
     errors: pl.LazyFrame
     findings_corpus: pl.LazyFrame
+    registry: pl.LazyFrame = field(default_factory=lambda: pl.LazyFrame(schema=frames.REGISTRY))
 
     @property
     def parser_version(self) -> str:
@@ -1438,7 +1501,8 @@ def load_corpus(path: str | os.PathLike) -> Corpus:
     findings = lz["findings"] if not m.get("build", {}).get("paths", {}).get(CORPUS_FINDINGS) else pl.concat(
         [lz["findings"], lz[CORPUS_FINDINGS]], how="vertical"
     )
-    return Corpus(out, m, lz["reports"], lz["cells"], lz["narrative"], findings, lz["errors"], lz[CORPUS_FINDINGS])
+    return Corpus(out, m, lz["reports"], lz["cells"], lz["narrative"], findings, lz["errors"], lz[CORPUS_FINDINGS],
+                  lz[REGISTRY])
 
 
 # --------------------------------------------------------------------------- CLI
@@ -1486,6 +1550,7 @@ def main(args) -> int:
             dask_scheduler=getattr(args, "dask_scheduler", None),
             timeout=limits.timeout,
             aliases=getattr(args, "aliases", None),
+            registry=getattr(args, "registry", None),
             progress=not getattr(args, "no_progress", False),
             repair=getattr(args, "repair", False),
             limits=limits,

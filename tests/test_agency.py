@@ -66,9 +66,9 @@ def test_aliases_csv_and_tsv(tmp_path):
         ("上海市人民政府办公厅", {"level": "省级", "agency_type": "政府", "province": "上海市", "region": "上海市"}),
         ("淮安市洪泽区人民政府", {"level": "县级", "agency_type": "政府", "city": "淮安市", "county": "洪泽区"}),
         ("洪泽区人民政府", {"level": "县级", "agency_type": "政府", "county": "洪泽区"}),
-        ("平潭综合实验区党工委管委会", {"level": None, "agency_type": "政府", "region": "平潭综合实验区"}),
-        ("平潭综合实验区", {"level": None, "agency_type": "政府"}),
-        ("平潭综合实验区市场监督管理局", {"level": None, "agency_type": "部门", "region": "平潭综合实验区"}),
+        ("平潭综合实验区党工委管委会", {"level": "特殊功能区", "agency_type": "政府", "region": "平潭综合实验区"}),
+        ("平潭综合实验区", {"level": "特殊功能区", "agency_type": "政府"}),
+        ("平潭综合实验区市场监督管理局", {"level": "特殊功能区", "agency_type": "部门", "region": "平潭综合实验区"}),
         ("四川省财政厅", {"level": "省级", "agency_type": "部门", "province": "四川省"}),
         ("四川省广元市财政局", {"level": "市级", "agency_type": "部门", "province": "四川省", "city": "广元市"}),
         ("江苏省人民政府", {"level": "省级", "agency_type": "政府"}),
@@ -83,7 +83,7 @@ def test_aliases_csv_and_tsv(tmp_path):
 )
 def test_describe_agency(name, want):
     got = describe_agency(name)
-    assert set(got) == {"region", "level", "agency_type", "province", "city", "county"}
+    assert set(got) == {"region", "level", "agency_type", "parent_key", "province", "city", "county"}
     assert {k: got[k] for k in want} == want, got
 
 

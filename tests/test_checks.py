@@ -77,8 +77,9 @@ def test_registry_and_rules_table():
     assert set(RULES) == want
     t = rules_table()
     assert t.columns == ["code", "severity", "scope", "title_zh", "doc"]
-    assert set(t.filter(pl.col("scope") != "extract")["code"]) == want
+    assert set(t.filter(~pl.col("scope").is_in(["extract", "registry"]))["code"]) == want
     assert t.filter(pl.col("scope") == "extract")["code"].str.starts_with("extract.").all()
+    assert t.filter(pl.col("scope") == "registry")["code"].str.contains(r"^(registry|rollup)\.").all()
     assert t["doc"].str.len_chars().min() > 20
     assert set(t["severity"]) <= {"error", "warning", "info"}
     assert set(t.filter(pl.col("scope") == "corpus")["code"]) == {

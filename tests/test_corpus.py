@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 
 from gxlib import frames
-from gxlib.corpus import CORPUS_FINDINGS, TABLES, BuildSummary, CorpusError, _default_read, build_corpus, load_corpus
+from gxlib.corpus import CORPUS_FINDINGS, REGISTRY, TABLES, BuildSummary, CorpusError, _default_read, build_corpus, load_corpus
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus"
@@ -204,7 +204,7 @@ def test_new_parser_version_reparses_all(tmp_path):
     new_parts = {p for part in m2["parts"].values() for p in part["paths"].values()}
     assert frames_of(out)["reports"].height == 3
     # same files and same version → same part names; anything not listed is gone from disk
-    on_disk = {f"{p.parent.name}/{p.name}" for t in TABLES for p in (out / t).glob("part-*.parquet")}
+    on_disk = {f"{p.parent.name}/{p.name}" for t in (*TABLES, CORPUS_FINDINGS, REGISTRY) for p in (out / t).glob("part-*.parquet")}
     assert on_disk == new_parts | {p for ps in m2["build"]["paths"].values() for p in ps}
     assert old_parts  # the old manifest had parts
 
