@@ -59,9 +59,15 @@ _NOT_PLACE = ("城市", "社区", "景区", "小区", "街区", "城区", "辖�
 _STARTS_WORD = ("市场", "市容", "县域", "区域", "市民", "区划")
 
 
+# 市民 starts a word only in 市民服务中心 / 市民卡 …, not before an organ (淮安市民政局, 市民族宗教事务局, 市民防局)
+_MIN_ORGAN = ("民政", "民族", "民防", "民宗")
+
+
 def _is_place(candidate: str, following: str) -> bool:
     # an organ word inside the candidate (「公安局利州区」 before 分局) means it is not a place
-    return (candidate not in _NOT_PLACE and (candidate[-1] + following[:1]) not in _STARTS_WORD
+    pair = candidate[-1] + following[:1]
+    starts_word = pair in _STARTS_WORD and not (pair == "市民" and following.startswith(_MIN_ORGAN))
+    return (candidate not in _NOT_PLACE and not starts_word
             and not re.search(r"[局厅委]|办公|政府", candidate))
 _PUNCT = re.compile(r"[\s\u3000·•・,，.。、;；:：!！?？\"'“”‘’「」『』《》<>/\\|\-—_]+")
 _BRACKETS = re.compile(r"[（(\[【][^（()）\]】]*[)）\]】]")

@@ -100,3 +100,13 @@ def test_describe_agency(name, want):
 def test_place_names_that_contain_common_words(name, city, county, level, kind):
     d = describe_agency(name)
     assert (d["city"], d["county"], d["level"], d["agency_type"]) == (city, county, level, kind)
+
+
+def test_a_city_before_an_organ_starting_with_min_is_a_place():
+    # 「市民」 starts a word in 市民服务中心, not in 淮安市民政局 (found by the demo round trip:
+    # a 市民政局's late report was not flagged because its type was unknown)
+    from gxlib.agency import describe_agency
+
+    d = describe_agency("淮安市民政局")
+    assert (d["city"], d["level"], d["agency_type"]) == ("淮安市", "市级", "部门")
+    assert describe_agency("江苏省淮安市民政局")["level"] == "市级"
