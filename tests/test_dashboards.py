@@ -17,13 +17,13 @@ import polars as pl
 import pytest
 from dashboard_fixtures import MARK, dash_corpus, dash_pages, dash_server, open_dash  # noqa: F401
 
-from gxlib import dashboard as gd
+from gxlib import app as gd
 from gxlib import metrics
 
 pytestmark = pytest.mark.browser
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-SOURCE_SNIPPETS = ["from gxlib import dashboard", "gd.enable_offline", "gd.query_params", "gd.page("]
+SOURCE_SNIPPETS = ["from gxlib import app", "gd.enable_offline", "gd.query_params", "gd.page("]
 DEMO_BANNER = gd.DEMO_TEXT
 
 
