@@ -14,7 +14,7 @@ import polars as pl
 
 from .. import charts, metrics
 from .data import LATE, Data, cell_labels, definitions, zh
-from .state import UrlState, to_query
+from .state import UrlState, notice_html, to_query
 from .widgets import ChartPanel, PrintButton, TablePanel, _marker, _retarget, header, section, table_html
 
 
@@ -70,8 +70,11 @@ class AgencyApp:
         params = params or {}
         self.choices = agency_choices(data)
         self.label_of = {v: k for k, v in self.choices.items()}
-        key = params.get("agency")
-        if key not in self.label_of:
+        asked = params.get("agency")
+        key = asked if asked in self.label_of else self.choices.get(asked or "")  # a key, or a printed name
+        self.notice = W.HTML(notice_html([("agency", asked)]) if asked and key is None else "")
+        self.notice.add_class("gx-notice-box")
+        if key is None:
             key = default_agency(data)
         self.key = key
         self.combo = W.Combobox(options=list(self.choices), value=self.label_of.get(key, ""),
@@ -179,7 +182,7 @@ class AgencyApp:
         bar.add_class("gx-filterbar")
         return W.VBox([
             header("单位画像", "一个机关历年的主要指标与同级机关比较；其报告与检查发现（可打印）"),
-            bar, self.facts,
+            self.notice, bar, self.facts,
             section("主要指标与同级比较"), self.profile.box,
             section("历年报告"), self.reports.box,
             section("检查发现及所指单元格", "表/行/列为模板的正式名称；原文为报告中印出的文字；位置为其在来源文件中的位置。"),

@@ -11,14 +11,17 @@ from typing import Any
 
 import polars as pl
 
-from .. import metrics, spec
+from .. import metrics, roster, spec
 
 DEMO_TEXT = "示例数据，非真实报告"
 ALL = "全部"
 ANY = ""  # a filter dropdown's value for 全部 (None would show as an empty dropdown)
 ALL_YEARS = "all"  # the year dropdown's value for 全部年度 (also in the URL: ?year=all)
-ON_TIME, LATE, MISSING, UNDATED = "按时", "逾期", "未发布", "日期不详"
-STATUS_COLORS = {ON_TIME: "#5cb85c", LATE: "#f0ad4e", MISSING: "#d9534f", UNDATED: "#9e9e9e"}
+from ..roster import COLLECTED, LATE, MISSING, NOT_COLLECTED, OFF_ROSTER, ON_TIME, UNDATED  # noqa: E402
+
+STATUS_COLORS = {ON_TIME: "#5cb85c", LATE: "#f0ad4e", MISSING: "#d9534f", UNDATED: "#9e9e9e",
+                 OFF_ROSTER: "#7e57c2", COLLECTED: "#5c9bd6", NOT_COLLECTED: "#eeeeee"}
+UNKNOWN_SUFFIX = "__n_unknown"  # a column ``X__n_unknown``: how many unknown values cell X left out
 TABLE_ROWS = 30  # rows shown in an on-screen table (downloads carry all rows)
 
 # ---------------------------------------------------------------------------------------------
@@ -29,8 +32,10 @@ EXTRA_DEFINITIONS = {
     "含错误报告数": "至少有一条 error 级检查发现（勾稽关系不平、缺表等）的报告份数。",
     "按时发布率": "按时发布的报告 ÷ 有发布日期的报告。期限（条例第四十九条）：部门 次年1月31日前，"
                   "本级政府 次年3月31日前；机关类型不明按 3月31日 计。",
-    "发布状态": "按时：发布日期不晚于期限；逾期：晚于期限；未发布：该机关在语料库中有其他年度的报告，"
-                "但没有该年度的报告；日期不详：报告未写明发布日期。",
+    "发布状态": "按时：发布日期不晚于期限；逾期：晚于期限；日期不详：报告未写明发布日期；"
+                "未发布：应发布机关名单（名单文件）上的机关在该年度没有报告；名单外：报告的机关不在名单上。"
+                "没有名单时只能说“已收录/未收录”：语料库中没有某份报告，不等于该机关没有发布。",
+    "收录情况": "已收录：语料库中有该机关该年度的报告；未收录：语料库中没有（可能只是未收集到，不表示未发布）。",
 }
 
 
@@ -66,6 +71,11 @@ class Data:
     proactive: pl.DataFrame = field(default_factory=pl.DataFrame)  # per report × item × measure (+ meta)
     findings: pl.DataFrame = field(default_factory=pl.DataFrame)  # metrics.findings, collected
     findings_raw: pl.DataFrame = field(default_factory=pl.DataFrame)  # the corpus findings frame
+    older: pl.DataFrame = field(default_factory=pl.DataFrame)  # metrics.older_reports: listed, never counted
+    coverage_reports: pl.DataFrame = field(default_factory=pl.DataFrame)  # reports incl. older (who published)
+    roster: pl.DataFrame | None = None  # gxlib.roster.read_roster, None without one
+    roster_path: Path | None = None
+    roster_error: str | None = None
     error: str | None = None
 
     @property
@@ -113,17 +123,17 @@ def _load(path_str: str | None) -> Data:
     if corpus.manifest.get("demo"):
         data.is_demo = True
     data.corpus = corpus
-    ri = metrics.report_indicators(corpus)
+    _roster(data, path)
+    ri = roster.apply_roster(metrics.report_indicators(corpus), data.roster)
     data.indicators = ri
     meta = ri.select(META)
     findings = metrics.findings(corpus).collect()
     data.findings = findings
     data.findings_raw = corpus.findings.collect()
     errors = findings.filter(pl.col("severity") == "error").select("report_id").unique()
-    reps = (
-        metrics.reports(corpus)
-        .select(*META, "source", "format", "published")
-        .collect()
+    allreps = (
+        roster.apply_roster(metrics.reports(corpus, include_older=True)
+                            .select(*META, "source", "format", "published").collect(), data.roster)
         .with_columns(due_date_expr().alias("due"))
         .with_columns(
             pl.when(pl.col("published").is_null()).then(pl.lit(UNDATED))
@@ -132,7 +142,9 @@ def _load(path_str: str | None) -> Data:
             pl.col("report_id").is_in(errors["report_id"].implode()).alias("has_error"),
         )
     )
-    data.reports = reps
+    data.coverage_reports = allreps
+    data.reports = allreps.filter(pl.col("template").ne_missing(metrics.OLDER))
+    data.older = metrics.older_reports(corpus)
     data.outcomes = metrics.applications_by_outcome(corpus, by=("report_id",)).join(meta, on="report_id")
     data.proactive = (
         metrics.proactive_items_by_year(corpus, by=("report_id", "year"))
@@ -140,6 +152,19 @@ def _load(path_str: str | None) -> Data:
         .join(meta.drop("year"), on="report_id")
     )
     return data
+
+
+def _roster(data: Data, corpus_dir: Path) -> None:
+    """The roster from ``$GX_ROSTER`` (gx serve --roster) or the corpus's roster.csv; a bad one is
+    reported on the page (the dashboards then judge coverage only)."""
+    p = roster.find_roster(corpus_dir, os.environ.get("GX_ROSTER") or None)
+    if p is None:
+        return
+    data.roster_path = p
+    try:
+        data.roster = roster.read_roster(p)
+    except roster.RosterError as e:
+        data.roster_error = f"应发布机关名单无法使用，按“已收录/未收录”显示：{e}"
 
 
 def load(path: str | os.PathLike | None = None) -> Data:

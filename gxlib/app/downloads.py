@@ -9,7 +9,24 @@ import anywidget
 import polars as pl
 import traitlets
 
-from .. import export
+from .. import export, metrics
+from .data import UNKNOWN_SUFFIX
+
+
+def unknown_columns(frame: pl.DataFrame) -> dict[str, str]:
+    """{value column: its unknown-count column} for the columns that have one."""
+    return {c[: -len(UNKNOWN_SUFFIX)]: c for c in frame.columns
+            if c.endswith(UNKNOWN_SUFFIX) and c[: -len(UNKNOWN_SUFFIX)] in frame.columns}
+
+
+def for_download(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame as downloaded: unknown counts as 「X（无法确定数）」 columns next to X."""
+    unk = unknown_columns(frame)
+    if not unk:
+        return frame
+    zh_names = dict(zip(frame.columns, metrics.zh(frame).columns))
+    order = [c for v in frame.columns if not v.endswith(UNKNOWN_SUFFIX) for c in ([v, unk[v]] if v in unk else [v])]
+    return frame.select(order).rename({u: f"{zh_names.get(v, v)}（无法确定数）" for v, u in unk.items()})
 
 
 class DownloadButtons(anywidget.AnyWidget):
@@ -62,7 +79,7 @@ class DownloadButtons(anywidget.AnyWidget):
         fmt = (content or {}).get("request")
         if fmt not in ("csv", "xlsx"):
             return
-        frame = self.frame_fn()
+        frame = for_download(self.frame_fn())
         defs = self.defs() if callable(self.defs) else self.defs
         data = export.to_bytes(frame, fmt, defs)
         stamp = dt.date.today().strftime("%Y%m%d")

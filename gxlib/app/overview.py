@@ -13,32 +13,33 @@ from .. import charts, metrics
 from .data import EXTRA_DEFINITIONS, FILTER_COLUMNS, ON_TIME, UNDATED, Data, apply_filters, definitions
 from .downloads import DownloadButtons
 from .state import FilterBar, _key
-from .widgets import ChartPanel, Kpi, _marker, header, kpi_html, section
+from .widgets import UNKNOWN_SUFFIX, ChartPanel, Kpi, _marker, header, kpi_html, section
 
 KPI_CODES = ("reports", "applications_received", "grant_rate", "correction_rate", "reports_with_errors", "on_time_rate")
 RANK_CHOICES = [(metrics.INDICATORS[c].name_zh, c) for c in
                 ("grant_rate", "open_rate", "denial_rate", "carry_forward_rate", "correction_rate", "disputes_per_100")]
 
 
-def kpis_for(data: Data, state: Mapping[str, Any], year: int | None) -> dict[str, tuple[float | None, str | None]]:
-    """{code: (value, status)} for one year (None: all years) under the non-year filters."""
+def kpis_for(data: Data, state: Mapping[str, Any], year: int | None) -> dict[str, tuple[float | None, str | None, int]]:
+    """{code: (value, status, n_unknown)} for one year (None: all years) under the non-year filters
+    (n_unknown: reports whose value is unknown and left out)."""
     ri = apply_filters(data.indicators, state)
     reps = apply_filters(data.reports, state)
     if year is not None:
         ri = ri.filter(pl.col("year") == year)
         reps = reps.filter(pl.col("year") == year)
-    out: dict[str, tuple[float | None, str | None]] = {}
-    out["reports"] = (float(reps.height) if reps.height else None, None)
+    out: dict[str, tuple[float | None, str | None, int]] = {}
+    out["reports"] = (float(reps.height) if reps.height else None, None, 0)
     for code in ("applications_received", "grant_rate", "correction_rate"):
         r = metrics.rate(ri, code, by=()) if ri.height else pl.DataFrame()
         if r.height == 0 or ri.height == 0:
-            out[code] = (None, None)
+            out[code] = (None, None, 0)
         else:
-            out[code] = (r["value"][0], r["status"][0] if "status" in r.columns else None)
-    out["reports_with_errors"] = (float(reps["has_error"].sum()) if reps.height else None, None)
+            out[code] = (r["value"][0], r["status"][0] if "status" in r.columns else None, int(r["n_unknown"][0]))
+    out["reports_with_errors"] = (float(reps["has_error"].sum()) if reps.height else None, None, 0)
     dated = reps.filter(pl.col("status") != UNDATED)
     out["on_time_rate"] = ((dated.filter(pl.col("status") == ON_TIME).height / dated.height) if dated.height else None,
-                           None)
+                           None, reps.height - dated.height)
     return out
 
 
@@ -60,43 +61,60 @@ def kpi_cards(data: Data, state: Mapping[str, Any]) -> tuple[list[Kpi], pl.DataF
     cards, rows = [], []
     for code in KPI_CODES:
         label, kind, definition, hib = spec_[code]
-        v, st = cur[code]
-        p = prev.get(code, (None, None))[0] if prev else None
-        cards.append(Kpi(code, label, v, kind, p, definition, hib, st))
+        v, st, unk = cur[code]
+        p = prev.get(code, (None, None, 0))[0] if prev else None
+        cards.append(Kpi(code, label, v, kind, p, definition, hib, st, unknown=unk))
         rows.append({"indicator": code, "indicator_zh": label, "year": year, "value": v, "prev_value": p,
-                     "change": (v - p) if v is not None and p is not None else None, "status": st or ""})
+                     "change": (v - p) if v is not None and p is not None else None, "status": st or "",
+                     "n_unknown": unk})
     frame = pl.DataFrame(rows, schema={"indicator": pl.String, "indicator_zh": pl.String, "year": pl.Int32,
                                        "value": pl.Float64, "prev_value": pl.Float64, "change": pl.Float64,
-                                       "status": pl.String})
+                                       "status": pl.String, "n_unknown": pl.Int64})
     return cards, frame
 
 
 def outcome_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
-    """metrics.applications_by_outcome(by=("year",)) of the filtered corpus, from the per-report frame."""
+    """metrics.applications_by_outcome(by=("year",)) of the filtered corpus, from the per-report frame
+    (unknown totals left out and counted in ``n_unknown``; a group with no known total is null)."""
     f = apply_filters(data.outcomes, state)
     order = {o: i for i, o in enumerate(metrics.OUTCOMES)}
     return (
         f.group_by("year", "outcome", "outcome_zh")
-        .agg(pl.col("count").sum(), pl.col("n_reports").sum(), pl.col("n_from_parts").sum(),
-             pl.col("n_excluded").sum())
+        .agg(metrics.known_sum("count"), pl.col("n_reports").sum(), pl.col("n_from_parts").sum(),
+             pl.col("n_unknown").sum())
         .with_columns(
             pl.when(pl.col("count").sum().over("year") > 0)
             .then(pl.col("count") / pl.col("count").sum().over("year")).otherwise(None).alias("share"),
             pl.col("outcome").replace_strict(order, default=99).alias("_o"),
         )
         .sort("year", "_o")
-        .select("year", "outcome", "outcome_zh", "count", "share", "n_reports", "n_from_parts", "n_excluded")
+        .select("year", "outcome", "outcome_zh", "count", "share", "n_reports", "n_from_parts", "n_unknown")
     )
 
 
+def _wide_with_unknown(frame: pl.DataFrame, on: str, cols: list[str] | None = None) -> pl.DataFrame:
+    """year × ``on`` of ``value`` and, per column, ``<col>__n_unknown`` (how many unknown values the
+    cell left out; table_html marks those cells and the note says so)."""
+    wide = frame.pivot(on=on, index="year", values="value", aggregate_function="first").sort("year")
+    unk = frame.pivot(on=on, index="year", values="n_unknown", aggregate_function="first").sort("year")
+    cols = [c for c in (cols or [c for c in wide.columns if c != "year"]) if c in wide.columns]
+    unk = unk.select("year", *[pl.col(c).fill_null(0).alias(f"{c}{UNKNOWN_SUFFIX}") for c in cols])
+    return wide.select("year", *cols).join(unk, on="year", how="left")
+
+
 def outcome_table(frame: pl.DataFrame) -> pl.DataFrame:
-    """The outcome frame as year × outcome counts (what outcome_trend draws), with the year's total."""
+    """The outcome frame as year × outcome counts (what outcome_trend draws), with the year's total
+    (unknown when every outcome is unknown; its unknown count is the sum of the outcomes')."""
     if frame.height == 0:
         return frame
     order = [metrics.OUTCOME_ZH[o] for o in metrics.OUTCOMES]
-    wide = frame.pivot(on="outcome_zh", index="year", values="count", aggregate_function="sum").sort("year")
+    wide = _wide_with_unknown(frame.rename({"count": "value"}), "outcome_zh", order)
     cols = [c for c in order if c in wide.columns]
-    return wide.select("year", *cols).with_columns(pl.sum_horizontal(cols).alias("合计"))
+    known = pl.any_horizontal([pl.col(c).is_not_null() for c in cols])
+    return wide.with_columns(
+        pl.when(known).then(pl.sum_horizontal(cols)).otherwise(None).alias("合计"),
+        pl.sum_horizontal([f"{c}{UNKNOWN_SUFFIX}" for c in cols]).alias(f"合计{UNKNOWN_SUFFIX}"),
+    )
 
 
 def proactive_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
@@ -105,22 +123,22 @@ def proactive_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
     return (
         f.group_by("year", "template", "item", "item_zh", "measure", "measure_zh", "series", "series_zh",
                    "comparable", "unit")
-        .agg(pl.col("value").sum(), pl.col("n_reports").sum())
+        .agg(metrics.known_sum("value"), pl.col("n_reports").sum(), pl.col("n_unknown").sum())
         .sort("year", "template", "item", "measure")
     )
 
 
 def proactive_table(frame: pl.DataFrame) -> pl.DataFrame:
-    """The comparable 表二 series as year × item (what proactive_trend draws)."""
+    """The comparable 表二 series as year × item (what proactive_trend draws), with unknown counts."""
     df = frame.filter(pl.col("comparable"))
     if df.height == 0:
         return pl.DataFrame()
-    return (
-        df.group_by("year", "item_zh", "series_zh").agg(pl.col("value").sum())
+    long = (
+        df.group_by("year", "item", "item_zh", "series_zh").agg(metrics.known_sum("value"), pl.col("n_unknown").sum())
         .with_columns((pl.col("item_zh") + "·" + pl.col("series_zh").str.replace(r"（.*", "")).alias("label"))
-        .pivot(on="label", index="year", values="value", aggregate_function="sum")
-        .sort("year")
+        .sort("item", "label")
     )
+    return _wide_with_unknown(long, "label", long["label"].unique(maintain_order=True).to_list())
 
 
 def ranking_frame(data: Data, state: Mapping[str, Any], code: str) -> pl.DataFrame:

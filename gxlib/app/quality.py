@@ -12,10 +12,13 @@ import altair as alt
 import ipywidgets as W
 import polars as pl
 
-from .. import charts, metrics
+from .. import charts, metrics, roster
 from .data import (
     ALL,
     ANY,
+    COLLECTED,
+    NOT_COLLECTED,
+    OFF_ROSTER,
     EXTRA_DEFINITIONS,
     LATE,
     MISSING,
@@ -28,77 +31,77 @@ from .data import (
     apply_filters,
     cell_labels,
     definitions,
+    zh,
 )
 from .state import FilterBar, _key
 from .widgets import ChartPanel, TablePanel, _marker, header, section
 
 
-def status_by_year_chart(frame: pl.DataFrame) -> alt.Chart:
-    """Stacked bars: reports 按时/逾期/未发布/日期不详 per year (frame: year, status, n)."""
-    order = [ON_TIME, LATE, UNDATED, MISSING]
+STATUS_ORDER = [ON_TIME, LATE, UNDATED, MISSING, OFF_ROSTER, COLLECTED, NOT_COLLECTED]
+
+
+def _status_scale(frame: pl.DataFrame) -> alt.Scale:
+    present = set(frame["status"].unique().to_list()) if frame.height else set()
+    order = [s for s in STATUS_ORDER if s in present]
+    return alt.Scale(domain=order, range=[STATUS_COLORS[s] for s in order])
+
+
+def status_by_year_chart(frame: pl.DataFrame, title: str = "各年度报告发布情况") -> alt.Chart:
+    """Stacked bars: agencies per year by status (frame: year, status, n)."""
     return (
         alt.Chart(frame).mark_bar(size=28)
         .encode(
             x=alt.X("year:O", title="年度"),
             y=alt.Y("n:Q", title="机关数", stack="zero"),
-            color=alt.Color("status:N", title="发布情况", sort=order,
-                            scale=alt.Scale(domain=order, range=[STATUS_COLORS[s] for s in order])),
+            color=alt.Color("status:N", title="情况", sort=STATUS_ORDER, scale=_status_scale(frame)),
             order=alt.Order("o:Q"),
-            tooltip=[alt.Tooltip("year:O", title="年度"), alt.Tooltip("status:N", title="发布情况"),
-                     alt.Tooltip("n:Q", title="机关数")],
+            tooltip=[alt.Tooltip("year:O", title="年度"), alt.Tooltip("status:N", title="情况"),
+                     alt.Tooltip("n:Q", title="机关数", format=",")],
         )
-        .transform_calculate(o=f"indexof({order!r}, datum.status)")
-        .properties(title="各年度报告发布情况", width=charts.WIDTH, height=charts.HEIGHT - 40)
+        .transform_calculate(o=f"indexof({STATUS_ORDER!r}, datum.status)")
+        .properties(title=title, width="container", height=charts.HEIGHT - 40)
     )
 
 
-def status_grid_chart(frame: pl.DataFrame, title: str) -> alt.Chart:
-    """Agency × year heat map of 按时/逾期/未发布 (frame: agency, year, status)."""
-    order = [ON_TIME, LATE, UNDATED, MISSING]
+def status_grid_chart(frame: pl.DataFrame, title: str, order: list[str]) -> alt.Chart:
+    """Agency × year heat map of the coverage status (frame: agency, year, status, published)."""
     return (
         alt.Chart(frame).mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("year:O", title="年度"),
-            y=alt.Y("agency:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-            color=alt.Color("status:N", title="发布情况", sort=order,
-                            scale=alt.Scale(domain=order, range=[STATUS_COLORS[s] for s in order])),
+            y=alt.Y("agency:N", title=None, sort=order, axis=alt.Axis(labelLimit=200)),
+            color=alt.Color("status:N", title="情况", sort=STATUS_ORDER, scale=_status_scale(frame)),
             tooltip=[alt.Tooltip("agency:N", title="机关"), alt.Tooltip("year:O", title="年度"),
-                     alt.Tooltip("status:N", title="发布情况"), alt.Tooltip("published:N", title="发布日期")],
+                     alt.Tooltip("status:N", title="情况"), alt.Tooltip("published:N", title="发布日期")],
         )
-        .properties(title=title, width=alt.Step(44), height=alt.Step(16))
+        .properties(title=title, width=alt.Step(40), height=alt.Step(16))
     )
 
 
 def publication_grid(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
-    """Agency × year (years the corpus covers): status 按时/逾期/日期不详, or 未发布 when the agency
-    has a report in another year but none for this one.  Long: agency_key, agency, …, year, status."""
-    reps = apply_filters(data.reports, state, ("region", "level", "agency_type"))
-    if reps.height == 0:
-        return pl.DataFrame()
-    agencies = (reps.sort("year").group_by("agency_key")
-                .agg(pl.col("agency").last(), pl.col("region").last(), pl.col("level").last(),
-                     pl.col("agency_type").last()))
-    years = pl.DataFrame({"year": pl.Series(list(range(min(data.years), max(data.years) + 1)), dtype=pl.Int32)})
-    grid = agencies.join(years, how="cross")
-    return (
-        grid.join(reps.select("agency_key", "year", "published", "due", "status", "report_id"),
-                  on=["agency_key", "year"], how="left")
-        .with_columns(pl.col("status").fill_null(MISSING))
-        .sort("agency", "agency_key", "year")
-        .select("agency_key", "agency", "region", "level", "agency_type", "year", "status", "published", "due",
-                "report_id")
-    )
+    """Agency × year coverage (gxlib.roster.coverage): with a roster 按时/逾期/日期不详/未发布 and
+    名单外 reports; without one 已收录/未收录 only.  Older reports count as published (collected)."""
+    grid = roster.coverage(data.coverage_reports, data.roster, data.years)
+    return apply_filters(grid, state, ("region", "level", "agency_type"))
 
 
-def grid_wide(grid: pl.DataFrame) -> pl.DataFrame:
+def problem_column(data: Data) -> str:
+    return "问题年数" if data.roster is not None else "逾期年数"
+
+
+def grid_wide(grid: pl.DataFrame, with_roster: bool) -> pl.DataFrame:
+    """One row per agency, a column per year; 问题年数 (逾期 + 未发布) with a roster, else 逾期年数
+    (a year not collected is not the agency's problem)."""
     if grid.height == 0:
         return grid
     w = grid.pivot(on="year", index=["agency_key", "agency", "region", "level", "agency_type"], values="status",
                    aggregate_function="first", sort_columns=True)
     ycols = [c for c in w.columns if c.isdigit()]
-    return w.rename({c: f"{c}年" for c in ycols}).with_columns(
-        pl.sum_horizontal([(pl.col(f"{c}年") != ON_TIME).cast(pl.Int32) for c in ycols]).alias("问题年数")
-    ).sort(["问题年数", "agency"], descending=[True, False])
+    bad = pl.col("status").is_in([LATE, MISSING]) if with_roster else (pl.col("timeliness") == LATE)
+    name = "问题年数" if with_roster else "逾期年数"
+    n = grid.group_by("agency_key").agg(bad.fill_null(False).sum().cast(pl.Int32).alias(name))
+    return (w.rename({c: f"{c}年" for c in ycols}).join(n, on="agency_key", how="left")
+            .sort([name, "agency"], descending=[True, False]))
 
 
 def findings_subset(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
@@ -171,6 +174,9 @@ class QualityApp:
                                note="逾期或未发布年数最多的机关（最多 40 个）；表格为全部机关 × 年度，下载可得全部。")
         self.rules = ChartPanel("rules", lambda: definitions(), table_rows=25)
         self.by_agency = TablePanel("agency_rules", lambda: definitions(), table_rows=20)
+        self.older = TablePanel("older", {"旧版格式": metrics.POLICY_ZH}, table_rows=20, rename=zh)
+        self.off_roster = TablePanel("off_roster", lambda: definitions(extra=("发布状态",)), table_rows=20,
+                                     rename=zh)
         self.carry = TablePanel("carry_over", {"结转断裂": "本年“二、上年结转政府信息公开申请数量”（总计）与上年报告"
                                                "“四、结转下年度继续办理”（总计）不相等。"}, table_rows=20)
         self.pick = W.Select(options=[], rows=8, layout=W.Layout(width="95%"), description="检查发现",
@@ -189,16 +195,22 @@ class QualityApp:
         k = _key(state)
         if k not in self._cache:
             grid = publication_grid(self.data, state)
+            with_roster = self.data.roster is not None
             if grid.height:
                 by_year = grid.group_by("year", "status").agg(pl.len().alias("n")).sort("year", "status")
-                wide = grid_wide(grid)
-                worst = wide.filter(pl.col("问题年数") > 0).head(40)["agency_key"].implode()
-                heat = grid.filter(pl.col("agency_key").is_in(worst)).with_columns(
+                if not with_roster:  # timeliness of the collected reports, besides 已收录/未收录
+                    by_year = (grid.filter(pl.col("timeliness").is_not_null())
+                               .group_by("year", pl.col("timeliness").alias("status")).agg(pl.len().alias("n"))
+                               .sort("year", "status"))
+                wide = grid_wide(grid, with_roster)
+                name = problem_column(self.data)
+                worst = wide.filter(pl.col(name) > 0).head(40)
+                heat = grid.filter(pl.col("agency_key").is_in(worst["agency_key"].implode())).with_columns(
                     pl.col("published").cast(pl.String))
-                order = wide.filter(pl.col("问题年数") > 0).head(40)["agency"].to_list()
-                heat_chart = status_grid_chart(heat, "逾期或未发布的机关") .encode(
-                    y=alt.Y("agency:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))) if heat.height else None
-                status_chart = status_by_year_chart(by_year)
+                title = "逾期或未发布的机关" if with_roster else "有逾期报告的机关（收录情况）"
+                heat_chart = status_grid_chart(heat, title, worst["agency"].to_list()) if heat.height else None
+                status_chart = status_by_year_chart(
+                    by_year, "各年度报告发布情况" if with_roster else "已收录报告的发布时间（按时/逾期）")
                 by_year_wide = by_year.pivot(on="status", index="year", values="n").sort("year").fill_null(0)
             else:
                 wide = by_year_wide = pl.DataFrame()
@@ -236,6 +248,12 @@ class QualityApp:
             self.rules.update(None, frame=pl.DataFrame())
         self.by_agency.update(fby_agency)
         self.carry.update(carry)
+        self.older.update(apply_filters(self.data.older, state, ("region", "level", "agency_type"))
+                          .select("agency", "year", "note", "source"))
+        grid = publication_grid(self.data, state)
+        self.off_roster.update(grid.filter(pl.col("status") == OFF_ROSTER).select(
+            "agency", "agency_key", "region", "level", "year", "timeliness", "published", "report_id")
+            if grid.height else grid)
         self._rows = fs.to_dicts() if fs.height else []
         opts = [(finding_label(r), i) for i, r in enumerate(self._rows)]
         self.pick.unobserve(self._picked, names="value")
@@ -250,12 +268,23 @@ class QualityApp:
         i = change.new
         self.detail.value = drill_html(self._rows[i] if i is not None and 0 <= i < len(self._rows) else None)
 
+    def _coverage_note(self) -> str:
+        d = self.data
+        if d.roster is None:
+            return ("未提供应发布机关名单（gx serve --roster 名单文件）：只显示“已收录/未收录”。语料库中没有某份报告，"
+                    "不等于该机关没有发布。" + EXTRA_DEFINITIONS["收录情况"])
+        return (f"按应发布机关名单（{d.roster.height:,} 个机关）判断。" + EXTRA_DEFINITIONS["发布状态"])
+
     def widget(self) -> W.Widget:
         return W.VBox([
             header("数据质量与合规", "报告是否按时发布、检查规则的失败情况、跨年度结转断裂；可从检查发现追溯到报告与单元格"),
             self.bar.widget(),
-            section("报告发布情况", EXTRA_DEFINITIONS["发布状态"]), self.status.box,
+            section("报告发布情况", self._coverage_note()), self.status.box,
             section("机关 × 年度"), self.grid.box,
+            *([section("名单外的报告", "报告机关不在应发布机关名单上（名称对不上名单时也在此列出）。"),
+               self.off_roster.box] if self.data.roster is not None else []),
+            section("旧版格式报告（2019 年以前）", "旧版格式，未提取表格：列出但不计入任何统计、比率和同比。"),
+            self.older.box,
             section("检查规则失败情况"), self.rules.box,
             section("按机关与规则"), self.by_agency.box,
             section("跨年度结转断裂", "本年“上年结转” ≠ 上年“结转下年度继续办理”。"), self.carry.box,

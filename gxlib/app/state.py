@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -28,9 +29,44 @@ def query_params() -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(qs or "", keep_blank_values=False).items()}
 
 
+# Our URL parameter names: none may be one Voilà reads itself (``template``, ``theme``,
+# ``classic-tree``), else a shared link changes Voilà's rendering or misses the preheated pool.
+URL_NAMES = {"template": "tpl"}
+FROM_URL = {v: k for k, v in URL_NAMES.items()}
+VOILA_PARAMS = frozenset({"template", "theme", "classic-tree", "voila-template", "voila-theme"})
+
+
 def to_query(state: Mapping[str, Any], keys: Sequence[str] | None = None) -> str:
+    """The URL query string of ``state`` (our names for the keys, see :data:`URL_NAMES`)."""
     keys = list(keys) if keys is not None else list(state)
-    return urlencode([(k, str(state[k])) for k in keys if state.get(k) not in (None, "", ALL)])
+    return urlencode([(URL_NAMES.get(k, k), str(state[k])) for k in keys if state.get(k) not in (None, "", ALL)])
+
+
+def from_query(params: Mapping[str, str]) -> dict[str, str]:
+    """URL parameters as filter keys (``tpl`` → ``template``; a legacy ``template=2019/2021`` link
+    still sets the 模板 filter)."""
+    out = {}
+    for k, v in params.items():
+        if k in FROM_URL:
+            out[FROM_URL[k]] = v
+        elif k == "template" and "tpl" not in params and str(v).isdigit():
+            out["template"] = v
+        elif k not in VOILA_PARAMS:
+            out[k] = v
+    return out
+
+
+NOTICE_LABELS = {"year": "年度", "region": "地区", "level": "层级", "agency_type": "机关类型", "template": "模板",
+                 "rank": "排名指标", "rule": "规则", "agency": "机关"}
+
+
+def notice_html(unknown: Sequence[tuple[str, str]]) -> str:
+    """A visible notice for URL values that match nothing (shown, never silently replaced)."""
+    if not unknown:
+        return ""
+    items = "；".join(f"{NOTICE_LABELS.get(k, k)}“{v}”" for k, v in unknown)
+    return (f'<div class="gx-banner gx-url-notice" role="alert">链接中的筛选条件无法识别，已改用默认值：'
+            f"{html.escape(items)}。</div>")
 
 
 class UrlState(anywidget.AnyWidget):
@@ -96,6 +132,9 @@ class FilterBar:
             dd.add_class(f"gx-filter-{f}")
             self.widgets[f] = dd
         self.url = UrlState()
+        self.notice = W.HTML()
+        self.notice.add_class("gx-notice-box")
+        self.unknown: list[tuple[str, str]] = []
         self.server_seen = params is not None
         self.url.server_seen = bool(self.server_seen)
         if params:
@@ -120,12 +159,17 @@ class FilterBar:
         return to_query({k: (None if v == ANY else v) for k, v in raw.items()}, [*self.filters, *self.extra])
 
     def set_state(self, params: Mapping[str, Any], notify: bool = True) -> None:
-        """Set widgets from ``params`` (strings from the URL are matched to the options)."""
+        """Set widgets from URL ``params`` (strings matched to the options; a value or parameter
+        that matches nothing is listed in ``unknown`` and shown in ``notice``)."""
         self._muted = True
+        unknown = []
         try:
-            for k, v in params.items():
+            for k, v in from_query(params).items():
                 w = self.widgets.get(k) or self.extra.get(k)
-                if w is None or v is None:
+                if v is None:
+                    continue
+                if w is None:
+                    unknown.append((k, str(v)))
                     continue
                 values = [o[1] if isinstance(o, tuple) else o for o in getattr(w, "options", [])]
                 match = next((o for o in values if o is not None and str(o) == str(v)), None)
@@ -133,8 +177,14 @@ class FilterBar:
                     w.value = match
                 elif k == "year" and str(v) in (ALL_YEARS, ALL, "全部年度") and ALL_YEARS in values:
                     w.value = ALL_YEARS
+                elif str(v) in (ALL, ""):
+                    continue
+                else:
+                    unknown.append((k, str(v)))
         finally:
             self._muted = False
+        self.unknown = unknown
+        self.notice.value = notice_html(unknown)
         if notify:
             self._changed(None)
 
@@ -160,7 +210,7 @@ class FilterBar:
                      layout=W.Layout(flex_flow="row wrap", gap="4px 12px"))
         box.add_class("gx-filterbar")
         box.add_class("gx-noprint")
-        return box
+        return W.VBox([self.notice, box])
 
 
 def _key(state: Mapping[str, Any]) -> tuple:

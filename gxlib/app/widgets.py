@@ -13,8 +13,8 @@ import ipywidgets as W
 import polars as pl
 
 from .. import charts, metrics
-from .data import DEMO_TEXT, STATUS_COLORS, TABLE_ROWS, Data
-from .downloads import DownloadButtons
+from .data import DEMO_TEXT, UNKNOWN_SUFFIX, STATUS_COLORS, TABLE_ROWS, Data
+from .downloads import DownloadButtons, unknown_columns
 
 CSS = """
 <style>
@@ -58,6 +58,8 @@ def banner(data: Data) -> W.HTML:
     parts = []
     if data.is_demo:
         parts.append(f'<div class="gx-banner gx-demo">{DEMO_TEXT}</div>')
+    if data.roster_error:
+        parts.append(f'<div class="gx-banner gx-error gx-roster-error">{html.escape(data.roster_error)}</div>')
     if data.error:
         parts.append(f'<div class="gx-banner gx-error gx-no-corpus">{html.escape(data.error)}</div>')
     elif not data.ok:
@@ -87,33 +89,56 @@ def _fmt(v: Any, kind: str = "count") -> str:
     return f"{v:,}" if isinstance(v, (int, float)) else html.escape(str(v))
 
 
-def _cell(v: Any) -> str:
+def _cell(v: Any, unknown: int = 0) -> str:
+    """One table cell: — for null (unknown), numbers with thousands separators, * when the value
+    left ``unknown`` values out."""
     if v is None:
-        return '<td class="gx-null">—</td>'
+        return '<td class="gx-null" title="无法确定">—</td>'
+    mark = (f'<sup class="gx-partial" title="{metrics.unknown_note(unknown)}">*</sup>' if unknown else "")
     if isinstance(v, bool):
         return f"<td>{'是' if v else '否'}</td>"
     if isinstance(v, float):
         txt = f"{int(v):,}" if v.is_integer() and abs(v) < 1e15 else f"{v:,.4g}" if abs(v) < 1 else f"{v:,.2f}"
-        return f"<td>{txt}</td>"
+        return f'<td data-unknown="{unknown}">{txt}{mark}</td>' if unknown else f"<td>{txt}</td>"
     if isinstance(v, int):
-        return f"<td>{v}</td>" if 1900 <= v <= 2100 else f"<td>{v:,}</td>"
+        txt = f"{v}" if 1900 <= v <= 2100 else f"{v:,}"
+        return f'<td data-unknown="{unknown}">{txt}{mark}</td>' if unknown else f"<td>{txt}</td>"
     s = html.escape(str(v))
     cls = f"gx-t gx-status-{s}" if s in STATUS_COLORS else "gx-t"
     return f'<td class="{cls}">{s}</td>'
 
 
 def table_html(frame: pl.DataFrame, name: str, max_rows: int = TABLE_ROWS, chinese: bool = True) -> str:
-    """An HTML table of ``frame`` (Chinese headers); the first ``max_rows`` rows and a note."""
-    shown = metrics.zh(frame) if chinese else frame
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
-    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in shown.head(max_rows).iter_rows())
-    note = ""
+    """An HTML table of ``frame`` (Chinese headers); the first ``max_rows`` rows and a note.
+
+    A cell whose column has an unknown count (``X__n_unknown``) > 0 is marked *; a null is —; the
+    note says how many unknown values were left out (unknown is never shown as 0)."""
+    unk = unknown_columns(frame)
+    hidden = set(unk.values())
+    cols = [c for c in frame.columns if c not in hidden and not c.endswith(UNKNOWN_SUFFIX)]
+    labels = metrics.zh(frame.select(cols)).columns if chinese else cols
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in labels)
+    rows, n_unknown = [], 0
+    for row in frame.head(max_rows).iter_rows(named=True):
+        tds = []
+        for c in cols:
+            n = row.get(unk[c]) if c in unk else 0
+            n_unknown += n or 0
+            tds.append(_cell(row[c], unknown=n or 0))
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    if unk and frame.height > max_rows:
+        n_unknown = int(sum(frame[c].fill_null(0).sum() for c in unk.values()))
+    notes = []
+    if n_unknown:
+        notes.append(f'<div class="gx-note gx-unknown-note" data-unknown="{n_unknown}">'
+                     f"* {metrics.unknown_note(n_unknown)}“—”表示全部无法确定。</div>")
     if frame.height > max_rows:
-        note = f'<div class="gx-note">共 {frame.height} 行，仅显示前 {max_rows} 行；下载可得全部。</div>'
+        notes.append(f'<div class="gx-note">共 {frame.height:,} 行，仅显示前 {max_rows} 行；下载可得全部。</div>')
     elif frame.height == 0:
-        note = '<div class="gx-note">（无数据）</div>'
-    return (f'<table class="gx-table" data-name="{html.escape(name)}" data-rows="{frame.height}">'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}")
+        notes.append('<div class="gx-note">（无数据）</div>')
+    return (f'<div class="gx-scroll"><table class="gx-table" data-name="{html.escape(name)}" '
+            f'data-rows="{frame.height}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+            + "".join(notes))
 
 
 @dataclass
@@ -126,6 +151,7 @@ class Kpi:
     definition: str = ""
     higher_is_better: bool | None = True
     status: str | None = None  # 样本不足 …
+    unknown: int = 0  # reports whose value is unknown (left out)
 
 
 def kpi_html(kpis: Sequence[Kpi], prev_label: str = "上年") -> str:
@@ -134,6 +160,8 @@ def kpi_html(kpis: Sequence[Kpi], prev_label: str = "上年") -> str:
         val = _fmt(k.value, k.kind)
         if k.status == metrics.INSUFFICIENT:
             val += '<span class="gx-note"> 样本不足</span>'
+        unk = (f'<div class="gx-note gx-kpi-unknown" data-unknown="{k.unknown}">含 {k.unknown:,} 份报告数值无法确定，未计入</div>'
+               if k.unknown else "")
         delta = ""
         if k.value is not None and k.prev is not None:
             d = k.value - k.prev
@@ -152,7 +180,7 @@ def kpi_html(kpis: Sequence[Kpi], prev_label: str = "上年") -> str:
             f'<div class="gx-kpi" data-kpi="{k.code}" data-value="{data_value}" '
             f'title="{html.escape(k.definition, quote=True)}">'
             f'<div class="gx-kpi-label">{html.escape(k.label)} ⓘ</div>'
-            f'<div class="gx-kpi-value">{val}</div><div class="gx-kpi-delta">{delta}</div></div>'
+            f'<div class="gx-kpi-value">{val}</div><div class="gx-kpi-delta">{delta}</div>{unk}</div>'
         )
     return f'<div class="gx-kpis">{"".join(cards)}</div>'
 
