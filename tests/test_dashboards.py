@@ -91,9 +91,12 @@ def download(page, panel: str, fmt: str, tmp_path: Path) -> bytes:
 
 def read_csv(data: bytes, strings: bool = False) -> pl.DataFrame:
     assert data.startswith(b"\xef\xbb\xbf"), "CSV should carry a UTF-8 BOM for Excel"
+    text = data[3:].decode("utf-8")
+    assert text.startswith("# 筛选条件："), "a download records the view's filters"
+    body = text.split("\n", 1)[1].encode()
     if strings:
-        return pl.read_csv(io.BytesIO(data[3:]), infer_schema=False)
-    return pl.read_csv(io.BytesIO(data[3:]), infer_schema_length=None)
+        return pl.read_csv(io.BytesIO(body), infer_schema=False)
+    return pl.read_csv(io.BytesIO(body), infer_schema_length=None)
 
 
 def read_xlsx(data: bytes) -> dict[str, list[tuple]]:

@@ -91,6 +91,9 @@ class AgencyApp:
         self.findings = TablePanel("findings", lambda: definitions(), table_rows=50, rename=zh)
         self.marker = W.HTML()
         self._cache: dict[str, tuple] = {}
+        for panel in (self.profile, self.reports, self.findings):
+            panel.download.filters_fn = lambda: {"机关": self.label_of.get(self.key, self.key or ""),
+                                                 "机关代码": self.key or ""}
         self.combo.observe(self._picked, names="value")
         self.url.observe(self._from_browser, names="browser_query")
         self.refresh()

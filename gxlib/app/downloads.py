@@ -21,6 +21,8 @@ def unknown_columns(frame: pl.DataFrame) -> dict[str, str]:
 
 def for_download(frame: pl.DataFrame) -> pl.DataFrame:
     """The frame as downloaded: unknown counts as 「X（无法确定数）」 columns next to X."""
+    if "severity" in frame.columns:  # 错误 / 警告 / 提示, not error / warning
+        frame = frame.with_columns(pl.col("severity").replace(metrics.SEVERITY_ZH))
     unk = unknown_columns(frame)
     if not unk:
         return frame
@@ -73,6 +75,7 @@ class DownloadButtons(anywidget.AnyWidget):
         super().__init__(name=name, **kw)
         self.frame_fn = frame_fn
         self.defs = defs
+        self.filters_fn: Callable[[], Mapping[str, str]] | None = None  # the view's filters, in Chinese
         self.on_msg(self._handle)
 
     def _handle(self, _widget, content, _buffers) -> None:
@@ -81,6 +84,7 @@ class DownloadButtons(anywidget.AnyWidget):
             return
         frame = for_download(self.frame_fn())
         defs = self.defs() if callable(self.defs) else self.defs
-        data = export.to_bytes(frame, fmt, defs)
+        filters = self.filters_fn() if self.filters_fn else {}
+        data = export.to_bytes(frame, fmt, defs, filters=filters)
         stamp = dt.date.today().strftime("%Y%m%d")
         self.send({"kind": "file", "filename": f"{self.name}_{stamp}.{fmt}", "mime": export.MIME[fmt]}, [data])

@@ -177,6 +177,7 @@ class OverviewApp:
         self.ranking = ChartPanel("ranking", lambda: definitions(self.rank.value), table_rows=20)
         self.marker = W.HTML()
         self._cache: dict[tuple, tuple] = {}
+        self.bar.wire(self.kpi_dl, self.outcomes, self.proactive, self.ranking)
         self.bar.on_change(self.refresh)
         self.refresh(self.bar.state)
 

@@ -145,7 +145,7 @@ def drill_html(row: Mapping[str, Any] | None) -> str:
         f'data-table="{e(row.get("table"))}" data-row="{e(row.get("row"))}" data-col="{e(row.get("col"))}">'
         f'<div><b>{e(row.get("agency"))}</b> {e(row.get("year"))} 年度报告 · 报告编号 <code>{e(row.get("report_id"))}</code></div>'
         f'<div>来源文件：<code class="gx-drill-source">{e(row.get("source"))}</code></div>'
-        f'<div>规则：{e(row.get("rule_zh"))}（<code>{e(row.get("rule"))}</code>，{e(row.get("severity"))}）</div>'
+        f'<div>规则：{e(row.get("rule_zh"))}（{e(metrics.SEVERITY_ZH.get(row.get("severity"), row.get("severity")))}）</div>'
         f'<div>单元格：{e(row.get("table_zh"))} · 行「{e(row.get("row_zh"))}」 · 列「{e(row.get("col_zh"))}」</div>'
         f'<div>原文：<code class="gx-drill-raw">{e(row.get("raw"))}</code>　位置：<code class="gx-drill-where">{e(row.get("where"))}</code></div>'
         f'<div>应为 {num(row.get("expected"))}，实际 {num(row.get("actual"))}</div>'
@@ -188,6 +188,7 @@ class QualityApp:
         self._cache: dict[tuple, tuple] = {}
         self._rows: list[dict] = []
         self.pick.observe(self._picked, names="value")
+        self.bar.wire(self.status, self.grid, self.rules, self.by_agency, self.older, self.off_roster, self.carry)
         self.bar.on_change(self.refresh)
         self.refresh(self.bar.state)
 

@@ -188,6 +188,20 @@ class FilterBar:
         if notify:
             self._changed(None)
 
+    def describe(self) -> dict[str, str]:
+        """The filters as shown: {Chinese label: selected option's label} (for downloads)."""
+        out = {}
+        for k, w in [*self.widgets.items(), *self.extra.items()]:
+            label = NOTICE_LABELS.get(k, k)
+            shown = next((o[0] for o in getattr(w, "options", []) if isinstance(o, tuple) and o[1] == w.value), None)
+            out[label] = shown if shown is not None else str(w.value or ALL)
+        return out
+
+    def wire(self, *panels) -> None:
+        """Downloads of these panels (or DownloadButtons) record this bar's filters."""
+        for p in panels:
+            (getattr(p, "download", None) or p).filters_fn = self.describe
+
     def on_change(self, fn: Callable[[dict], None]) -> None:
         self._callbacks.append(fn)
 

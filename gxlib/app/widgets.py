@@ -103,7 +103,7 @@ def _cell(v: Any, unknown: int = 0) -> str:
     if isinstance(v, int):
         txt = f"{v}" if 1900 <= v <= 2100 else f"{v:,}"
         return f'<td data-unknown="{unknown}">{txt}{mark}</td>' if unknown else f"<td>{txt}</td>"
-    s = html.escape(str(v))
+    s = html.escape(metrics.SEVERITY_ZH.get(str(v), str(v)))
     cls = f"gx-t gx-status-{s}" if s in STATUS_COLORS else "gx-t"
     return f'<td class="{cls}">{s}</td>'
 
