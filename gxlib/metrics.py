@@ -47,6 +47,8 @@ POLICY_ZH = (
     "比率的分母小于最小样本量时标为“样本不足”，不参与排名。"
 )
 INSUFFICIENT = "样本不足"
+PEERS_LACKING = "同级样本不足"
+LEVEL_UNKNOWN = "层级不详，无同级比较"
 OLDER = "older"  # the template code of a pre-2019 report (no national tables)
 OLDER_ZH = "旧版格式，未提取表格"
 OLDER_RULE = "report.older_format"
@@ -897,6 +899,8 @@ def agency_profile(corpus_or_indicators: Any, agency_key: str, indicators: Itera
     Peers: other agencies of the same ``level`` and ``region`` that year (``peer_group`` 同地区同层级);
     when fewer than ``min_peers`` exist, the same level anywhere (同层级).  A peer's rate counts only if
     its denominator reaches the indicator's minimum; the agency's own value carries ``status``.
+    A band needs ``min_peers`` peers of a *known* level: else the peer columns are null and
+    ``peer_group`` says 同级样本不足 (or 层级不详，无同级比较 when the agency's level is unknown).
     """
     ri = _indicators_frame(corpus_or_indicators)
     me = ri.filter(pl.col("agency_key") == agency_key)
@@ -905,7 +909,7 @@ def agency_profile(corpus_or_indicators: Any, agency_key: str, indicators: Itera
     level = me["level"].drop_nulls().last() if me["level"].drop_nulls().len() else None
     region = me["region"].drop_nulls().last() if me["region"].drop_nulls().len() else None
     others = ri.filter(pl.col("agency_key") != agency_key)
-    same_level = others.filter(pl.col("level") == level) if level is not None else others
+    same_level = others.filter(pl.col("level") == level) if level is not None else others.clear()
     same_region = same_level.filter(pl.col("region") == region) if region is not None else same_level.clear()
     out = []
     for code in indicators:
@@ -933,6 +937,11 @@ def agency_profile(corpus_or_indicators: Any, agency_key: str, indicators: Itera
             )
             .select("year", "peer_median", "peer_q1", "peer_q3", "n_peers", "peer_group")
         )
+        enough = pl.col("n_peers").fill_null(0) >= min_peers
+        chosen = chosen.with_columns(
+            *[pl.when(enough).then(pl.col(c)).otherwise(None).alias(c) for c in ("peer_median", "peer_q1", "peer_q3")],
+            pl.when(enough).then(pl.col("peer_group")).otherwise(pl.lit(PEERS_LACKING)).alias("peer_group"),
+        )
         mine = me.lazy().select(
             "agency_key", "agency", "year", "report_id",
             pl.lit(code).alias("indicator"), pl.lit(ind.name_zh).alias("indicator_zh"),
@@ -940,5 +949,8 @@ def agency_profile(corpus_or_indicators: Any, agency_key: str, indicators: Itera
             (pl.col(ind.denominator) if ind.denominator else pl.lit(None, pl.Float64)).cast(pl.Float64).alias("denominator"),
             pl.when(ok).then(pl.lit(RANKED if ind.denominator else "")).otherwise(pl.lit(INSUFFICIENT)).alias("status"),
         )
-        out.append(mine.join(chosen, on="year", how="left"))
+        mine = mine.join(chosen, on="year", how="left").with_columns(
+            pl.col("n_peers").fill_null(0),
+            pl.col("peer_group").fill_null(pl.lit(PEERS_LACKING if level is not None else LEVEL_UNKNOWN)))
+        out.append(mine)
     return pl.concat(out).sort("indicator", "year").collect() if out else pl.DataFrame()

@@ -163,13 +163,17 @@ class AgencyApp:
         meta = r.row(0, named=True) if r.height else {}
         years = facts["year"].to_list()
         late = facts.filter(pl.col("status") == LATE)["year"].to_list()
+        groups = set(prof["peer_group"].drop_nulls().to_list()) if prof.height else set()
+        lacking = groups <= {metrics.PEERS_LACKING, metrics.LEVEL_UNKNOWN}
+        peer_note = (f'<div class="gx-note gx-peers-lacking">{html.escape("、".join(sorted(groups)))}：'
+                     "同级机关不足 3 个（或层级不详），不画同级区间。</div>" if lacking else "")
         self.facts.value = (
             f'<div class="gx-facts" data-agency="{html.escape(key, quote=True)}">'
             f'<div class="gx-title">{html.escape(meta.get("agency") or key)}</div>'
             f'<div class="gx-sub">机关代码 {html.escape(key)} · 地区 {html.escape(meta.get("region") or "—")} · '
             f'层级 {html.escape(meta.get("level") or "—")} · 类型 {html.escape(meta.get("agency_type") or "—")}</div>'
             f'<div class="gx-sub">语料库中的报告：{len(years)} 份（{", ".join(map(str, years)) or "—"}）；'
-            f'逾期发布：{", ".join(map(str, late)) or "无"}；检查发现：{finds.height} 条。</div></div>'
+            f'逾期发布：{", ".join(map(str, late)) or "无"}；检查发现：{finds.height} 条。</div>{peer_note}</div>'
         )
         self.profile.update(chart, frame=prof, table=None)
         self.profile.table.value = table_html(prof.select(PROFILE_COLS[:10]), "profile", self.profile.table_rows)
