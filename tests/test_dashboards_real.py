@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import shutil
 import time
+import unicodedata
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -247,7 +248,8 @@ def test_real_print_to_pdf_has_every_section(real_server, browser, tmp_path):
         page.emulate_media(media="print")
         page.pdf(path=str(pdf), format="A4", print_background=True)
         with pdfplumber.open(pdf) as doc:
-            text = "".join(p.extract_text() or "" for p in doc.pages)
+            # NFKC: the PDF's CJK font maps some characters to Kangxi radicals (⽰ for 示)
+            text = unicodedata.normalize("NFKC", "".join(p.extract_text() or "" for p in doc.pages))
             n = len(doc.pages)
         for title in ("主要指标与同级比较", "历年报告", "检查发现及所指单元格"):
             assert title in text.replace(" ", ""), f"{title} missing from the printed PDF ({n} pages)"
