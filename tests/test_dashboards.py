@@ -180,8 +180,10 @@ def test_overview_filter_change_updates_charts_kpis_and_url(dash_server, browser
     # the ranking as Excel: all agencies of metrics.rankings, plus the 指标定义 sheet
     exp_rank = metrics.rankings(frames(dash_corpus, level=lv2), "grant_rate", year=y)
     sheets = read_xlsx(download(page, "ranking", "xlsx", tmp_path))
-    assert set(sheets) == {"数据", "指标定义"}
+    assert set(sheets) == {"数据", "指标定义", "筛选条件"}
     assert len(sheets["数据"]) - 1 == exp_rank.height
+    shown = dict(sheets["筛选条件"][1:])
+    assert shown["年度"] == str(y) and shown["层级"] == lv2  # the view's filters travel with the file
     assert any(r[0] == "予以公开率" for r in sheets["指标定义"])
 
 
