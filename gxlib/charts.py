@@ -336,7 +336,7 @@ def proactive_trend(frame: pl.DataFrame, title: str = "主动公开：表二事�
     df = _guard(
         frame.filter(pl.col("comparable"))
         .group_by("year", "item", "item_zh", "series", "series_zh")
-        .agg(pl.col("value").sum(), pl.col("n_reports").max())
+        .agg(metrics.known_sum("value"), pl.col("n_reports").max())  # unknown stays null: no point drawn
         .with_columns((pl.col("item_zh") + "·" + pl.col("series_zh").str.replace(r"（.*", "")).alias("label"))
         .sort("year", "item", "series")
     )

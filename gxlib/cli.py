@@ -200,7 +200,22 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .corpus import main as build_main
 
-    return build_main(args)
+    roster = None
+    if args.roster:  # read before building: a bad roster changes nothing
+        from .roster import RosterError, read_roster
+
+        try:
+            roster = read_roster(args.roster)
+        except RosterError as e:
+            print(f"gx build: {e}", file=sys.stderr)
+            return 2
+    rc = build_main(args)
+    if rc == 0 and roster is not None:
+        from .roster import write_roster
+
+        out = write_roster(roster, args.output)
+        print(f"gx build: roster of {roster.height} agencies stored as {out}")
+    return rc
 
 
 def cmd_registry(args: argparse.Namespace) -> int:
@@ -226,9 +241,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import main as serve_main
+    from .serve import run
 
-    return serve_main(port=args.port, corpus=args.corpus, no_browser=args.no_browser)
+    return run(args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -272,6 +287,8 @@ def parser() -> argparse.ArgumentParser:
                     help="check every part of DIR (schema, row counts, readability); name the damaged ones; no SRC needed")
     sb.add_argument("--repair", action="store_true", help="rebuild damaged parts from the sources (implies a full verify)")
     budget.add_arguments(sb)
+    sb.add_argument("--roster", default=None, help="CSV/TSV/Excel list of who must publish (see gxlib.roster); "
+                    "stored in the corpus as roster.csv")
     sb.set_defaults(func=cmd_build)
 
     from .fetch.command import add_parser as add_fetch
@@ -297,6 +314,9 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=None)
     sv.add_argument("--corpus", default=None, help="a built corpus directory (default: bundled demo data)")
     sv.add_argument("--no-browser", action="store_true")
+    from .serve import add_service_args
+
+    add_service_args(sv)
     sv.set_defaults(func=cmd_serve)
     return p
 

@@ -9,9 +9,16 @@ Conventions (the same in every notebook and dashboard; ``POLICY_ZH`` says them i
 
 * **Blank counts as 0.**  A printed cell left blank (``value`` null, ``ambiguous`` false) is 0 in
   sums and rates.  The data keeps blank ≠ 0; only analyses fold it.
-* **Ambiguous cells are excluded.**  A cell the document alone cannot settle (``ambiguous`` true)
-  contributes nothing; :func:`ambiguity_summary` counts them, and a row total that would depend on
-  one is left null (excluded) rather than under-counted.
+* **Unknown is never zero.**  A cell the document alone cannot settle (``ambiguous`` true) is
+  unknown: it contributes nothing, and every aggregate says how many unknown values it left out
+  (column ``n_unknown``); an aggregate with no known value at all is null (shown as —), never 0.
+  A row total that would depend on an unknown cell is null (unknown), not under-counted; a rate
+  whose numerator or denominator is unknown for a report is not computed for that report (the
+  pooled rate leaves the report out and counts it in ``n_unknown``).  :func:`ambiguity_summary`
+  counts unknown cells per table.
+* **``older`` (pre-2019) reports are excluded** from every count, rate and year-over-year
+  comparison: they print no template tables (:func:`older_reports` lists them; :func:`findings`
+  adds an 提示 finding 旧版格式，未提取表格 for each).
 * **表三/表四 row totals** come from the printed 总计 column when it holds a number, else from the sum
   of the parts (six applicant columns; 维持+纠正+其他+尚未审结) — column ``total_source`` says which
   (``总计栏`` / ``分项合计``).
@@ -34,11 +41,34 @@ from . import spec
 from .frames import SCHEMAS
 
 POLICY_ZH = (
-    "口径说明：表格中空白（未填写）的单元格按 0 计；无法确定数值的单元格（ambiguous）不计入，并单独计数；"
+    "口径说明：表格中空白（未填写）的单元格按 0 计；无法确定数值的单元格不计入、不按 0 计，并单独计数"
+    "（合计全部无法确定时显示为“—”）；2019 年以前的旧版格式报告未提取表格，不计入任何统计；"
     "表三、表四各行合计优先取“总计”栏，总计栏空白时取各分项之和；同一机关同一年度有多份报告时只取一份；"
     "比率的分母小于最小样本量时标为“样本不足”，不参与排名。"
 )
 INSUFFICIENT = "样本不足"
+PEERS_LACKING = "同级样本不足"
+LEVEL_UNKNOWN = "层级不详，无同级比较"
+OLDER = "older"  # the template code of a pre-2019 report (no national tables)
+OLDER_ZH = "旧版格式，未提取表格"
+OLDER_RULE = "report.older_format"
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def known_sum(col: str, alias: str | None = None) -> pl.Expr:
+    """Σ of the known (non-null) values of ``col``; null when none is known (unknown is never 0)."""
+    c = pl.col(col)
+    return pl.when(c.is_not_null().any()).then(c.sum()).otherwise(None).alias(alias or col)
+
+
+def n_unknown(col: str, alias: str = "n_unknown") -> pl.Expr:
+    """How many values of ``col`` are unknown (null) in the group: what an aggregate left out."""
+    return pl.col(col).is_null().sum().cast(pl.UInt32).alias(alias)
+
+
+def unknown_note(n: int | None) -> str:
+    """The Chinese note under a table or chart that left unknown values out ('' when none)."""
+    return f"含 {int(n):,} 个无法确定的数值，未计入。" if n else ""
 RANKED = "已排名"
 
 META_COLS = ("report_id", "agency", "agency_key", "region", "level", "agency_type", "year", "template")
@@ -69,9 +99,12 @@ def _lazy(obj: Any, name: str) -> pl.LazyFrame:
     raise TypeError(f"{name} must be a polars DataFrame or LazyFrame, not {type(x).__name__}")
 
 
-def reports(corpus: Any) -> pl.LazyFrame:
-    """The reports used in analyses: one per (agency_key, year) (see module docstring)."""
+def reports(corpus: Any, *, include_older: bool = False) -> pl.LazyFrame:
+    """The reports used in analyses: one per (agency_key, year), ``older`` reports left out unless
+    ``include_older`` (see module docstring)."""
     rep = _lazy(corpus, "reports").with_columns(pl.coalesce("agency_key", "agency", "report_id").alias("agency_key"))
+    if not include_older:
+        rep = rep.filter(pl.col("template").ne_missing(OLDER))
     return (
         rep.sort(["agency_key", "year", "n_ambiguous", "n_cells", "report_id"],
                  descending=[False, False, False, True, False], nulls_last=True)
@@ -79,18 +112,30 @@ def reports(corpus: Any) -> pl.LazyFrame:
     )
 
 
+def older_reports(corpus: Any) -> pl.DataFrame:
+    """The ``older`` (pre-2019 format) reports: listed, never counted."""
+    return (
+        reports(corpus, include_older=True).filter(pl.col("template") == OLDER)
+        .select(*META_COLS, "source", pl.lit(OLDER_ZH).alias("note"))
+        .sort("agency_key", "year").collect()
+    )
+
+
 def _meta(corpus: Any) -> pl.LazyFrame:
     return reports(corpus).select(META_COLS)
 
 
-def cell_values(corpus: Any, table: str | None = None) -> pl.LazyFrame:
-    """Cells joined with their report's meta, blank → 0, ambiguous cells dropped (see module docstring)."""
+def cell_values(corpus: Any, table: str | None = None, *, keep_unknown: bool = False) -> pl.LazyFrame:
+    """Cells joined with their report's meta, blank → 0; ambiguous cells dropped, or with
+    ``keep_unknown`` kept with ``value`` null (unknown), so aggregates can count them."""
     cells = _lazy(corpus, "cells")
     if table is not None:
         cells = cells.filter(pl.col("table") == table)
+    amb = pl.col("ambiguous").fill_null(False)
+    if not keep_unknown:
+        cells = cells.filter(~amb)
     return (
-        cells.filter(~pl.col("ambiguous").fill_null(False))
-        .with_columns(pl.col("value").fill_null(0.0))
+        cells.with_columns(pl.when(amb).then(None).otherwise(pl.col("value").fill_null(0.0)).alias("value"))
         .select("report_id", "table", "row", "col", "value", "raw", "where")
         .join(_meta(corpus), on="report_id", how="inner")
     )
@@ -129,7 +174,10 @@ def _row_totals(corpus: Any, table: str, parts: Sequence[str]) -> pl.LazyFrame:
         pl.col("value").filter(is_part & ~amb).fill_null(0.0).sum().alias("_parts_sum"),
         (is_part & amb).any().alias("_part_ambiguous"),
         is_part.any().alias("_has_parts"),
-        *[pl.col("value").filter((pl.col("col") == p) & ~amb).fill_null(0.0).sum().alias(p) for p in parts],
+        # a part printed only as an unknown cell is unknown (null), never 0
+        *[pl.when(((pl.col("col") == p) & amb).any()).then(None)
+          .otherwise(pl.col("value").filter((pl.col("col") == p) & ~amb).fill_null(0.0).sum()).alias(p)
+          for p in parts],
     )
     use_printed = pl.col("_printed_total").is_not_null()
     return (
@@ -344,7 +392,10 @@ def report_indicators(corpus: Any) -> pl.DataFrame:
             *[pl.col("total").filter(pl.col("row") == r).first().alias(r)
               for r in ("new_received", "carried_over", "total_handled", "carried_forward", "granted",
                         "partially_granted")],
-            *[pl.col("total").filter(pl.col("outcome") == g).sum().alias(g) for g in ("denied", "unavailable", "rejected", "other")],
+            # a group with one unknown row is unknown (not the sum of the known rows)
+            *[pl.when(pl.col("total").filter(pl.col("outcome") == g).is_null().any()).then(None)
+              .otherwise(pl.col("total").filter(pl.col("outcome") == g).sum()).alias(g)
+              for g in ("denied", "unavailable", "rejected", "other")],
             pl.col("row").is_in(["granted", "total_handled"]).any().alias("_has_apps"),
         )
         .with_columns((pl.col("granted") + pl.col("partially_granted")).alias("opened"),
@@ -408,9 +459,9 @@ def applications_by_outcome(corpus: Any, by: str | Sequence[str] = ("year",), *,
     rows = rows.with_columns(pl.col("row").alias("reason"))
     out = (
         rows.group_by(group)
-        .agg(pl.col("total").sum().alias("count"), pl.col("report_id").n_unique().alias("n_reports"),
+        .agg(known_sum("total", "count"), pl.col("report_id").n_unique().alias("n_reports"),
              (pl.col("total_source") == "分项合计").sum().alias("n_from_parts"),
-             pl.col("total").is_null().sum().alias("n_excluded"))
+             n_unknown("total"))
         .with_columns(
             pl.col("outcome").replace_strict(OUTCOME_ZH).alias("outcome_zh"),
             pl.col("outcome").replace_strict({o: i for i, o in enumerate(OUTCOMES)}).alias("_o"),
@@ -425,7 +476,7 @@ def applications_by_outcome(corpus: Any, by: str | Sequence[str] = ("year",), *,
         )
     sort = [*keys, "_o"] + (["_r"] if detail else [])
     cols = [*keys, "outcome", "outcome_zh"] + (["reason", "reason_zh"] if detail else []) + [
-        "count", "share", "n_reports", "n_from_parts", "n_excluded"]
+        "count", "share", "n_reports", "n_from_parts", "n_unknown"]
     return out.sort(sort).select(cols).collect()
 
 
@@ -440,14 +491,14 @@ def applicant_mix(corpus: Any, by: str | Sequence[str] = ("year",), row: str = "
     order = {c: i for i, c in enumerate(spec.APPLICANT_COLS)}
     return (
         long.group_by([*keys, "applicant"])
-        .agg(pl.col("count").sum(), pl.col("report_id").n_unique().alias("n_reports"))
+        .agg(known_sum("count"), pl.col("report_id").n_unique().alias("n_reports"), n_unknown("count"))
         .with_columns(
             pl.col("applicant").replace_strict(APPLICANT_ZH).alias("applicant_zh"),
             _share("count", keys),
             pl.col("applicant").replace_strict(order).alias("_o"),
         )
         .sort([*keys, "_o"])
-        .select(*keys, "applicant", "applicant_zh", "count", "share", "n_reports")
+        .select(*keys, "applicant", "applicant_zh", "count", "share", "n_reports", "n_unknown")
         .collect()
     )
 
@@ -459,8 +510,10 @@ def received_vs_carried(corpus: Any, by: str | Sequence[str] = ("year",)) -> pl.
     ri = report_indicators(corpus).lazy()
     return (
         ri.group_by(keys or pl.lit(1).alias("_all"))
-        .agg(*[pl.col(c).sum() for c in ("new_received", "carried_over", "total_handled", "carried_forward")],
-             pl.len().alias("n_reports"))
+        .agg(*[known_sum(c) for c in ("new_received", "carried_over", "total_handled", "carried_forward")],
+             pl.len().alias("n_reports"),
+             pl.any_horizontal([pl.col(c).is_null() for c in ("new_received", "carried_over", "total_handled",
+                                                               "carried_forward")]).sum().alias("n_unknown"))
         .with_columns((pl.col("new_received") + pl.col("carried_over") - pl.col("total_handled")
                        - pl.col("carried_forward")).alias("balance_gap"))
         .sort(keys or "_all")
@@ -477,14 +530,15 @@ def rate(corpus_or_indicators: Any, code: str, by: str | Sequence[str] = ("year"
     ri = _indicators_frame(corpus_or_indicators).lazy()
     if ind.denominator is None:
         return (ri.group_by(keys or pl.lit(1).alias("_all"))
-                .agg(pl.col(ind.numerator).sum().alias("value"), pl.col(ind.numerator).is_not_null().sum().alias("n_reports"))
+                .agg(known_sum(ind.numerator, "value"), pl.col(ind.numerator).is_not_null().sum().alias("n_reports"),
+                     n_unknown(ind.numerator))
                 .sort(keys or "_all").drop("_all", strict=False).collect())
     valid = pl.col(ind.numerator).is_not_null() & pl.col(ind.denominator).is_not_null()
     return (
         ri.group_by(keys or pl.lit(1).alias("_all"))
         .agg(pl.col(ind.numerator).filter(valid).sum().alias("numerator"),
              pl.col(ind.denominator).filter(valid).sum().alias("denominator"),
-             valid.sum().alias("n_reports"))
+             valid.sum().alias("n_reports"), (~valid).sum().cast(pl.UInt32).alias("n_unknown"))
         .with_columns(
             pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator") * ind.scale)
             .otherwise(None).alias("value"),
@@ -609,9 +663,9 @@ def proactive_items_by_year(corpus: Any, by: str | Sequence[str] = ("year",)) ->
         ["regulations", "normative_documents", "licensing", "other_services", "penalties", "coercion", "fees",
          "procurement"])}
     return (
-        cell_values(corpus, "proactive")
+        cell_values(corpus, "proactive", keep_unknown=True)
         .group_by([*keys_t, "row", "col"])
-        .agg(pl.col("value").sum(), pl.col("report_id").n_unique().alias("n_reports"))
+        .agg(known_sum("value"), pl.col("report_id").n_unique().alias("n_reports"), n_unknown("value"))
         .join(mapping, on=["template", "col"], how="left")
         .join(units, on=["template", "row", "col"], how="left")
         .with_columns(
@@ -625,7 +679,7 @@ def proactive_items_by_year(corpus: Any, by: str | Sequence[str] = ("year",)) ->
         .rename({"row": "item", "col": "measure"})
         .sort([*keys_t, "_o", "measure"])
         .select(*keys_t, "item", "item_zh", "measure", "measure_zh", "series", "series_zh", "comparable", "unit",
-                "value", "n_reports")
+                "value", "n_reports", "n_unknown")
         .collect()
     )
 
@@ -755,15 +809,28 @@ def _rules_zh() -> pl.LazyFrame:
         from .checks import rules_table
     except ImportError:  # pragma: no cover - checks not integrated
         return pl.LazyFrame(schema={"rule": pl.String, "rule_zh": pl.String})
-    return rules_table().lazy().select(pl.col("code").alias("rule"), pl.col("title_zh").alias("rule_zh"))
+    own = pl.LazyFrame({"rule": [OLDER_RULE], "rule_zh": [OLDER_ZH]})
+    return pl.concat([rules_table().lazy().select(pl.col("code").alias("rule"), pl.col("title_zh").alias("rule_zh")),
+                      own])
+
+
+def _older_findings(corpus: Any) -> pl.LazyFrame:
+    """One 提示 finding per ``older`` report: it is listed, its tables are not extracted or counted."""
+    schema = _lazy(corpus, "findings").collect_schema()
+    older = reports(corpus, include_older=True).filter(pl.col("template") == OLDER).select("report_id")
+    lits = {"rule": OLDER_RULE, "severity": "info", "message": f"{OLDER_ZH}：2019 年以前的报告没有国家统一表格，不计入统计"}
+    return older.with_columns(
+        *[pl.lit(lits.get(c)).cast(t).alias(c) for c, t in schema.items() if c != "report_id"]
+    ).select(list(schema))
 
 
 def findings(corpus: Any) -> pl.LazyFrame:
-    """Findings with their report's meta (agency, year, source) and the cell they point at (raw, where)."""
-    rep = reports(corpus).select(*META_COLS, "source")
+    """Findings with their report's meta (agency, year, source) and the cell they point at (raw,
+    where); ``older`` reports carry one 提示 finding each (:data:`OLDER_RULE`)."""
+    rep = reports(corpus, include_older=True).select(*META_COLS, "source")
     cells = _lazy(corpus, "cells").select("report_id", "table", "row", "col", "raw", "where")
     return (
-        _lazy(corpus, "findings")
+        pl.concat([_lazy(corpus, "findings"), _older_findings(corpus)], how="vertical_relaxed")
         .join(rep, on="report_id", how="inner")
         .join(cells, on=["report_id", "table", "row", "col"], how="left", nulls_equal=False)
         .join(_rules_zh(), on="rule", how="left")
@@ -832,6 +899,8 @@ def agency_profile(corpus_or_indicators: Any, agency_key: str, indicators: Itera
     Peers: other agencies of the same ``level`` and ``region`` that year (``peer_group`` 同地区同层级);
     when fewer than ``min_peers`` exist, the same level anywhere (同层级).  A peer's rate counts only if
     its denominator reaches the indicator's minimum; the agency's own value carries ``status``.
+    A band needs ``min_peers`` peers of a *known* level: else the peer columns are null and
+    ``peer_group`` says 同级样本不足 (or 层级不详，无同级比较 when the agency's level is unknown).
     """
     ri = _indicators_frame(corpus_or_indicators)
     me = ri.filter(pl.col("agency_key") == agency_key)
@@ -840,7 +909,7 @@ def agency_profile(corpus_or_indicators: Any, agency_key: str, indicators: Itera
     level = me["level"].drop_nulls().last() if me["level"].drop_nulls().len() else None
     region = me["region"].drop_nulls().last() if me["region"].drop_nulls().len() else None
     others = ri.filter(pl.col("agency_key") != agency_key)
-    same_level = others.filter(pl.col("level") == level) if level is not None else others
+    same_level = others.filter(pl.col("level") == level) if level is not None else others.clear()
     same_region = same_level.filter(pl.col("region") == region) if region is not None else same_level.clear()
     out = []
     for code in indicators:
@@ -868,6 +937,11 @@ def agency_profile(corpus_or_indicators: Any, agency_key: str, indicators: Itera
             )
             .select("year", "peer_median", "peer_q1", "peer_q3", "n_peers", "peer_group")
         )
+        enough = pl.col("n_peers").fill_null(0) >= min_peers
+        chosen = chosen.with_columns(
+            *[pl.when(enough).then(pl.col(c)).otherwise(None).alias(c) for c in ("peer_median", "peer_q1", "peer_q3")],
+            pl.when(enough).then(pl.col("peer_group")).otherwise(pl.lit(PEERS_LACKING)).alias("peer_group"),
+        )
         mine = me.lazy().select(
             "agency_key", "agency", "year", "report_id",
             pl.lit(code).alias("indicator"), pl.lit(ind.name_zh).alias("indicator_zh"),
@@ -875,5 +949,8 @@ def agency_profile(corpus_or_indicators: Any, agency_key: str, indicators: Itera
             (pl.col(ind.denominator) if ind.denominator else pl.lit(None, pl.Float64)).cast(pl.Float64).alias("denominator"),
             pl.when(ok).then(pl.lit(RANKED if ind.denominator else "")).otherwise(pl.lit(INSUFFICIENT)).alias("status"),
         )
-        out.append(mine.join(chosen, on="year", how="left"))
+        mine = mine.join(chosen, on="year", how="left").with_columns(
+            pl.col("n_peers").fill_null(0),
+            pl.col("peer_group").fill_null(pl.lit(PEERS_LACKING if level is not None else LEVEL_UNKNOWN)))
+        out.append(mine)
     return pl.concat(out).sort("indicator", "year").collect() if out else pl.DataFrame()

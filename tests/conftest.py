@@ -85,6 +85,8 @@ def start_server(
     cmd = [sys.executable, "-m", "gxlib.cli", "serve", "--port", str(port), "--no-browser", *(extra or [])]
     if corpus:
         cmd += ["--corpus", corpus]
+    if "--pool" not in (extra or []):  # one preheated kernel per dashboard keeps the suite light on 2 cores
+        cmd += ["--pool", os.environ.get("GX_TEST_POOL", "1")]
     env = dict(os.environ)
     env.pop("GX_DEMO", None)
     env.setdefault("PYTHONUNBUFFERED", "1")

@@ -17,13 +17,14 @@ import polars as pl
 import pytest
 from dashboard_fixtures import MARK, dash_corpus, dash_pages, dash_server, open_dash  # noqa: F401
 
-from gxlib import dashboard as gd
-from gxlib import metrics
+from gxlib import app as gd
+from gxlib import metrics, serve
+from gxlib.roster import read_roster
 
 pytestmark = pytest.mark.browser
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-SOURCE_SNIPPETS = ["from gxlib import dashboard", "gd.enable_offline", "gd.query_params", "gd.page("]
+SOURCE_SNIPPETS = ["from gxlib import app", "gd.enable_offline", "gd.query_params", "gd.page("]
 DEMO_BANNER = gd.DEMO_TEXT
 
 
@@ -90,9 +91,12 @@ def download(page, panel: str, fmt: str, tmp_path: Path) -> bytes:
 
 def read_csv(data: bytes, strings: bool = False) -> pl.DataFrame:
     assert data.startswith(b"\xef\xbb\xbf"), "CSV should carry a UTF-8 BOM for Excel"
+    text = data[3:].decode("utf-8")
+    assert text.startswith("# 筛选条件："), "a download records the view's filters"
+    body = text.split("\n", 1)[1].encode()
     if strings:
-        return pl.read_csv(io.BytesIO(data[3:]), infer_schema=False)
-    return pl.read_csv(io.BytesIO(data[3:]), infer_schema_length=None)
+        return pl.read_csv(io.BytesIO(body), infer_schema=False)
+    return pl.read_csv(io.BytesIO(body), infer_schema_length=None)
 
 
 def read_xlsx(data: bytes) -> dict[str, list[tuple]]:
@@ -176,8 +180,10 @@ def test_overview_filter_change_updates_charts_kpis_and_url(dash_server, browser
     # the ranking as Excel: all agencies of metrics.rankings, plus the 指标定义 sheet
     exp_rank = metrics.rankings(frames(dash_corpus, level=lv2), "grant_rate", year=y)
     sheets = read_xlsx(download(page, "ranking", "xlsx", tmp_path))
-    assert set(sheets) == {"数据", "指标定义"}
+    assert set(sheets) == {"数据", "指标定义", "筛选条件"}
     assert len(sheets["数据"]) - 1 == exp_rank.height
+    shown = dict(sheets["筛选条件"][1:])
+    assert shown["年度"] == str(y) and shown["层级"] == lv2  # the view's filters travel with the file
     assert any(r[0] == "予以公开率" for r in sheets["指标定义"])
 
 
@@ -287,13 +293,18 @@ def test_quality_grid_and_drilldown(dash_server, browser, dash_pages, dash_corpu
     reps = metrics.reports(dash_corpus).collect()
     years = sorted(reps["year"].unique().to_list())
     n_years = years[-1] - years[0] + 1
-    n_agencies = reps["agency_key"].n_unique()
+    # the demo ships its own roster: 未发布 = a listed body's year (from its 起始年度) with no report
+    roster = read_roster(serve.DEMO_ROSTER)
+    have = set(reps.select("agency_key", "year").iter_rows())
+    missing = sum(1 for k, fy in roster.select("agency_key", "from_year").iter_rows()
+                  for y in range(max(fy or years[0], years[0]), years[-1] + 1) if (k, y) not in have)
+    assert missing > 0
     grid = read_csv(download(page, "grid", "csv", tmp_path))
-    assert grid.height == n_agencies
+    assert grid.height == roster.height
     ycols = [c for c in grid.columns if c.endswith("年") and c[:4].isdigit()]
     assert len(ycols) == n_years
     cells = grid.select(ycols).unpivot()["value"]
-    assert (cells == gd.MISSING).sum() == n_agencies * n_years - reps.height
+    assert (cells == gd.MISSING).sum() == missing
 
     # drill-down: pick a finding -> its report's source and the cell's raw text and where
     n_opts = page.locator(".gx-finding-pick select option").count()
@@ -322,7 +333,7 @@ def test_quality_filter_and_hygiene(dash_server, browser, dash_pages, dash_corpu
     page.select_option(".gx-filter-level select", label=lv)
     dp.wait_state(f"level={quote(lv)}")
     assert f"level={quote(lv)}" in page.url
-    exp = reps.filter(pl.col("level") == lv)["agency_key"].n_unique()
+    exp = read_roster(serve.DEMO_ROSTER).filter(pl.col("level") == lv).height
     assert int(page.locator('table.gx-table[data-name="grid"]').get_attribute("data-rows")) == exp
     # rule failures by rule = metrics.findings_summary over the same reports
     exp_rules = metrics.findings_summary(frames(dash_corpus, level=lv), by="rule")

@@ -114,7 +114,7 @@ def test_outcomes_and_received(corpus):
     got = dict(zip(out["outcome"], out["count"]))
     # granted: 6 + 30 + 3 (C ambiguous excluded); denied 3 (parts); unavailable 1; 部分公开 0
     assert got["granted"] == 39 and got["denied"] == 3 and got["unavailable"] == 1 and got["partially_granted"] == 0
-    assert out.filter(pl.col("outcome") == "granted")["n_excluded"].item() == 1
+    assert out.filter(pl.col("outcome") == "granted")["n_unknown"].item() == 1
     flow = m.received_vs_carried(corpus).filter(pl.col("year") == 2023).row(0, named=True)
     # A balances: 9 + 3 = 10 + 2
     assert flow["new_received"] == 9 and flow["carried_over"] == 3 and flow["carried_forward"] == 2

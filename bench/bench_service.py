@@ -1,0 +1,141 @@
+"""Service load: N viewers open the overview at once against a real ``gx serve``; prints each
+viewer's first-chart time, how many rendered, and the peak RSS of the server's process tree.
+
+    .venv/bin/python bench/bench_service.py [--viewers 8] [--corpus DIR] [--pool N] [--rounds 1]
+
+Uses the pools of voila.json unless --pool is given; waits until every pool is full before the
+viewers arrive (a fresh server is not a steady state).  Debian chromium via Playwright.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+
+
+def tree_rss(pid: int) -> int:
+    try:
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def n_kernels(pid: int) -> int:
+    n = 0
+    for p in psutil.Process(pid).children(recursive=True):
+        try:
+            n += "ipykernel_launcher" in " ".join(p.cmdline())
+        except psutil.NoSuchProcess:
+            pass
+    return n
+
+
+async def viewer(browser, url: str, t0: float) -> tuple[float | None, str]:
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await ctx.new_page()
+    try:
+        await page.goto(url, wait_until="commit", timeout=180_000)
+        await page.wait_for_selector(".gx-chart svg .role-mark, .gx-fail", state="attached", timeout=180_000)
+        ok = await page.locator(".gx-fail").count() == 0
+        return (time.monotonic() - t0 if ok else None), ("ok" if ok else await page.inner_text(".gx-fail"))
+    except Exception as e:  # noqa: BLE001 - a viewer that never rendered is the figure
+        return None, type(e).__name__
+    finally:
+        await ctx.close()
+
+
+async def round_(url: str, n: int) -> list[tuple[float | None, str]]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        t0 = time.monotonic()
+        out = await asyncio.gather(*[viewer(browser, url, t0) for _ in range(n)])
+        await browser.close()
+        return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--viewers", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--corpus", default=None)
+    ap.add_argument("--pool", type=int, default=None)
+    a = ap.parse_args()
+    port = free_port()
+    cmd = [sys.executable, "-m", "gxlib.cli", "serve", "--port", str(port), "--no-browser"]
+    cmd += ["--corpus", a.corpus] if a.corpus else []
+    cmd += ["--pool", str(a.pool)] if a.pool is not None else []
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    peak = [0]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], tree_rss(proc.pid))
+            time.sleep(0.25)
+
+    threading.Thread(target=sample, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        t_start = time.monotonic()
+        while True:
+            try:
+                urllib.request.urlopen(base + "/", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.5)
+        want = None
+        last, stable = -1, 0
+        while stable < 8 and time.monotonic() - t_start < 600:  # pools full: kernel count steady 4 s
+            k = n_kernels(proc.pid)
+            stable = stable + 1 if k == last and k > 0 else 0
+            last = k
+            time.sleep(0.5)
+        want = last
+        print(f"server up, {want} preheated kernels after {time.monotonic() - t_start:.0f}s; "
+              f"server tree RSS {tree_rss(proc.pid) / 2**20:,.0f} MiB")
+        url = f"{base}/voila/render/overview.ipynb"
+        for r in range(a.rounds):
+            res = asyncio.run(round_(url, a.viewers))
+            times = sorted(t for t, _ in res if t is not None)
+            bad = [m for t, m in res if t is None]
+            print(f"round {r + 1}: {a.viewers} viewers, rendered {len(times)}/{a.viewers}; first chart (s): "
+                  + ", ".join(f"{t:.1f}" for t in times)
+                  + (f"; median {statistics.median(times):.1f}, max {max(times):.1f}" if times else "")
+                  + (f"; failed: {bad}" if bad else ""))
+            time.sleep(5)
+        print(f"peak RSS of the server tree: {peak[0] / 2**20:,.0f} MiB; kernels now {n_kernels(proc.pid)}")
+    finally:
+        stop.set()
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""The three Voilà dashboards (``dashboards/*.ipynb``): one module per dashboard over shared pieces.
+
+``data`` (corpus, filters, labels), ``state`` (URL state), ``widgets`` (page pieces), ``downloads``;
+``overview``, ``quality``, ``agency`` (one page each).
+
+The dashboards' cells stay short: they call :func:`load` (the corpus, aggregated once), build a
+:class:`FilterBar` whose state lives in the page URL (:class:`UrlState`), and put charts
+(:class:`ChartPanel`: an offline altair widget, the numbers as a table, CSV/Excel downloads) and
+KPI cards on the page.  Everything heavy is computed once per corpus in polars and cached per
+filter state, so a filter change only re-aggregates a per-report frame (~10⁴ rows).
+
+URL state in Voilà 0.5
+----------------------
+Voilà hands the request's query string to the kernel as the ``QUERY_STRING`` environment
+variable.  With preheated kernels (``voila.json``: ``preheat_kernel``) the notebook starts running
+*before* any request exists; ``voila.utils.get_query_string()`` blocks until Voilà has given the
+kernel to a request and then returns the query string (without preheat, and outside Voilà, it
+returns at once).  :func:`query_params` calls it after the heavy cells, so the pool still does the
+slow part ahead of time.  The page's URL is then kept in step with the filters by
+:class:`UrlState` (``history.replaceState``; no reload), so the address bar can be shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import ipywidgets as W
+
+from .agency import AgencyApp, agency_choices
+from .data import DEMO_TEXT, MISSING, Data, load
+from .overview import OverviewApp
+from .quality import QualityApp
+from .state import query_params
+from .widgets import banner, enable_offline, style
+
+__all__ = ["APPS", "DEMO_TEXT", "MISSING", "AgencyApp", "Data", "OverviewApp", "QualityApp", "agency_choices",
+           "banner", "enable_offline", "load", "page", "query_params", "style"]
+
+APPS = {"overview": OverviewApp, "quality": QualityApp, "agency": AgencyApp}
+
+def page(app_cls: type, data: Data, params: Mapping[str, str] | None) -> W.Widget | None:
+    """The dashboard's page, or None when there is no data (the banner says why)."""
+    if not data.ok:
+        return None
+    return app_cls(data, params).widget()

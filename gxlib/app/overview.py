@@ -1,0 +1,228 @@
+"""总览 dashboard: KPI cards, outcome and 表二 trends, rankings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import ipywidgets as W
+import polars as pl
+
+from .. import charts, metrics
+from .data import EXTRA_DEFINITIONS, FILTER_COLUMNS, ON_TIME, UNDATED, Data, apply_filters, definitions
+from .downloads import DownloadButtons
+from .state import FilterBar, _key
+from .widgets import UNKNOWN_SUFFIX, ChartPanel, Kpi, _marker, header, kpi_html, section
+
+KPI_CODES = ("reports", "applications_received", "grant_rate", "correction_rate", "reports_with_errors", "on_time_rate")
+RANK_CHOICES = [(metrics.INDICATORS[c].name_zh, c) for c in
+                ("grant_rate", "open_rate", "denial_rate", "carry_forward_rate", "correction_rate", "disputes_per_100")]
+
+
+def kpis_for(data: Data, state: Mapping[str, Any], year: int | None) -> dict[str, tuple[float | None, str | None, int]]:
+    """{code: (value, status, n_unknown)} for one year (None: all years) under the non-year filters
+    (n_unknown: reports whose value is unknown and left out)."""
+    ri = apply_filters(data.indicators, state)
+    reps = apply_filters(data.reports, state)
+    if year is not None:
+        ri = ri.filter(pl.col("year") == year)
+        reps = reps.filter(pl.col("year") == year)
+    out: dict[str, tuple[float | None, str | None, int]] = {}
+    out["reports"] = (float(reps.height) if reps.height else None, None, 0)
+    for code in ("applications_received", "grant_rate", "correction_rate"):
+        r = metrics.rate(ri, code, by=()) if ri.height else pl.DataFrame()
+        if r.height == 0 or ri.height == 0:
+            out[code] = (None, None, 0)
+        else:
+            out[code] = (r["value"][0], r["status"][0] if "status" in r.columns else None, int(r["n_unknown"][0]))
+    out["reports_with_errors"] = (float(reps["has_error"].sum()) if reps.height else None, None, 0)
+    dated = reps.filter(pl.col("status") != UNDATED)
+    out["on_time_rate"] = ((dated.filter(pl.col("status") == ON_TIME).height / dated.height) if dated.height else None,
+                           None, reps.height - dated.height)
+    return out
+
+
+def kpi_cards(data: Data, state: Mapping[str, Any]) -> tuple[list[Kpi], pl.DataFrame]:
+    """KPI cards for the state's year vs the previous year, and the same as a frame (for download)."""
+    year = state.get("year")
+    cur = kpis_for(data, state, year)
+    prev = kpis_for(data, state, year - 1) if year is not None and (year - 1) in data.years else {}
+    ind = metrics.INDICATORS
+    spec_ = {
+        "reports": ("报告数", "count", EXTRA_DEFINITIONS["报告数"], None),
+        "applications_received": (ind["applications_received"].name_zh, "count",
+                                  ind["applications_received"].definition_zh, None),
+        "grant_rate": (ind["grant_rate"].name_zh, "rate", ind["grant_rate"].definition_zh, True),
+        "correction_rate": ("纠错率（行政复议）", "rate", ind["correction_rate"].definition_zh, False),
+        "reports_with_errors": ("含错误报告数", "count", EXTRA_DEFINITIONS["含错误报告数"], False),
+        "on_time_rate": ("按时发布率", "rate", EXTRA_DEFINITIONS["按时发布率"], True),
+    }
+    cards, rows = [], []
+    for code in KPI_CODES:
+        label, kind, definition, hib = spec_[code]
+        v, st, unk = cur[code]
+        p = prev.get(code, (None, None, 0))[0] if prev else None
+        cards.append(Kpi(code, label, v, kind, p, definition, hib, st, unknown=unk))
+        rows.append({"indicator": code, "indicator_zh": label, "year": year, "value": v, "prev_value": p,
+                     "change": (v - p) if v is not None and p is not None else None, "status": st or "",
+                     "n_unknown": unk})
+    frame = pl.DataFrame(rows, schema={"indicator": pl.String, "indicator_zh": pl.String, "year": pl.Int32,
+                                       "value": pl.Float64, "prev_value": pl.Float64, "change": pl.Float64,
+                                       "status": pl.String, "n_unknown": pl.Int64})
+    return cards, frame
+
+
+def outcome_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
+    """metrics.applications_by_outcome(by=("year",)) of the filtered corpus, from the per-report frame
+    (unknown totals left out and counted in ``n_unknown``; a group with no known total is null)."""
+    f = apply_filters(data.outcomes, state)
+    order = {o: i for i, o in enumerate(metrics.OUTCOMES)}
+    return (
+        f.group_by("year", "outcome", "outcome_zh")
+        .agg(metrics.known_sum("count"), pl.col("n_reports").sum(), pl.col("n_from_parts").sum(),
+             pl.col("n_unknown").sum())
+        .with_columns(
+            pl.when(pl.col("count").sum().over("year") > 0)
+            .then(pl.col("count") / pl.col("count").sum().over("year")).otherwise(None).alias("share"),
+            pl.col("outcome").replace_strict(order, default=99).alias("_o"),
+        )
+        .sort("year", "_o")
+        .select("year", "outcome", "outcome_zh", "count", "share", "n_reports", "n_from_parts", "n_unknown")
+    )
+
+
+def _wide_with_unknown(frame: pl.DataFrame, on: str, cols: list[str] | None = None) -> pl.DataFrame:
+    """year × ``on`` of ``value`` and, per column, ``<col>__n_unknown`` (how many unknown values the
+    cell left out; table_html marks those cells and the note says so)."""
+    wide = frame.pivot(on=on, index="year", values="value", aggregate_function="first").sort("year")
+    unk = frame.pivot(on=on, index="year", values="n_unknown", aggregate_function="first").sort("year")
+    cols = [c for c in (cols or [c for c in wide.columns if c != "year"]) if c in wide.columns]
+    unk = unk.select("year", *[pl.col(c).fill_null(0).alias(f"{c}{UNKNOWN_SUFFIX}") for c in cols])
+    return wide.select("year", *cols).join(unk, on="year", how="left")
+
+
+def outcome_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """The outcome frame as year × outcome counts (what outcome_trend draws), with the year's total
+    (unknown when every outcome is unknown; its unknown count is the sum of the outcomes')."""
+    if frame.height == 0:
+        return frame
+    order = [metrics.OUTCOME_ZH[o] for o in metrics.OUTCOMES]
+    wide = _wide_with_unknown(frame.rename({"count": "value"}), "outcome_zh", order)
+    cols = [c for c in order if c in wide.columns]
+    known = pl.any_horizontal([pl.col(c).is_not_null() for c in cols])
+    return wide.with_columns(
+        pl.when(known).then(pl.sum_horizontal(cols)).otherwise(None).alias("合计"),
+        pl.sum_horizontal([f"{c}{UNKNOWN_SUFFIX}" for c in cols]).alias(f"合计{UNKNOWN_SUFFIX}"),
+    )
+
+
+def proactive_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
+    """metrics.proactive_items_by_year(by=("year",)) of the filtered corpus, from the per-report frame."""
+    f = apply_filters(data.proactive, state)
+    return (
+        f.group_by("year", "template", "item", "item_zh", "measure", "measure_zh", "series", "series_zh",
+                   "comparable", "unit")
+        .agg(metrics.known_sum("value"), pl.col("n_reports").sum(), pl.col("n_unknown").sum())
+        .sort("year", "template", "item", "measure")
+    )
+
+
+def proactive_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """The comparable 表二 series as year × item (what proactive_trend draws), with unknown counts."""
+    df = frame.filter(pl.col("comparable"))
+    if df.height == 0:
+        return pl.DataFrame()
+    long = (
+        df.group_by("year", "item", "item_zh", "series_zh").agg(metrics.known_sum("value"), pl.col("n_unknown").sum())
+        .with_columns((pl.col("item_zh") + "·" + pl.col("series_zh").str.replace(r"（.*", "")).alias("label"))
+        .sort("item", "label")
+    )
+    return _wide_with_unknown(long, "label", long["label"].unique(maintain_order=True).to_list())
+
+
+def ranking_frame(data: Data, state: Mapping[str, Any], code: str) -> pl.DataFrame:
+    ri = apply_filters(data.indicators, state)
+    if ri.height == 0:
+        return pl.DataFrame()
+    return metrics.rankings(ri, code, year=state.get("year"),
+                            descending=metrics.INDICATORS[code].higher_is_better is not False)
+
+
+class OverviewApp:
+    """总览: filters (in the URL), KPI cards with year-over-year change, outcome and 表二 trends with
+    the template break, rankings with minimum denominators; each with its numbers and downloads."""
+
+    def __init__(self, data: Data, params: Mapping[str, str] | None = None):
+
+
+        self._time = time.perf_counter
+        self.data = data
+        self.rank = W.Dropdown(options=RANK_CHOICES, value="grant_rate", description="排名指标",
+                               layout=W.Layout(width="250px"), style={"description_width": "64px"})
+        self.rank.add_class("gx-filter")
+        self.rank.add_class("gx-filter-rank")
+        self.bar = FilterBar(data, params=params, extra={"rank": self.rank})
+        self.kpis = W.HTML()
+        self.kpis.add_class("gx-kpi-box")
+        self._kpi_frame = pl.DataFrame()
+        self.kpi_dl = DownloadButtons(
+            "kpi", lambda: self._kpi_frame,
+            definitions("grant_rate", "correction_rate", "applications_received",
+                        extra=("报告数", "含错误报告数", "按时发布率")))
+        self.outcomes = ChartPanel("outcomes", definitions("grant_rate", "open_rate", "denial_rate"),
+                                   note="依申请公开办理结果（表三（一）至（六）各行总计）；虚线为 2021 年模板变更。")
+        self.proactive = ChartPanel("proactive", {"表二口径": metrics.PROACTIVE_NOTE_ZH} | metrics.definitions(),
+                                    note="主动公开：表二中跨模板可比的栏目（本年制发/新制作、处理决定数量）。")
+        self.ranking = ChartPanel("ranking", lambda: definitions(self.rank.value), table_rows=20)
+        self.marker = W.HTML()
+        self._cache: dict[tuple, tuple] = {}
+        self.bar.wire(self.kpi_dl, self.outcomes, self.proactive, self.ranking)
+        self.bar.on_change(self.refresh)
+        self.refresh(self.bar.state)
+
+    def compute(self, state: Mapping[str, Any]) -> tuple:
+        k = _key(state)
+        if k not in self._cache:
+            trend_key = _key({c: state.get(c) for c in FILTER_COLUMNS})
+            hit = next((v for kk, v in self._cache.items() if _key({c: dict(kk).get(c) for c in FILTER_COLUMNS})
+                        == trend_key), None)
+            cards, kframe = kpi_cards(self.data, state)
+            if hit is not None:  # the trend charts do not depend on the year / ranking choice
+                out_fig, pro_fig, pro_tab = hit[2], hit[3], hit[4]
+            else:
+                of = outcome_frame(self.data, state)
+                pf = proactive_frame(self.data, state)
+                out_fig = (charts.outcome_trend(of), outcome_table(of)) if of.height else None
+                pro_fig = charts.proactive_trend(pf) if pf.filter(pl.col("comparable")).height else None
+                pro_tab = proactive_table(pf)
+            rf = ranking_frame(self.data, state, state["rank"])
+            rank_fig = charts.ranking_chart(rf) if rf.height and rf.filter(pl.col("status") == metrics.RANKED).height else None
+            self._cache[k] = (cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, rf)
+        return self._cache[k]
+
+    def refresh(self, state: Mapping[str, Any]) -> None:
+        t0 = self._time()
+        cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, rf = self.compute(state)
+        year = state.get("year")
+        self._kpi_frame = kframe
+        self.kpis.value = kpi_html(cards, prev_label=f"{year - 1} 年" if year else "上年")
+        self.outcomes.update(out_fig[0] if out_fig else None, table=out_fig[1] if out_fig else None)
+        self.proactive.update(pro_fig, table=pro_tab)
+        self.ranking.update(rank_fig.chart if rank_fig else None, frame=rf, table=rf)
+        ms = (self._time() - t0) * 1000
+        self.marker.value = _marker(self.bar.query, ms, f"更新用时 {ms:.0f} 毫秒")
+
+    def widget(self) -> W.Widget:
+        yr_note = "年度筛选作用于指标卡与排名；趋势图显示所选范围内的全部年度。"
+        return W.VBox([
+            header("政府信息公开工作年度报告 · 总览", "数据来源：各机关发布的政府信息公开工作年度报告（表二、表三、表四）"),
+            self.bar.widget(),
+            W.HTML(f'<div class="gx-note">{yr_note} 悬停指标卡可查看定义。</div>'),
+            self.kpis, self.kpi_dl,
+            section("依申请公开办理结果"), self.outcomes.box,
+            section("主动公开（表二）"), self.proactive.box,
+            section("机关排名", "分母小于最小样本量的机关标为“样本不足”，不参与排名。" + metrics.POLICY_ZH),
+            self.ranking.box,
+            self.marker,
+        ])
