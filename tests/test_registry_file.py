@@ -91,7 +91,8 @@ def test_parent_missing_from_corpus_is_a_finding_and_kept(tmp_path):
     fin = df.filter(pl.col("agency_key") == "甲县财政局").row(0, named=True)
     assert (fin["parent_key"], fin["parent_source"], fin["level"], fin["level_source"]) == ("甲县", "inferred", "县级", "inferred")
     gov = df.filter(pl.col("agency_key") == "甲县").row(0, named=True)
-    assert (gov["consolidated"], gov["consolidated_source"], gov["parent_source"]) == (True, "inferred", "none")
+    # a 本级政府's name alone does not say its report sums its departments': no roll-up is inferred
+    assert (gov["consolidated"], gov["consolidated_source"], gov["parent_source"]) == (False, "none", "none")
 
 
 def test_cycle_made_with_inferred_parents_is_a_finding(tmp_path):

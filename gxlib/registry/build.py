@@ -102,11 +102,10 @@ def _inferred_row(r: dict, registry: RegistryFile | None, aliases: Mapping[str, 
     def s(v):
         return "inferred" if v is not None else "none"
 
-    if r.get("consolidates"):
-        cons, cons_src = True, "text"
-    else:
-        cons = d["agency_type"] == "政府"
-        cons_src = "inferred" if d["agency_type"] else "none"
+    # A report consolidates its members when its text says so (「汇总…各有关单位…编制」) or the
+    # registry file marks it; a 本级政府's name alone does not tell (many cover only the
+    # government itself), and comparing those would report impossible sums that are not.
+    cons, cons_src = (True, "text") if r.get("consolidates") else (False, "none")
     code = codes.division_code(d["province"], d["city"], d["county"])
     return {
         "agency_key": r["agency_key"], "name": name, "names": names, "key_source": key_source,
