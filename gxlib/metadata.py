@@ -25,7 +25,8 @@ _PERIOD = re.compile(
     r"(?:(?P<y2>(?:19|20)\d{2})\s*年\s*)?(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日"
 )
 # Words around the agency name in a title that are not part of it.
-_AGENCY_JUNK = re.compile(r"^(?:关于|印发)|(?:关于)$|[《》“”\"]|\s")
+# A cover letter's title (…管理局关于报送2020年度…报告的函) names the agency before 关于报送/关于印发.
+_AGENCY_JUNK = re.compile(r"^(?:关于|印发)|(?:关于(?:报送|印发|公布|发布)?)$|[《》“”\"]|\s")
 
 
 @dataclass

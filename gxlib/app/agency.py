@@ -19,14 +19,65 @@ from .widgets import ChartPanel, PrintButton, TablePanel, _marker, _retarget, he
 
 
 def agency_choices(data: Data) -> dict[str, str]:
-    """{label shown in the search box: agency_key}; labels are the latest printed name (plus the
-    key when two agencies share a name)."""
+    """{label shown in the search box: agency_key}; labels are the latest printed name, the names
+    it printed before (曾用名, from the registry: a renamed body is one entry) and the key when two
+    agencies share a name."""
     if not data.ok:
         return {}
-    latest = (data.reports.sort("year").group_by("agency_key").agg(pl.col("agency").last())
+    latest = (data.reports.sort("year").group_by("agency_key")
+              .agg(pl.col("agency").last(), pl.col("agency").unique().alias("all"))
               .sort("agency", "agency_key"))
     dup = latest.filter(pl.col("agency").is_duplicated())["agency_key"].to_list()
-    return {(f"{a}（{k}）" if k in dup else a): k for k, a in latest.select("agency_key", "agency").iter_rows()}
+    out = {}
+    for k, a, names in latest.select("agency_key", "agency", "all").iter_rows():
+        former = sorted(n for n in names if n and n != a)
+        label = a + (f"（曾用名 {'、'.join(former)}）" if former else "") + (f"（{k}）" if k in dup else "")
+        out[label] = k
+    return out
+
+
+def registry_card(data: Data, key: str) -> dict | None:
+    """The registry's card of ``key`` (parent, names across years, 本级 vs 所属单位合计), or None
+    for a corpus built without a registry table."""
+    from ..registry import agency_card
+
+    corpus = getattr(data, "corpus", None)
+    if corpus is None or getattr(corpus, "registry", None) is None:
+        return None
+    try:
+        return agency_card(corpus, key)
+    except (KeyError, pl.exceptions.PolarsError):
+        return None
+
+
+def _registry_html(card: dict | None) -> str:
+    """上级 / 曾用名 lines for the facts box."""
+    if not card:
+        return ""
+    parts = []
+    if card.get("parent"):
+        p = card["parent"]
+        parts.append(f"上级：{html.escape(p.get('name') or p['agency_key'])}")
+    names = card.get("names")
+    if names is not None and names.height > 1:
+        shown = "；".join(f"{r['name']}（{r['first']}–{r['last']}）" for r in names.sort("first").iter_rows(named=True))
+        parts.append(f"历年名称：{html.escape(shown)}")
+    return f'<div class="gx-sub gx-registry">{" · ".join(parts)}</div>' if parts else ""
+
+
+def rollup_frame(card: dict | None) -> pl.DataFrame:
+    """本级报告 vs 所属单位合计 per 表三/表四 cell for the card's year (empty when not consolidated)."""
+    from .. import spec
+
+    if not card or card.get("rollup") is None or card["rollup"].is_empty():
+        return pl.DataFrame()
+    ru = card["rollup"]
+    return ru.with_columns(
+        pl.struct("table", "row").map_elements(lambda x: spec.row_display(x["table"], x["row"]), return_dtype=pl.String)
+        .alias("行"),
+    ).select("行", pl.col("col").alias("列"), "本级报告", "所属单位合计",
+             pl.col("members_reported").alias("已报单位"), pl.col("members_registry").alias("名录单位"),
+             pl.col("exceeds").alias("合计超过本级"))
 
 
 def default_agency(data: Data) -> str | None:
@@ -89,6 +140,7 @@ class AgencyApp:
                                   note="红线：本机关；虚线与阴影：同级（同地区同层级，不足 3 个时为同层级）机关的中位数与四分位区间；空心点：样本不足。")
         self.reports = TablePanel("reports", lambda: definitions(extra=("发布状态",)), rename=zh)
         self.findings = TablePanel("findings", lambda: definitions(), table_rows=50, rename=zh)
+        self.rollup = W.HTML()
         self.marker = W.HTML()
         self._cache: dict[str, tuple] = {}
         for panel in (self.profile, self.reports, self.findings):
@@ -159,6 +211,7 @@ class AgencyApp:
         if key is None:
             return
         prof, chart, facts, finds = self.compute(key)
+        card = registry_card(self.data, key)
         r = self.data.reports.filter(pl.col("agency_key") == key).sort("year").tail(1)
         meta = r.row(0, named=True) if r.height else {}
         years = facts["year"].to_list()
@@ -173,8 +226,10 @@ class AgencyApp:
             f'<div class="gx-sub">机关代码 {html.escape(key)} · 地区 {html.escape(meta.get("region") or "—")} · '
             f'层级 {html.escape(meta.get("level") or "—")} · 类型 {html.escape(meta.get("agency_type") or "—")}</div>'
             f'<div class="gx-sub">语料库中的报告：{len(years)} 份（{", ".join(map(str, years)) or "—"}）；'
-            f'逾期发布：{", ".join(map(str, late)) or "无"}；检查发现：{finds.height} 条。</div>{peer_note}</div>'
+            f'逾期发布：{", ".join(map(str, late)) or "无"}；检查发现：{finds.height} 条。</div>'
+            f'{_registry_html(card)}{peer_note}</div>'
         )
+        self.rollup.value = self._rollup_html(card)
         self.profile.update(chart, frame=prof, table=None)
         self.profile.table.value = table_html(prof.select(PROFILE_COLS[:10]), "profile", self.profile.table_rows)
         self.reports.update(facts)
@@ -182,6 +237,18 @@ class AgencyApp:
         self.url.query = to_query({"agency": key})
         ms = (self._time() - t0) * 1000
         self.marker.value = _marker(self.url.query, ms, f"更新用时 {ms:.0f} 毫秒")
+
+    @staticmethod
+    def _rollup_html(card: dict | None) -> str:
+        """本级 vs 所属单位合计, with the members and the coverage statement (consolidated bodies)."""
+        frame = rollup_frame(card)
+        if frame.is_empty():
+            return ""
+        members = "、".join(card["members"]["name"].to_list()) if card["members"].height else "—"
+        cov = card.get("coverage")
+        stmt = cov["statement"][0] if cov is not None and cov.height and "statement" in cov.columns else ""
+        return (f'<div class="gx-rollup"><div class="gx-sub">{card["year"]} 年 · 所属单位：{html.escape(members)}</div>'
+                f'<div class="gx-note">{html.escape(stmt or "")}</div>{table_html(frame, "rollup", 60)}</div>')
 
     def widget(self) -> W.Widget:
         bar = W.HBox([self.combo, self.printer, self.url], layout=W.Layout(gap="12px", align_items="center"))
@@ -192,6 +259,8 @@ class AgencyApp:
             self.notice, bar, self.facts,
             section("主要指标与同级比较"), self.profile.box,
             section("历年报告"), self.reports.box,
+            section("本级报告与所属单位合计", "仅对报告写明由所属单位汇总编制（或名录标明）的机关比较；每项申请只计一次。"),
+            self.rollup,
             section("检查发现及所指单元格", "表/行/列为模板的正式名称；原文为报告中印出的文字；位置为其在来源文件中的位置。"),
             self.findings.box,
             self.marker,
