@@ -363,15 +363,14 @@ def _table_templates(ex: Extraction, doc: Document) -> None:
         ex.table_templates["applications"] = "2019" if spec.OTHER_SINGLE_ROW in rows else "2021" if (
             rows & {"other_no_correction", "other_unpaid_fee", "other_misc"}) else ex.template
     def scores(texts) -> dict[str, int]:
-        out = {"2019": 0, "2021": 0}
-        for text in texts:
-            norm = spec.normalize_label(text)
-            for tpl, sigs in _SIGNALS_NORM.items():
-                out[tpl] += sum(norm.count(x) for x in sigs if x not in _TABLE3_ONLY and len(x) >= 4)
-            out["2019"] -= sum(norm.count(x) for x in _SIGNALS_NORM["2021"] if "处理决定数量" in x)
+        # one pass over the joined text (cells joined by a separator no signal contains)
+        norm = "|".join(spec.normalize_label(t) for t in set(texts) if t and not is_value(t))
+        out = {tpl: sum(norm.count(x) for x in sigs if x not in _TABLE3_ONLY and len(x) >= 4)
+               for tpl, sigs in _SIGNALS_NORM.items()}
+        out["2019"] -= sum(norm.count(x) for x in _SIGNALS_NORM["2021"] if "处理决定数量" in x)
         return out
 
-    score = scores(c.text for g in doc.grids for r in g.rows for c in r)
+    score = scores([c.text for g in doc.grids for r in g.rows for c in r])
     if max(score.values()) <= 0:  # fused grids: the headings are in the text
         score = scores([doc.text])
     if any(c.table == "proactive" for c in ex.cells) and max(score.values()) > 0:

@@ -467,6 +467,15 @@ def _row_groups(unit: _Unit) -> list[tuple[int, int]] | None:
     return groups or None
 
 
+@lru_cache(maxsize=4096)
+def _free_splits(c: str, kinds: tuple[str, ...]) -> list[tuple[str, ...]] | None:
+    """Every split identities aside (None: too many); cached, as runs such as 0000000 repeat."""
+    try:
+        return _splits(c, list(kinds), None)
+    except _TooMany:
+        return None
+
+
 def _make_candidates(unit: _Unit) -> None:
     pr = unit.prepared
     c = pr.compact
@@ -482,10 +491,7 @@ def _make_candidates(unit: _Unit) -> None:
     except _TooMany:
         unit.failed = "too many possible splits"
         return
-    try:
-        unit.free = cands if groups is None else _splits(c, unit.kinds, None)
-    except _TooMany:
-        unit.free = None
+    unit.free = cands if groups is None else _free_splits(c, tuple(unit.kinds))
     if not cands and groups:
         # The document's own row arithmetic is wrong: keep the splits that satisfy the most
         # row identities.
@@ -794,13 +800,16 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
         if u.failed is None:
             cands = _preferred(u) if u.table != "applications" else cands
         result.log.append(_explain_unit(u, cands))
+        cand_vals = [u.values(sp) for sp in cands]  # once per split, not once per cell
+        free = _preferred_of(u, u.free) if u.free is not None else None
+        free_vals = None if free is None else [u.values(sp) for sp in free]
         for r, a, b in u.row_slices():
             projections: dict[tuple[str, ...], None] = {}
             for sp in cands:
                 projections.setdefault(sp[a:b], None)
             # A cell is settled when every split still in play gives it the same value
             # (``20+1737``: the sign opens 本年增/减, so 上一年项目数量 is 20 whatever follows).
-            per_cell = [{u.values(sp)[a + j] for sp in cands} for j in range(len(r.cols))]
+            per_cell = [{v[a + j] for v in cand_vals} for j in range(len(r.cols))]
             if u.failed is not None:
                 result.findings.append(
                     {
@@ -828,11 +837,10 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
                         "message": f"{_label_of(u, r.code)} 数字串 {u.run} 有 {len(projections)} 种拆分: {shown}{more}",
                     }
                 )
-            free = _preferred_of(u, u.free) if u.free is not None else None
             for j, col in enumerate(r.cols):
                 if len(per_cell[j]) == 1:
                     (val,) = per_cell[j]
-                    by = "print" if free is not None and len({u.values(sp)[a + j] for sp in free}) == 1 else "identities"
+                    by = "print" if free_vals is not None and len({v[a + j] for v in free_vals}) == 1 else "identities"
                     result.cells.append(CodedCell(u.table, r.code, col.code, val, u.run, u.where, settled=by))
                     result.resolved += 1
                 else:
