@@ -193,3 +193,14 @@ def test_unknown_dashboard_is_a_plain_404(voila_server: str) -> None:
         assert e.code == 404
         assert "Traceback" not in body
         assert "cdn.jsdelivr.net" not in body
+
+
+@pytest.mark.browser
+def test_root_is_the_chinese_landing_page_listing_every_dashboard(voila_server: str) -> None:
+    # Voilà renders tree-lab.html (unless classic_tree): it includes the gx landing page
+    with urllib.request.urlopen(voila_server + "/", timeout=30) as r:
+        body = r.read().decode("utf-8")
+    assert '<html lang="zh-CN">' in body and "分析看板" in body
+    for nb in ("overview", "quality", "agency", "check"):
+        assert f"{nb}.ipynb" in body, nb
+    assert "https://" not in body
