@@ -55,7 +55,8 @@ def test_proactive_unknown_cells_counted_not_zero(real_corpus) -> None:  # noqa:
     all_unknown = both.filter(pl.col("n_known") == 0)
     assert all_unknown["value"].is_null().all()
     some = both.filter(pl.col("n_known") > 0)
-    assert (some["value"] == some["known"]).all()
+    # sums of 万元 amounts: equal up to float rounding (the summation order is not fixed)
+    assert ((some["value"] - some["known"]).abs() < 1e-6).all()
     # per report: a cell that is only ambiguous is null, never 0
     per = metrics.proactive_items_by_year(real_corpus, by=("report_id", "year"))
     bad = per.filter(pl.col("n_unknown") > 0)
