@@ -19,51 +19,14 @@ Fused crawler rows (``Grid.fused``) go to :mod:`gxlib.fused`, which splits digit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
-from itertools import combinations
 
-from . import spec
+from . import gridrows, spec
+from .coded import CodedCell, Extraction  # noqa: F401  (re-exported: the extractor's output)
 from .document import Cell, Document
-from .values import Unreadable, in_value_position, is_blank, is_value, parse_value
-
-
-@dataclass(slots=True)
-class CodedCell:
-    """One template cell as the document prints it."""
-
-    table: str  # proactive | applications | reviews
-    row: str  # row code from codes.tsv
-    col: str  # column code
-    value: float | None  # None: printed blank, or ambiguous
-    raw: str  # printed text (fused text: the whole run)
-    where: str  # provenance
-    ambiguous: bool = False
-    # how the value was settled: print (one reading) | identities (the template's identities
-    # chose among readings) | ambiguous (several readings remain) | unreadable (none could be made)
-    settled: str = "print"
-
-    def __post_init__(self) -> None:
-        if self.ambiguous and self.settled == "print":
-            self.settled = "ambiguous"
-
-
-@dataclass
-class Extraction:
-    template: str  # 2019 | 2021 | unknown (no template table found)
-    cells: list[CodedCell] = field(default_factory=list)
-    single_other: bool = False  # 表三 prints （六）其他处理 as one row
-    problems: list[dict] = field(default_factory=list)  # findings-shaped dicts: what could not be read
-    log: list[str] = field(default_factory=list)  # how each row was matched (for explain())
-    resolved: int = 0  # fused runs: cells settled by the identities
-    ambiguous: int = 0
-    table_templates: dict[str, str] = field(default_factory=dict)  # table -> the template it prints
-
-    def table_templates_text(self) -> str | None:
-        names = {"proactive": "表二", "applications": "表三"}
-        parts = [f"{names[t]} {v}" for t, v in self.table_templates.items() if t in names]
-        return " · ".join(parts) or None
+from .values import in_value_position, is_blank, is_value
 
 
 # --- template detection ------------------------------------------------------------------
@@ -267,7 +230,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
             ex.log.append(f"{grid.where}: not a template table (no heading or row label of 表二/三/四)")
             continue
         says_reviews = _grid_says_reviews(grid)
-        for row in grid.rows:
+        for ri, row in enumerate(grid.rows):
             labels, values = _split_row(row)
             labels = _caption_label(grid, row, labels, values)
             if labels and any(spec.normalize_label(c.text).startswith(h) for c in labels for h in _REVIEW_HEADERS):
@@ -331,8 +294,11 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 ex.single_other = True
             if target.table == "applications":
                 order.append(("row", target.row.code))
-            _take_row(ex, target.table, target.row, values, doc.format)
+            header = gridrows.header_columns(grid, ri, target.row.cols, doc.format) if len(values) != len(
+                target.row.cols) else None
+            gridrows.take_row(ex, target.table, target.row, values, doc.format, header)
     _place_orphans(ex, order, taken)
+    gridrows.settle_choices(ex)
     _table_templates(ex, doc)
     if ("reviews", "*") not in taken and not any(c.table == "reviews" for c in ex.cells):
         ex.log.append("表四: no data row of 15 values after the 行政复议/行政诉讼 header")
@@ -426,7 +392,7 @@ def _place_orphans(ex: Extraction, order: list[tuple[str, object]], taken: set[t
                 row = spec.template(ex.template)["applications"].row(code)
                 taken.add(("applications", code))
                 ex.log.append(f"{values[0].where}: unlabelled row between {before} and {after} → applications.{code} (by the template's row order)")
-                _take_row(ex, "applications", row, values, "")
+                gridrows.take_row(ex, "applications", row, values)
         else:
             ex.problems.append(
                 {
@@ -456,143 +422,11 @@ def _duplicate(ex: Extraction, target: _Target, label: Cell) -> None:
     )
 
 
-# Formats whose rows do not keep an empty cell's place: a short row's missing cell may be
-# anywhere (HTML, Word and PDF rows keep their cells' places).
-_LOOSE_FORMATS = ("markdown", "text")
-
-
-def _take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt: str = "") -> None:
-    cols = row.cols
-    if fmt in _LOOSE_FORMATS and 0 < len(values) < len(cols):
-        _settle(ex, table, row, values, _short_readings(values, len(cols)), "placings of the empty cell")
-        return
-    extra = [v for v in values[len(cols):] if not is_blank(v.text)]
-    blanks = [j for j, v in enumerate(values) if is_blank(v.text) and not v.text.strip()]
-    if extra and len(values) - len(cols) <= len(blanks):
-        # An empty cell printed before the numbers (a label spanning two columns in a PDF, a
-        # layout cell): which empty cells are spacers is a reading choice.
-        readings = _spacer_readings(values, blanks, len(cols))
-        if cols[-1].code != "total" or any(_holds(r, cols) for r in readings):
-            _settle(ex, table, row, values, readings, "choices of spacer cells")
-            return
-    if extra:  # more printed numbers than columns and no empty cell (or reading) to explain them
-        ex.problems.append(
-            {
-                "rule": "extract.extra_cells",
-                "severity": "warning",
-                "table": table,
-                "row": row.code,
-                "col": None,
-                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：比模板多出 {len(extra)} 个数值"
-                f"（{'、'.join(v.text for v in extra)}，{extra[0].where}），各列可能错位",
-            }
-        )
-    for col, cell in zip(cols, values):
-        ex.cells.append(_coded(ex, table, row.code, col, cell))
-    if len(values) < len(cols):
-        missing = [c.code for c in cols[len(values):]]
-        ex.problems.append(
-            {
-                "rule": "extract.partial_row",
-                "severity": "warning",
-                "table": table,
-                "row": row.code,
-                "col": missing[0],
-                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只读到 {len(values)} 个数值，缺 {len(missing)} 列（{'、'.join(missing)}）",
-            }
-        )
-
-
-def _short_readings(values: list[Cell], n: int) -> list[list[Cell | None]]:
-    """A row printing fewer values than its n cells: every placing of the missing cells."""
-    out = []
-    for gaps in combinations(range(n), n - len(values)):
-        it = iter(values)
-        out.append([None if j in gaps else next(it) for j in range(n)])
-    return out
-
-
-def _spacer_readings(values: list[Cell], blanks: list[int], n: int) -> list[list[Cell | None]]:
-    """A row printing more cells than its n: every choice of empty cells to drop as spacers."""
-    out = []
-    for drop in combinations(blanks, len(values) - n):
-        out.append([v for j, v in enumerate(values) if j not in drop])
-    return out
-
-
-def _holds(reading: list[Cell | None], cols) -> bool:
-    """The row's own identity (总计 = the parts; blank counts 0) on one reading."""
-    try:
-        nums = [0.0 if c is None else (parse_value(c.text, col.unit) or 0.0) for c, col in zip(reading, cols)]
-    except Unreadable:
-        return False
-    return abs(sum(nums[:-1]) - nums[-1]) < 1e-9
-
-
-def _settle(ex: Extraction, table: str, row: spec.Row, values: list[Cell], readings: list, what: str) -> None:
-    """The one rule for every reading choice of a grid row: the row's total keeps the readings
-    it allows (all of them when none does: the document's own arithmetic is wrong), and a cell
-    is stated only when every reading kept gives it the same text (else ambiguous)."""
-    cols = row.cols
-    before = readings
-    if cols[-1].code == "total":
-        readings = [r for r in readings if _holds(r, cols)] or readings
-    ex.log.append(f"{values[0].where}: {table}.{row.code} prints {len(values)} cells for {len(cols)}: "
-                  f"{len(before)} {what}, {len(readings)} kept by the row total")
-    for j, col in enumerate(cols):
-        texts = {None if r[j] is None else r[j].text for r in readings}
-        if len(texts) == 1:
-            cell = readings[0][j]
-            by = "print" if len({None if r[j] is None else r[j].text for r in before}) == 1 else "identities"
-            if cell is None:
-                ex.cells.append(CodedCell(table, row.code, col.code, None, "", values[0].where, settled=by))
-            else:
-                coded = _coded(ex, table, row.code, col, cell)
-                coded.settled = by if coded.settled == "print" else coded.settled
-                ex.cells.append(coded)
-        else:
-            ex.cells.append(CodedCell(table, row.code, col.code, None, " ".join(v.text for v in values),
-                                      values[0].where, ambiguous=True))
-    if len(readings) > 1:
-        shown = "；".join("|".join("□" if c is None else (c.text or "□") for c in r) for r in readings[:6])
-        ex.problems.append(
-            {
-                "rule": "extract.ambiguous",
-                "severity": "warning",
-                "table": table,
-                "row": row.code,
-                "col": None,
-                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：印了 {len(values)} 格（应有 {len(cols)} 格），"
-                f"有 {len(readings)} 种读法：{shown}",
-            }
-        )
-
-
 def _take_reviews(ex: Extraction, values: list[Cell]) -> None:
     table = spec.template(ex.template)["reviews"]
     slots = [(r, c) for r in table.rows for c in r.cols]
     for (r, c), cell in zip(slots, values):
-        ex.cells.append(_coded(ex, "reviews", r.code, c, cell))
-
-
-def _coded(ex: Extraction, table: str, row: str, col: spec.Column, cell: Cell) -> CodedCell:
-    how = "print"
-    try:
-        value = parse_value(cell.text, col.unit)
-    except Unreadable:
-        value = None
-        how = "unreadable"
-        ex.problems.append(
-            {
-                "rule": "extract.unreadable",
-                "severity": "warning",
-                "table": table,
-                "row": row,
-                "col": col.code,
-                "message": f"{cell.where}: 无法识别的数值 {cell.text!r}",
-            }
-        )
-    return CodedCell(table, row, col.code, value, cell.text, cell.where, settled=how)
+        ex.cells.append(gridrows.coded(ex, "reviews", r.code, c, cell))
 
 
 def _prints_single_other(doc: Document, tpl: str) -> bool:

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
-from itertools import product
 
+from gxlib import solver
 from gxlib.document import Document, Grid
 from gxlib.extract import CodedCell
 from gxlib.spec import (
@@ -40,7 +40,6 @@ from gxlib.spec import (
     Row,
     applications_rows,
     normalize_label,
-    outcome_rows,
 )
 from gxlib.spec import (
     template as _template,
@@ -49,7 +48,6 @@ from gxlib.spec import (
 # Caps that keep the search bounded on pathological runs (milliseconds per report).
 _MAX_SPLITS = 5000  # candidate splits kept per run
 _MAX_STEPS = 100_000  # recursion steps per run
-_MAX_STATES = 20_000  # partial sums kept by the 表三 column solver
 _SHOW = 6  # candidates named in a finding
 
 
@@ -535,171 +533,18 @@ def _preferred_of(unit: _Unit, splits: list[tuple[str, ...]]) -> list[tuple[str,
 
 
 # ---------------------------------------------------------------------------------------
-# 表三 jointly
-
-
-def _add(a: tuple, b: tuple) -> tuple:
-    return tuple(x + y for x, y in zip(a, b))
-
-
-def _sub(a: tuple, b: tuple) -> tuple:
-    return tuple(x - y for x, y in zip(a, b))
-
-
-class _TooBig(Exception):
-    pass
-
-
-def _column_viable(total: tuple, lists: list[list[tuple]]) -> list[set[int]] | None:
-    """For 「total = sum of one vector per list」: per list, the indices that occur in some
-    solution (None when there is none)."""
-    n = len(lists)
-    fwd: list[set[tuple]] = [{tuple(0 for _ in total)}]
-    for lst in lists:
-        nxt = set()
-        for f in fwd[-1]:
-            for v in lst:
-                s = _add(f, v)
-                if all(x <= t for x, t in zip(s, total)):
-                    nxt.add(s)
-        if len(nxt) > _MAX_STATES:
-            raise _TooBig
-        if not nxt:
-            return None
-        fwd.append(nxt)
-    if total not in fwd[-1]:
-        return None
-    bwd: list[set[tuple]] = [set() for _ in range(n + 1)]
-    bwd[n] = {tuple(0 for _ in total)}
-    for i in range(n - 1, -1, -1):
-        nxt = set()
-        for b in bwd[i + 1]:
-            for v in lists[i]:
-                s = _add(b, v)
-                if all(x <= t for x, t in zip(s, total)):
-                    nxt.add(s)
-        if len(nxt) > _MAX_STATES:
-            raise _TooBig
-        bwd[i] = nxt
-    out = []
-    for i, lst in enumerate(lists):
-        ok = set()
-        for j, v in enumerate(lst):
-            for f in fwd[i]:
-                if _sub(_sub(total, f), v) in bwd[i + 1]:
-                    ok.add(j)
-                    break
-        if not ok:
-            return None
-        out.append(ok)
-    return out
-
-
-def _joint(
-    vecs: dict[str, list[tuple]], outcome: list[str], use_sum: bool, use_balance: bool
-) -> dict[str, set[int]] | None:
-    """Per row code, the candidate indices that occur in some solution of the chosen 表三
-    column identities (None: no solution).  Rows the identities do not touch keep all."""
-    viable = {code: set(range(len(v))) for code, v in vecs.items()}
-    th = vecs.get("total_handled")
-    use_sum = use_sum and th is not None and bool(outcome) and all(o in vecs for o in outcome)
-    keys = ("new_received", "carried_over", "total_handled", "carried_forward")
-    use_balance = use_balance and all(k in vecs for k in keys)
-    if not (use_sum or use_balance):
-        return viable
-    if use_balance:
-        sizes = [len(vecs[k]) for k in keys]
-        if sizes[0] * sizes[1] * sizes[2] * sizes[3] > _MAX_STATES:
-            raise _TooBig
-    touched = set()
-    if use_sum:
-        touched |= set(outcome) | {"total_handled"}
-    if use_balance:
-        touched |= set(keys)
-    found = {code: set() for code in touched}
-    for ti, T in enumerate(th):
-        if use_sum:
-            per = _column_viable(T, [vecs[o] for o in outcome])
-            if per is None:
-                continue
-        combos = []
-        if use_balance:
-            combos = [
-                (a, b, d)
-                for a, b, d in product(
-                    range(len(vecs["new_received"])),
-                    range(len(vecs["carried_over"])),
-                    range(len(vecs["carried_forward"])),
-                )
-                if _add(vecs["new_received"][a], vecs["carried_over"][b])
-                == _add(T, vecs["carried_forward"][d])
-            ]
-            if not combos:
-                continue
-        found["total_handled"].add(ti)
-        if use_sum:
-            for o, ok in zip(outcome, per):
-                found[o] |= ok
-        for a, b, d in combos:
-            found["new_received"].add(a)
-            found["carried_over"].add(b)
-            found["carried_forward"].add(d)
-    if not found["total_handled"]:
-        return None
-    viable.update(found)
-    return viable
-
-
-_IDENTITY_WORDS = {
-    "sum": "（七）总计 = （一）至（六）各项之和",
-    "balance": "第一项 + 第二项 = 第三项（七）总计 + 第四项",
-}
+# 表三 jointly: the one solver (gxlib.solver), with printed spaces as hints
 
 
 def _solve_applications(units: list[_Unit], tpl: str, findings: list[dict]) -> None:
-    by_code = {u.rows[0].code: u for u in units if len(u.rows) == 1 and u.cands}
-    if not by_code:
-        return
-    if OTHER_SINGLE_ROW in by_code or tpl == "2019":
-        order = [r.code for r in applications_rows(tpl, True)]
-    else:
-        order = [r.code for r in applications_rows(tpl, False)]
-    outcome = outcome_rows(order)
-
-    def attempt(lists: dict[str, list[tuple[str, ...]]], use_sum: bool, use_balance: bool):
-        vecs = {code: [tuple(_num(t) for t in sp) for sp in lists[code]] for code in lists}
-        return _joint(vecs, outcome, use_sum, use_balance)
-
-    pref = {code: _preferred(u) for code, u in by_code.items()}
-    full = {code: u.cands for code, u in by_code.items()}
-    try:
-        for lists in (pref, full):
-            v = attempt(lists, True, True)
-            if v is not None:
-                for code, u in by_code.items():
-                    u.cands = [lists[code][i] for i in sorted(v[code])]
-                return
-        # The printed arithmetic is wrong somewhere: use what still holds.
-        held = []
-        for name, flags in (("sum", (True, False)), ("balance", (False, True))):
-            v = attempt(pref, *flags)
-            if v is not None:
-                held.append((name, v))
-        broken = [n for n in ("sum", "balance") if n not in {h for h, _ in held}]
-        if len(held) == 1:
-            v = held[0][1]
-            for code, u in by_code.items():
-                u.cands = [pref[code][i] for i in sorted(v[code])]
-        else:
-            for code, u in by_code.items():
-                u.cands = pref[code]
-            if not broken:
-                broken = ["sum", "balance"]  # each holds alone, not both together
-    except _TooBig:
-        for code, u in by_code.items():
-            u.cands = pref[code]
-        return
-    for name in broken:
+    units = [u for u in units if len(u.rows) == 1 and u.cands]
+    choices = []
+    for u in units:
+        spaces = u.prepared.spaces
+        hinted = [i for i, sp in enumerate(u.cands) if spaces <= _boundaries(sp)] if spaces else None
+        vectors = [tuple(_num(t) for t in sp) for sp in u.cands]
+        choices.append(solver.Choice(u.table, u.rows, u.cands, vectors, hinted))
+    for name in solver.solve_applications(choices, tpl):
         findings.append(
             {
                 "rule": "extract.identity_broken",
@@ -707,10 +552,12 @@ def _solve_applications(units: list[_Unit], tpl: str, findings: list[dict]) -> N
                 "table": "applications",
                 "row": "total_handled",
                 "col": None,
-                "message": f"表三 没有任何拆分能满足 {_IDENTITY_WORDS[name]}（报告自身数字不平衡）；"
+                "message": f"表三 没有任何拆分能满足 {solver.IDENTITY_WORDS[name]}（报告自身数字不平衡）；"
                 "按各行自身的总计拆分",
             }
         )
+    for u, ch in zip(units, choices):
+        u.cands = ch.kept_readings()
 
 
 # ---------------------------------------------------------------------------------------

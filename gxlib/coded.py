@@ -1,0 +1,44 @@
+"""What extraction produces: coded cells (table, row, col) and the per-document record of how."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class CodedCell:
+    """One template cell as the document prints it."""
+
+    table: str  # proactive | applications | reviews
+    row: str  # row code from codes.tsv
+    col: str  # column code
+    value: float | None  # None: printed blank, or ambiguous
+    raw: str  # printed text (fused text: the whole run)
+    where: str  # provenance
+    ambiguous: bool = False
+    # how the value was settled: print (one reading) | identities (the template's identities
+    # chose among readings) | ambiguous (several readings remain) | unreadable (none could be made)
+    settled: str = "print"
+
+    def __post_init__(self) -> None:
+        if self.ambiguous and self.settled == "print":
+            self.settled = "ambiguous"
+
+
+@dataclass
+class Extraction:
+    template: str  # 2019 | 2021 | unknown (no template table found)
+    cells: list[CodedCell] = field(default_factory=list)
+    single_other: bool = False  # 表三 prints （六）其他处理 as one row
+    problems: list[dict] = field(default_factory=list)  # findings-shaped dicts: what could not be read
+    log: list[str] = field(default_factory=list)  # how each row was matched (for explain())
+    resolved: int = 0  # fused runs: cells settled by the identities
+    ambiguous: int = 0
+    table_templates: dict[str, str] = field(default_factory=dict)  # table -> the template it prints
+    # 表三 rows read so far, as reading choices for the one solver (gxlib.gridrows.settle_choices)
+    choices: list = field(default_factory=list, repr=False)
+
+    def table_templates_text(self) -> str | None:
+        names = {"proactive": "表二", "applications": "表三"}
+        parts = [f"{names[t]} {v}" for t, v in self.table_templates.items() if t in names]
+        return " · ".join(parts) or None

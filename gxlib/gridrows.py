@@ -1,0 +1,241 @@
+"""A grid row's printed cells → coded cells, every reading choice listed and settled by the solver.
+
+A row prints as many cells as its template row has columns, and then it reads one way.  When
+it does not, the ways it can be read are listed, never picked by position alone:
+
+- fewer cells in Markdown or text (formats that drop an empty cell's place): every placing
+  of the empty cells;
+- more cells than columns with empty ones among them (a label spanning two columns in a PDF
+  prints an empty cell before the numbers; a layout cell): every choice of spacer cells.
+
+The row's total keeps the readings it allows; the header columns' positions in the grid (PDF,
+HTML and Word keep them) are a hint; 表三 rows then go to :func:`gxlib.solver.solve_applications`
+with every other 表三 row of the document, so the column identities can settle what the row
+alone cannot.  A cell is stated only when every reading kept gives it the same value.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import combinations
+
+from . import solver, spec
+from .coded import CodedCell, Extraction
+from .document import Cell, Grid
+from .values import Unreadable, is_blank, parse_value
+
+# Formats whose rows do not keep an empty cell's place: a short row's missing cell may be
+# anywhere (HTML, Word and PDF rows keep their cells' places).
+_LOOSE_FORMATS = ("markdown", "text")
+# Formats whose cells carry grid positions resolved from the page (spans, rulings): there the
+# header columns' positions can tell a spacer from a printed empty cell.
+_PLACED_FORMATS = ("pdf", "html", "docx")
+_SHOW = 6  # readings named in a finding
+
+Reading = list[Cell | None]
+
+
+def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt: str = "",
+             header: list[tuple[int, int]] | None = None) -> None:
+    """Code one template row from its printed value cells.  ``header``: per template column,
+    the grid columns its heading spans (None when the grid's header was not found)."""
+    cols = row.cols
+    if fmt in _LOOSE_FORMATS and 0 < len(values) < len(cols):
+        _choose(ex, table, row, values, _short_readings(values, len(cols)), "placings of the empty cell", header)
+        return
+    extra = [v for v in values[len(cols):] if not is_blank(v.text)]
+    blanks = [j for j, v in enumerate(values) if is_blank(v.text) and not v.text.strip()]
+    if extra and len(values) - len(cols) <= len(blanks):
+        readings = _spacer_readings(values, blanks, len(cols))
+        if cols[-1].code != "total" or any(_holds(r, cols) for r in readings):
+            _choose(ex, table, row, values, readings, "choices of spacer cells", header)
+            return
+    if extra:  # more printed numbers than columns and no empty cell (or reading) to explain them
+        ex.problems.append(
+            {
+                "rule": "extract.extra_cells",
+                "severity": "warning",
+                "table": table,
+                "row": row.code,
+                "col": None,
+                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：比模板多出 {len(extra)} 个数值"
+                f"（{'、'.join(v.text for v in extra)}，{extra[0].where}），各列可能错位",
+            }
+        )
+    for col, cell in zip(cols, values):
+        ex.cells.append(coded(ex, table, row.code, col, cell))
+    if len(values) < len(cols):
+        missing = [c.code for c in cols[len(values):]]
+        ex.problems.append(
+            {
+                "rule": "extract.partial_row",
+                "severity": "warning",
+                "table": table,
+                "row": row.code,
+                "col": missing[0],
+                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只读到 {len(values)} 个数值，缺 {len(missing)} 列（{'、'.join(missing)}）",
+            }
+        )
+    elif table == "applications":  # a fixed vector for the column identities
+        reading: Reading = list(values[: len(cols)])
+        ex.choices.append(_Pending(solver.Choice(table, [row], [reading], [_vector(reading, cols)]),
+                                   row, values, [reading], "", settled=True))
+
+
+def _short_readings(values: list[Cell], n: int) -> list[Reading]:
+    """A row printing fewer values than its n cells: every placing of the missing cells."""
+    out = []
+    for gaps in combinations(range(n), n - len(values)):
+        it = iter(values)
+        out.append([None if j in gaps else next(it) for j in range(n)])
+    return out
+
+
+def _spacer_readings(values: list[Cell], blanks: list[int], n: int) -> list[Reading]:
+    """A row printing more cells than its n: every choice of empty cells to drop as spacers."""
+    return [[v for j, v in enumerate(values) if j not in drop] for drop in combinations(blanks, len(values) - n)]
+
+
+def _number(cell: Cell | None, col: spec.Column) -> float:
+    return 0.0 if cell is None else (parse_value(cell.text, col.unit) or 0.0)
+
+
+def _holds(reading: Reading, cols) -> bool:
+    """The row's own identity (总计 = the parts; blank counts 0) on one reading."""
+    try:
+        nums = [_number(c, col) for c, col in zip(reading, cols)]
+    except Unreadable:
+        return False
+    return abs(sum(nums[:-1]) - nums[-1]) < 1e-9
+
+
+def _vector(reading: Reading, cols) -> solver.Vector | None:
+    try:
+        return tuple(Decimal(str(_number(c, col))) for c, col in zip(reading, cols))
+    except Unreadable:
+        return None
+
+
+def _under_header(reading: Reading, header: list[tuple[int, int]]) -> bool:
+    """Every printed cell of the reading lies under its own column's heading."""
+    return all(c is None or a <= c.col < b for c, (a, b) in zip(reading, header))
+
+
+class _Pending:
+    """A row's choice, kept until every 表三 row is read (the column identities need them all)."""
+
+    __slots__ = ("choice", "row", "values", "before", "what", "settled")
+
+    def __init__(self, choice: solver.Choice, row: spec.Row, values: list[Cell], before: list[Reading],
+                 what: str, settled: bool = False) -> None:
+        self.choice, self.row, self.values, self.before, self.what = choice, row, values, before, what
+        self.settled = settled  # already coded (a row printed with one reading)
+
+
+def _choose(ex: Extraction, table: str, row: spec.Row, values: list[Cell], readings: list[Reading], what: str,
+            header: list[tuple[int, int]] | None) -> None:
+    cols = row.cols
+    before = readings
+    if cols[-1].code == "total":
+        readings = [r for r in readings if _holds(r, cols)] or readings  # none holds: the print is wrong
+    hinted = [i for i, r in enumerate(readings) if _under_header(r, header)] if header else None
+    choice = solver.Choice(table, [row], readings, [_vector(r, cols) for r in readings], hinted or None)
+    pending = _Pending(choice, row, values, before, what)
+    if table == "applications":
+        ex.choices.append(pending)
+    else:
+        if hinted:
+            choice.kept = hinted
+        _emit(ex, pending)
+
+
+def settle_choices(ex: Extraction) -> None:
+    """Solve 表三's open rows jointly with its printed ones, then code them."""
+    open_ = [p for p in ex.choices if not p.settled]
+    if not open_:
+        return
+    broken = solver.solve_applications([p.choice for p in ex.choices], ex.template)
+    if broken and any(len(p.choice.readings) > 1 for p in open_):
+        words = "；".join(solver.IDENTITY_WORDS[b] for b in broken)
+        ex.log.append(f"表三: no reading satisfies {words}; each row's own total decides")
+    for p in open_:
+        if p.choice.hinted and len(p.choice.kept) > 1:  # the identities could not decide: the positions do
+            p.choice.kept = [i for i in p.choice.kept if i in p.choice.hinted] or p.choice.kept
+        _emit(ex, p)
+    ex.choices.clear()
+
+
+def _emit(ex: Extraction, p: _Pending) -> None:
+    table, row, values, cols = p.choice.table, p.row, p.values, p.row.cols
+    readings = p.choice.kept_readings()
+    base = [p.choice.readings[i] for i in p.choice.hinted] if p.choice.hinted else p.before
+    ex.log.append(f"{values[0].where}: {table}.{row.code} prints {len(values)} cells for {len(cols)}: "
+                  f"{len(p.before)} {p.what}, {len(p.choice.readings)} kept by the row total"
+                  + (f", {len(p.choice.hinted)} under their headings" if p.choice.hinted else "")
+                  + (f", {len(readings)} by the column identities" if table == "applications" else ""))
+    for j, col in enumerate(cols):
+        same, cell = solver.agreed([None if r[j] is None else r[j].text for r in readings])
+        if same:
+            cell = readings[0][j]
+            by = "print" if solver.agreed([None if r[j] is None else r[j].text for r in base])[0] else "identities"
+            if cell is None:
+                ex.cells.append(CodedCell(table, row.code, col.code, None, "", values[0].where, settled=by))
+            else:
+                c = coded(ex, table, row.code, col, cell)
+                c.settled = by if c.settled == "print" else c.settled
+                ex.cells.append(c)
+        else:
+            ex.cells.append(CodedCell(table, row.code, col.code, None, " ".join(v.text for v in values),
+                                      values[0].where, ambiguous=True))
+    if len(readings) > 1:
+        shown = "；".join("|".join("□" if c is None else (c.text or "□") for c in r) for r in readings[:_SHOW])
+        ex.problems.append(
+            {
+                "rule": "extract.ambiguous",
+                "severity": "warning",
+                "table": table,
+                "row": row.code,
+                "col": None,
+                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：印了 {len(values)} 格（应有 {len(cols)} 格），"
+                f"有 {len(readings)} 种读法：{shown}",
+            }
+        )
+
+
+def header_columns(grid: Grid, upto: int, cols: tuple[spec.Column, ...], fmt: str) -> list[tuple[int, int]] | None:
+    """Per template column, the grid columns [a, b) its heading spans in the rows above row
+    ``upto`` (the nearest heading of each), when every column's heading is printed there in order."""
+    if fmt not in _PLACED_FORMATS:
+        return None
+    want = [spec.normalize_label(c.leaf) for c in cols]
+    found: list[tuple[int, int] | None] = [None] * len(cols)
+    for r in range(upto - 1, -1, -1):
+        for cell in grid.rows[r]:
+            key = spec.normalize_label(cell.text)
+            for j, w in enumerate(want):
+                if found[j] is None and key == w:
+                    found[j] = (cell.col, cell.col + cell.colspan)
+    if any(f is None for f in found):
+        return None
+    starts = [a for a, _ in found]
+    return found if starts == sorted(set(starts)) else None
+
+
+def coded(ex: Extraction, table: str, row: str, col: spec.Column, cell: Cell) -> CodedCell:
+    how = "print"
+    try:
+        value = parse_value(cell.text, col.unit)
+    except Unreadable:
+        value = None
+        how = "unreadable"
+        ex.problems.append(
+            {
+                "rule": "extract.unreadable",
+                "severity": "warning",
+                "table": table,
+                "row": row,
+                "col": col.code,
+                "message": f"{cell.where}: 无法识别的数值 {cell.text!r}",
+            }
+        )
+    return CodedCell(table, row, col.code, value, cell.text, cell.where, settled=how)
