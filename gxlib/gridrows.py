@@ -156,8 +156,19 @@ def settle_choices(ex: Extraction) -> None:
         return
     broken = solver.solve_applications([p.choice for p in ex.choices], ex.template)
     if broken and any(len(p.choice.readings) > 1 for p in open_):
-        words = "；".join(solver.IDENTITY_WORDS[b] for b in broken)
-        ex.log.append(f"表三: no reading satisfies {words}; each row's own total decides")
+        for name in broken:
+            ex.log.append(f"表三: no reading satisfies {solver.IDENTITY_WORDS[name]}; each row's own total decides")
+            ex.problems.append(
+                {
+                    "rule": "extract.identity_broken",
+                    "severity": "warning",
+                    "table": "applications",
+                    "row": "total_handled",
+                    "col": None,
+                    "message": f"表三 没有任何读法能满足 {solver.IDENTITY_WORDS[name]}（报告自身数字不平衡）；"
+                    "按各行自身的总计读取",
+                }
+            )
     for p in open_:
         if p.choice.hinted and len(p.choice.kept) > 1:  # the identities could not decide: the positions do
             p.choice.kept = [i for i in p.choice.kept if i in p.choice.hinted] or p.choice.kept
