@@ -226,6 +226,11 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
     for grid in (g for g in doc.grids if not g.fused):
         # 表四's data row cut off into a table of its own, after its header
         reviews_row = in_reviews and any(len(_split_row(r)[1]) >= 15 for r in grid.rows)
+        item = _lifted_item(grid)
+        if item:
+            ex.lifted.setdefault(item, []).extend(r[0] for r in grid.rows)
+            ex.log.append(f"{grid.where}: {len(grid.rows)} values lifted out of the 第二十条第{item}项 rows")
+            continue
         if not is_template_grid(grid, tpl) and not reviews_row:
             ex.log.append(f"{grid.where}: not a template table (no heading or row label of 表二/三/四)")
             continue
@@ -303,6 +308,18 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
     if ("reviews", "*") not in taken and not any(c.table == "reviews" for c in ex.cells):
         ex.log.append("表四: no data row of 15 values after the 行政复议/行政诉讼 header")
     return ex
+
+
+_ITEM_CAPTION = re.compile(r"第二十条第\s*(（[一二三四五六七八九十]+）)\s*项\s*$")
+
+
+def _lifted_item(grid) -> str | None:
+    """The 第二十条 item of a grid of lone values printed right under the item's title (cells a
+    PDF-to-Markdown converter lifted out of the item's rows), else None."""
+    m = _ITEM_CAPTION.search(grid.caption)
+    if m and all(len(r) == 1 and is_value(r[0].text) and not is_blank(r[0].text) for r in grid.rows):
+        return m.group(1)
+    return None
 
 
 def _split_row(row: list[Cell]) -> tuple[list[Cell], list[Cell]]:

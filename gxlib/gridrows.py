@@ -40,6 +40,13 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
     """Code one template row from its printed value cells.  ``header``: per template column,
     the grid columns its heading spans (None when the grid's header was not found)."""
     cols = row.cols
+    lifted = ex.lifted.get(spec.PROACTIVE_ITEM.get(row.code)) if table == "proactive" else None
+    if fmt in _LOOSE_FORMATS and lifted and len(values) == len(cols) - 1:
+        cell = lifted.pop(0)  # the item's lifted values, in the order its rows print
+        readings = [values[:j] + [cell] + values[j:] for j in range(len(cols))]
+        named = [j for j, c in enumerate(cols) if any(w in cell.text for w in spec.NOTE_COLUMNS.get(c.code, ()))]
+        _choose(ex, table, row, values + [cell], readings, "placings of a lifted value", header, named or None)
+        return
     if fmt in _LOOSE_FORMATS and 0 < len(values) < len(cols):
         _choose(ex, table, row, values, _short_readings(values, len(cols)), "placings of the empty cell", header)
         return
@@ -124,23 +131,32 @@ def _under_header(reading: Reading, header: list[tuple[int, int]]) -> bool:
 class _Pending:
     """A row's choice, kept until every 表三 row is read (the column identities need them all)."""
 
-    __slots__ = ("choice", "row", "values", "before", "what", "settled")
+    __slots__ = ("choice", "row", "values", "before", "what", "settled", "hint")
 
     def __init__(self, choice: solver.Choice, row: spec.Row, values: list[Cell], before: list[Reading],
                  what: str, settled: bool = False) -> None:
         self.choice, self.row, self.values, self.before, self.what = choice, row, values, before, what
         self.settled = settled  # already coded (a row printed with one reading)
+        self.hint = "under their headings"  # what the hinted readings agree with (for explain)
 
 
 def _choose(ex: Extraction, table: str, row: spec.Row, values: list[Cell], readings: list[Reading], what: str,
-            header: list[tuple[int, int]] | None) -> None:
+            header: list[tuple[int, int]] | None, hinted: list[int] | None = None) -> None:
+    """``hinted``: readings a printed word prefers (a note naming its column); else the header's positions."""
     cols = row.cols
     before = readings
     if cols[-1].code == "total":
         readings = [r for r in readings if _holds(r, cols)] or readings  # none holds: the print is wrong
-    hinted = [i for i, r in enumerate(readings) if _under_header(r, header)] if header else None
+    named = hinted is not None
+    if named:
+        chosen = [before[i] for i in hinted]
+        hinted = [i for i, r in enumerate(readings) if any(r is n for n in chosen)] or None
+    if hinted is None and header:
+        hinted = [i for i, r in enumerate(readings) if _under_header(r, header)]
     choice = solver.Choice(table, [row], readings, [_vector(r, cols) for r in readings], hinted or None)
     pending = _Pending(choice, row, values, before, what)
+    if named:
+        pending.hint = "with the value in the column its note names"
     if table == "applications":
         ex.choices.append(pending)
     else:
@@ -180,10 +196,14 @@ def _emit(ex: Extraction, p: _Pending) -> None:
     table, row, values, cols = p.choice.table, p.row, p.values, p.row.cols
     readings = p.choice.kept_readings()
     base = [p.choice.readings[i] for i in p.choice.hinted] if p.choice.hinted else p.before
-    ex.log.append(f"{values[0].where}: {table}.{row.code} prints {len(values)} cells for {len(cols)}: "
-                  f"{len(p.before)} {p.what}, {len(p.choice.readings)} kept by the row total"
-                  + (f", {len(p.choice.hinted)} under their headings" if p.choice.hinted else "")
-                  + (f", {len(readings)} by the column identities" if table == "applications" else ""))
+    steps = [f"{len(p.before)} {p.what}"]
+    if cols[-1].code == "total":
+        steps.append(f"{len(p.choice.readings)} kept by the row total")
+    if p.choice.hinted:
+        steps.append(f"{len(p.choice.hinted)} {p.hint}")
+    if table == "applications":
+        steps.append(f"{len(readings)} by the column identities")
+    ex.log.append(f"{values[0].where}: {table}.{row.code} prints {len(values)} cells for {len(cols)}: " + ", ".join(steps))
     for j, col in enumerate(cols):
         same, cell = solver.agreed([None if r[j] is None else r[j].text for r in readings])
         if same:

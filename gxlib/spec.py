@@ -26,6 +26,20 @@ TABLE_TITLE = {
 APPLICANT_COLS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org")
 REVIEW_PARTS = ("upheld", "corrected", "other", "pending")
 REVIEW_ROWS = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
+# The 第二十条 item each 表二 row is reported under (the table prints the item as a title row).
+PROACTIVE_ITEM = {
+    "regulations": "（一）",
+    "normative_documents": "（一）",
+    "licensing": "（五）",
+    "other_services": "（五）",
+    "penalties": "（六）",
+    "coercion": "（六）",
+    "fees": "（八）",
+    "procurement": "（九）",
+}
+# A note printed beside a value (「55（含自然失效 29 件）」) that names a way a text leaves force
+# belongs to the 本年废止件数 column: revising a 规章 repeals its old text, and reports count it so.
+NOTE_COLUMNS = {"repealed": ("废止", "失效", "修订", "修改")}
 
 
 def template_for_year(year: int | None) -> str | None:

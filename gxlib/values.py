@@ -10,7 +10,10 @@ from functools import lru_cache
 
 BLANK_MARKS = {"", "-", "/", "—", "——", "－", "–", "无", "\\", "／", "空"}
 _FOLD = str.maketrans("０１２３４５６７８９．，－＋\xa0\u3000\t\r\n", "0123456789.,-+     ")
-VALUE_RE = re.compile(r"^(?P<sign>[+\-−])?\s*(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>万元|元|件|个|项|条|次)?$")
+# A value may carry a note after it, as reports print sub-counts (「55（含自然失效 29 件）」): the
+# value is the number before the note.
+VALUE_RE = re.compile(r"^(?P<sign>[+\-−])?\s*(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>万元|元|件|个|项|条|次)?"
+                      r"(?:\s*[（(](?P<note>[^（）()]{1,40})[）)])?$")
 
 
 def fold(text: str) -> str:

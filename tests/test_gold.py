@@ -12,19 +12,9 @@ from tests.shared import all_gold_files, cell_map, load_gold, needs_shared
 pytestmark = [needs_shared, pytest.mark.corpus]
 
 
-# Known, flagged (not guessed) limits: the document settles these cells only through the meaning
-# of words, which no reading rule of ours uses.
-KNOWN = {
-    "07_shanghai-office-2025-source": "表二 第二十条第（一）项: the converter lifted one cell of each row out above "
-    "the table; which column it came from is told only by the words beside it (含自然失效 → 废止), so gxlib flags "
-    "the six cells ambiguous with their three readings",
-}
-
-
 def _cases():
     return [
-        pytest.param(g, id=f"{g.parent.parent.name}/{g.stem}",
-                     marks=[pytest.mark.xfail(reason=KNOWN[g.stem], strict=True)] if g.stem in KNOWN else [])
+        pytest.param(g, id=f"{g.parent.parent.name}/{g.stem}")
         for g in all_gold_files()
     ]
 

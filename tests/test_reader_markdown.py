@@ -84,10 +84,50 @@ def test_lost_labels_are_placed_by_the_template_row_order():
     assert t3.filter(t3["row"] == "partially_granted")["total"].to_list() == [2]
     assert t3.filter(t3["row"] == "rejected_confirmation")["total"].to_list() == [0]
     assert any("by the template's row order" in line for line in rep.extraction.log)
-    # 表二 (一): one cell of each row was lifted out above the table: three readings, none stated
-    t2 = rep.cells.filter(rep.cells["table"] == "proactive")
-    amb = t2.filter(t2["ambiguous"])
-    assert amb.height == 6 and amb["value"].null_count() == 6
+    # 表二 (一): the 废止 cell of each row was lifted out above the table with its note; the
+    # note (修订, 自然失效) names the column, the item's title says which rows
+    t2 = rep.cells.filter(rep.cells["table"] == "proactive", rep.cells["row"] == "normative_documents")
+    assert dict(zip(t2["col"], t2["value"])) == {"issued": 34, "repealed": 55, "in_force": 189}
+    assert t2.filter(t2["col"] == "repealed")["raw"].to_list() == ["55（含自然失效 29 件）"]
+    assert not rep.cells.filter(rep.cells["table"] == "proactive")["ambiguous"].any()
+
+
+def _lifted_markdown(note: str) -> str:
+    """peer/01 (a real page) converted as 07's converter does it: each 第二十条第（一）项 row's 废止
+    cell lifted out under the item's title, as a value line and a note line."""
+    doc = read_document(CORPUS / "peer" / "01_hangzhou-style-2025.html")
+    out = ["# 2025年政府信息公开工作年度报告", "", "二、主动公开政府信息情况", "第二十条第（一）项"]
+    tables = []
+    for grid in doc.grids:
+        for row in grid.rows:
+            cells = [c.text for c in row]
+            if cells[0] in ("规章", "行政规范性文件"):
+                out += [cells.pop(2), note]
+            tables.append("| " + " | ".join(cells) + " |")
+        tables.append("")
+    return "\n".join(out + tables + [doc.text])
+
+
+@needs_shared
+@pytest.mark.corpus
+def test_values_lifted_out_of_their_rows_are_placed_by_the_column_their_note_names(tmp_path):
+    want = _cells(gxlib.read_report(CORPUS / "peer" / "01_hangzhou-style-2025.html"))
+    p = tmp_path / "lifted.md"
+    p.write_text(_lifted_markdown("（含宣布失效 1 件）"), encoding="utf-8")
+    rep = gxlib.read_report(p)
+    got = _cells(rep)
+    assert {k: got.get(k) for k in want} == want
+    assert any("lifted out of the 第二十条第（一）项 rows" in line for line in rep.extraction.log)
+
+
+@needs_shared
+@pytest.mark.corpus
+def test_a_lifted_value_whose_note_names_no_column_stays_ambiguous(tmp_path):
+    p = tmp_path / "lifted.md"
+    p.write_text(_lifted_markdown("（单位：件）"), encoding="utf-8")
+    rep = gxlib.read_report(p)
+    t2 = rep.cells.filter(rep.cells["table"] == "proactive", rep.cells["row"] == "regulations")
+    assert t2["ambiguous"].all() and t2["value"].null_count() == 3  # 3|5|74: which cell was lifted?
     assert "有 3 种读法" in " ".join(rep.findings["message"].to_list())
 
 

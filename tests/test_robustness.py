@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 
 from gxlib import spec
 from gxlib.readers import read_document
@@ -199,3 +200,18 @@ def test_a_row_outside_the_template_with_numbers_is_reported():
         "<tr><td>（二）部分公开", "<tr><td>（一）之二 依申请主动公开</td>" + "<td>3</td>" * 7 + "</tr><tr><td>（二）部分公开", 1)
     rep = build_report(read_document("x.html", html.encode()))
     assert "extract.unmatched_label" in rules(rep)
+
+
+@pytest.mark.parametrize("text, value", [("55（含自然失效 29 件）", 55), ("5(其中修订3件)", 5), ("1,234件（含本级）", 1234)])
+def test_a_value_with_a_note_after_it_reads_as_the_value(text, value):
+    from gxlib.values import parse_value
+
+    assert parse_value(text) == value
+
+
+@pytest.mark.parametrize("text", ["（二）部分公开", "55（含自然失效 29 件）（另）", "5（" + "注" * 60 + "）"])
+def test_text_that_only_looks_like_a_noted_value_stays_unreadable(text):
+    from gxlib.values import Unreadable, parse_value
+
+    with pytest.raises(Unreadable):
+        parse_value(text)

@@ -19,17 +19,7 @@ from .agencies import Agency
 
 EXT = {"html": "html", "text": "txt", "pdf": "pdf", "docx": "docx"}
 
-# the 第二十条 item each 表二 row is reported under
-ITEM = {
-    "regulations": "（一）",
-    "normative_documents": "（一）",
-    "licensing": "（五）",
-    "other_services": "（五）",
-    "penalties": "（六）",
-    "coercion": "（六）",
-    "fees": "（八）",
-    "procurement": "（九）",
-}
+ITEM = spec.PROACTIVE_ITEM  # the 第二十条 item each 表二 row is reported under
 INFO_CONTENT = "信息内容"
 T3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 T3_APPLICANTS = "申请人情况"

@@ -12,6 +12,9 @@ drop), and every printed cell must survive to the extractor, which decides what 
 * page footers (``— 4 —``, ``- 4 -``, ``第 4 页``) are dropped wherever they stand;
 * a short line of a label and numbers (``行政许可 0``: a table row the converter flattened)
   is a grid row too;
+* lines of a lone value, each with the note printed under it (``22`` / ``（其中修订 16 件）``),
+  are a grid of one-cell rows: cells a converter lifted out of their table (a PDF cell of two
+  lines), left for the extractor to place;
 * ``Document.text`` is the Markdown without its markup: headings as lines, table rows as
   cells joined by spaces, so the metadata and narrative readers see plain text.
 """
@@ -32,6 +35,8 @@ _SPLIT = re.compile(r"(?<!\\)\|")
 # A table row a converter flattened into a line of text: a short label, then its numbers
 # (``行政许可 0``, ``行政规范性文件 6 1 32``).  The extractor keeps it only if the label is a
 # template row's.
+_LONE = re.compile(r"^\s*\d[\d,]*(?:\.\d+)?\s*$")  # a value on a line of its own
+_NOTE = re.compile(r"^\s*[（(][^（）()]{1,40}[）)]\s*$")  # a note in brackets on a line of its own
 _FLAT = re.compile(r"^\s*(?P<label>[^\d\s|#(（—\-][^|。；，]{1,40}?)\s+(?P<vals>[\d.,]+(?:\s+[\d.,]+)*)\s*$")
 
 
@@ -66,8 +71,11 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
     rows: list[list[Cell]] = []
     start = 0
     recent: list[str] = []  # the last text lines above the table being read
+    lifted = False  # the grid being read holds lone values (see the module docstring)
 
     def end_grid(lineno: int) -> None:
+        nonlocal lifted
+        lifted = False
         if rows:
             caption = " ".join(recent[-2:])
             grids.append(Grid(list(rows), where=f"lines {start}-{lineno - 1}", caption=caption))
@@ -97,6 +105,8 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         if _DELIM.match(line) and "|" in line:
             continue
         m = _ROW.match(line)
+        if m and lifted:
+            end_grid(lineno)
         if m:
             if not rows:
                 start = lineno
@@ -107,7 +117,21 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
             continue
         if not line.strip():
             continue  # a blank line between two rows of one table (converters add them)
+        if _LONE.match(line) or _NOTE.match(line) and lifted:
+            if not lifted or _LONE.match(line):
+                if rows and not lifted:
+                    end_grid(lineno)
+                if not rows:
+                    start = lineno
+                rows.append([Cell(line.strip(), f"line {lineno}", len(rows), 0)])
+                lifted = True
+            else:  # the note under a lifted value belongs to its cell
+                rows[-1][0].text += line.strip()
+            plain.append(line.strip())
+            continue
         flat = None if _HEADING.match(line) else _FLAT.match(line)
+        if flat and lifted:
+            end_grid(lineno)
         if flat:
             if not rows:
                 start = lineno
