@@ -57,6 +57,15 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
         if cols[-1].code != "total" or any(_holds(r, cols) for r in readings):
             _choose(ex, table, row, values, readings, "choices of spacer cells", header)
             return
+    if not extra and fmt in _PLACED_FORMATS and len(values) > len(cols):
+        # Only empty cells beyond the columns: trailing padding, or a spacer before the numbers
+        # with the row's last cells printed empty.  The header's positions (or the identities)
+        # tell; where nothing does the cells stay ambiguous.  (Markdown and text rows read as
+        # padded: converters pad rows at the end and keep no positions.)
+        readings = _spacer_readings(values, blanks, len(cols))
+        if len({tuple(None if c is None else c.text for c in r) for r in readings}) > 1:
+            _choose(ex, table, row, values, readings, "choices of spacer or padding cells", header)
+            return
     if extra:  # more printed numbers than columns and no empty cell (or reading) to explain them
         ex.problems.append(
             {
