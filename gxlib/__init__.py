@@ -15,6 +15,8 @@ __version__ = "0.1.0"
 # Modules that do not change what a file parses to (analysis, presentation, orchestration).
 _NOT_PARSING = {"charts.py", "cli.py", "corpus.py", "export.py", "metrics.py", "roster.py", "selfcheck.py",
                 "selfcheck_view.py", "serve.py"}
+# Subpackages that do not either (every other one, readers/ and its own subpackages included, does).
+_NOT_PARSING_DIRS = {"__pycache__", "_voila", "app", "corpus", "demo", "fetch", "registry", "spec_data"}
 
 
 def _parser_version() -> str:
@@ -23,10 +25,15 @@ def _parser_version() -> str:
     another parser (even an unreleased change) is reparsed, never silently mixed."""
     root = resources.files(__name__)
     h = hashlib.sha256(root.joinpath("spec_data/codes.tsv").read_bytes())
-    for folder in (root, root.joinpath("readers")):
+
+    def digest(folder, prefix: str) -> None:
         for f in sorted(folder.iterdir(), key=lambda f: f.name):
-            if f.name.endswith(".py") and f.name not in _NOT_PARSING:
-                h.update(f.name.encode() + b"\0" + f.read_bytes())
+            if f.is_dir() and f.name not in _NOT_PARSING_DIRS:
+                digest(f, f"{prefix}{f.name}/")
+            elif f.name.endswith(".py") and f.name not in _NOT_PARSING:
+                h.update(f"{prefix}{f.name}".encode() + b"\0" + f.read_bytes())
+
+    digest(root, "")
     return f"{__version__}+{h.hexdigest()[:10]}"
 
 
