@@ -7,13 +7,13 @@ see :mod:`gxlib.readers.crawler`) and
 
 1. maps each label to a template row (normalised label, then the best fuzzy match among
    the template's rows of that table);
-2. lists every split of each run into the row's cells (column count and kinds from the
-   spec): a multi-digit cell never starts with ``0``; a signed ``本年增/减`` cell may start
+2. lists every split of each run into the row's cells (:mod:`gxlib.runs`; column count and
+   kinds from the spec): a multi-digit cell never starts with ``0``; a signed ``本年增/减`` cell may start
    with ``+``/``-``; a money cell may carry decimals and, at the run's end, a unit
    (``元`` / ``万元``);
 3. keeps the splits that satisfy the row's own identity (表三: total = the six applicant
    columns; 表四: each group's 总计 = 维持 + 纠正 + 其他 + 尚未审结), then solves 表三 jointly
-   (per column: （七）总计 = sum of the outcome rows; 一 + 二 = （七）总计 + 四);
+   with :mod:`gxlib.solver`, the one solver grid rows use too (per column: （七）总计 = sum of the outcome rows; 一 + 二 = （七）总计 + 四);
 4. treats spaces inside a run as hints: when splits that put a cell boundary at every
    space satisfy the identities, only those are kept;
 5. never guesses: a row with several surviving splits gets ``value=None, ambiguous=True``
