@@ -37,6 +37,8 @@ class Extraction:
     table_templates: dict[str, str] = field(default_factory=dict)  # table -> the template it prints
     # 表三 rows read so far, as reading choices for the one solver (gxlib.gridrows.settle_choices)
     choices: list = field(default_factory=list, repr=False)
+    # each printed row label matched to a template row: {where, printed, table, row, score}
+    matches: list[dict] = field(default_factory=list)
     # 第二十条 item → value cells a converter lifted out of that item's 表二 rows (gxlib.gridrows)
     lifted: dict = field(default_factory=dict, repr=False)
 

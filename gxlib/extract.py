@@ -218,6 +218,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
         ex.cells.extend(result.cells)
         ex.problems.extend(result.findings)
         ex.log.extend(result.log)
+        ex.matches.extend(result.matches)
         ex.resolved, ex.ambiguous = result.resolved, result.ambiguous
         ex.single_other = single_other
     taken: set[tuple[str, str]] = {(c.table, c.row) for c in ex.cells}
@@ -295,6 +296,8 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
             in_reviews = in_reviews and target.table == "reviews"
             taken.add((target.table, target.row.code))
             ex.log.append(f"{labels[-1].where}: {labels[-1].text!r} → {target.table}.{target.row.code} ({score:.2f})")
+            ex.matches.append({"where": labels[-1].where, "printed": labels[-1].text, "table": target.table,
+                               "row": target.row.code, "score": score})
             if target.row.code == spec.OTHER_SINGLE_ROW:
                 ex.single_other = True
             if target.table == "applications":

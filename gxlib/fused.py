@@ -56,6 +56,7 @@ class FusedResult:
     resolved: int = 0  # cells whose value the split settled
     ambiguous: int = 0  # cells left None because several splits fit (or none could be made)
     log: list[str] = field(default_factory=list)  # per run: the readings considered and kept (explain)
+    matches: list[dict] = field(default_factory=list)  # printed label → template row (see Extraction.matches)
 
 
 # ---------------------------------------------------------------------------------------
@@ -381,6 +382,9 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
                 )
                 continue
             seen.update((table, r.code) for r in rows)
+            if len(rows) == 1:
+                result.matches.append({"where": row[0].where, "printed": row[0].text, "table": table,
+                                       "row": rows[0].code, "score": _score(row[0].text, rows[0])})
             kinds = [_kind(c) for r in rows for c in r.cols]
             u = _Unit(
                 table, rows, row[0].text, row[1].text.strip(), row[1].where, kinds, _prepare(row[1].text)

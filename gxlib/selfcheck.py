@@ -260,25 +260,20 @@ def _order(f: pl.DataFrame) -> pl.DataFrame:
 # --------------------------------------------------------------------------- conformance
 
 
-_LOG_MATCH = re.compile(r"^(?P<where>.*?): '(?P<printed>.+)' → (?P<table>\w+)\.(?P<row>\w+) \((?P<score>[\d.]+)\)$")
-
-
 def label_variants(rep: Report) -> list[dict]:
     """Rows whose printed label differs from the template's wording (misspelt, abbreviated …), from the
-    extractor's row-matching log (what ``gx explain`` prints)."""
+    extractor's label matches (what ``gx explain`` prints as ``'label' → table.row``)."""
     tpl = rep.template if rep.template in spec.TEMPLATES else None
+    if tpl is None:
+        return []
     out = []
-    for line in rep.extraction.log:
-        m = _LOG_MATCH.match(line)
-        if not m or tpl is None:
-            continue
+    for m in rep.extraction.matches:
         try:
             official = spec.template(tpl)[m["table"]].row(m["row"]).leaf
         except KeyError:
             official = spec.row_display(m["table"], m["row"])
         if spec.normalize_label(m["printed"]) != spec.normalize_label(official):
-            out.append({"table": m["table"], "row": m["row"], "printed": m["printed"], "official": official,
-                        "where": m["where"]})
+            out.append({k: m[k] for k in ("table", "row", "printed", "where")} | {"official": official})
     return out
 
 

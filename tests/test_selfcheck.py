@@ -172,3 +172,13 @@ def test_upload_folder_removed_on_close_and_on_sigterm(tmp_path):
     proc.wait(timeout=20)
     time.sleep(0.1)
     assert not folder.exists()
+
+
+def test_a_misspelt_label_in_crawler_text_is_listed_as_a_variant():
+    """Crawler text's fused rows are matched by the digit-run solver; their labels are checked too."""
+    path = PINGTAN / "czj_2024.txt"
+    text = path.read_text(encoding="utf-8")
+    assert not any("执法案件" in v["printed"] for v in sc.label_variants(sc.check_text(text).report))
+    variants = sc.label_variants(sc.check_text(text.replace("执法案卷", "执法案件")).report)
+    assert [(v["row"], v["official"]) for v in variants if "执法案件" in v["printed"]] == [
+        ("denied_enforcement_file", "7.属于行政执法案卷")]
