@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import polars as pl
 
@@ -122,11 +123,13 @@ def _fmt(x: float | None) -> str:
     return f"{x:.6f}".rstrip("0").rstrip(".")
 
 
+@lru_cache(maxsize=4096)  # labels are the template's: one lookup per row, not one per report
 def row_zh(table: str, row: str, tpl: str | None = None) -> str:
     """A row's label in a message: numbered sub-items with their group (（三）不予公开 1.属于国家秘密)."""
     return spec.row_display(table, row, tpl, with_group=True)
 
 
+@lru_cache(maxsize=4096)
 def col_zh(table: str, col: str) -> str:
     try:
         label = spec.col_label(table, col)
@@ -149,14 +152,13 @@ class _Cell:
 
 class _Cells:
     def __init__(self, cells: list[dict]):
-        self.map: dict[tuple[str, str, str], _Cell] = {}
-        for x in cells:
-            self.map[(x["table"], x["row"], x["col"])] = _Cell(x["value"], bool(x.get("ambiguous")))
-        self.rows: dict[str, list[str]] = {}
+        self.map: dict[tuple[str, str, str], _Cell] = {
+            (x["table"], x["row"], x["col"]): _Cell(x["value"], bool(x.get("ambiguous"))) for x in cells
+        }
+        rows: dict[str, dict[str, None]] = {}  # table -> its rows in order of first appearance
         for t, r, _c in self.map:
-            lst = self.rows.setdefault(t, [])
-            if r not in lst:
-                lst.append(r)
+            rows.setdefault(t, {})[r] = None
+        self.rows: dict[str, list[str]] = {t: list(rs) for t, rs in rows.items()}
 
     def get(self, t: str, r: str, c: str) -> _Cell | None:
         return self.map.get((t, r, c))

@@ -14,6 +14,8 @@ import threading
 
 from lxml import etree
 
+_tostring = etree.tostring
+
 from .. import budget
 from ..document import Cell, Document, Grid
 from ..errors import EmptyDocument, EncodingError, TooLarge
@@ -78,32 +80,40 @@ def decode(data: bytes) -> str:
     raise EncodingError("the bytes decode neither as UTF-8 nor as GB18030/GBK")
 
 
-def _cell_text(el) -> str:
-    # scripts and styles were stripped from the tree.  Block children (<p>, <div>) are separated
-    # by a space, so two numbers stacked in a cell stay two (unreadable, not one glued number);
-    # a <br> inside a heading joins without one (本年新<br>制作数量 is one label).
-    for block in el.iter("p", "div", "li"):
-        if block is not el:
-            block.tail = " " + (block.tail or "")
-    text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
-    return _WS.sub(" ", text).replace("\n", "").strip()
+_CELL_BLOCKS = etree.XPath(".//td//p | .//td//div | .//td//li | .//th//p | .//th//div | .//th//li")
 
 
 def _grid(table, index: int) -> Grid:
+    # Block children of a cell (<p>, <div>) are separated by a space, so two numbers stacked in a
+    # cell stay two (unreadable, not one glued number); a <br> inside a heading joins without one
+    # (本年新<br>制作数量 is one label).  Scripts and styles were stripped from the tree.
+    for block in _CELL_BLOCKS(table):
+        block.tail = " " + (block.tail or "")
     rows: list[list[Cell]] = []
     below: dict[int, set[int]] = {}  # row -> grid columns taken by a rowspan from above
+    prefix = f"table {index}, row "
     for r, tr in enumerate(table.iter("tr")):
         row: list[Cell] = []
         taken = below.pop(r, ())
         c = 0
-        for k, td in enumerate(el for el in tr if el.tag in ("td", "th")):
+        k = 0
+        for td in tr:
+            if td.tag != "td" and td.tag != "th":
+                continue
+            k += 1
             while c in taken:
                 c += 1
             rs = _span(td.get("rowspan"))
             cs = _span(td.get("colspan"))
             for dr in range(1, rs):
                 below.setdefault(r + dr, set()).update(range(c, c + cs))
-            row.append(Cell(_cell_text(td), f"table {index}, row {r + 1}, cell {k + 1}", r, c, rs, cs))
+            if len(td):
+                text = _tostring(td, method="text", encoding="unicode", with_tail=False)
+            else:
+                text = td.text or ""
+            if not text.isalnum():  # a bare number or word needs no clean-up
+                text = _WS.sub(" ", text).replace("\n", "").strip()
+            row.append(Cell(text, f"{prefix}{r + 1}, cell {k}", r, c, rs, cs))
             c += cs
         rows.append(row)
     return Grid(rows, where=f"table {index}")
