@@ -196,11 +196,11 @@ class _Ctx:
 def _sum_identity(ctx: _Ctx, rule: str, table: str, stated: tuple[str, str], parts: list[tuple[str, str]],
                   prefix: str, skip_blank_total_column: bool = False) -> None:
     """stated cell = sum of part cells (blank parts count 0), with the skip rules of the module doc."""
-    s = ctx.cells.get(table, *stated)
+    get = ctx.cells.map.get
+    s = get((table, *stated))
     if s is None or s.value is None or s.ambiguous:
         return  # stated side absent, blank (not filled) or unsettled: nothing to check
-    pcells = [(p, ctx.cells.get(table, *p)) for p in parts]
-    present = [(p, c) for p, c in pcells if c is not None]
+    present = [(p, c) for p in parts if (c := get((table, *p))) is not None]
     if not present or any(c.ambiguous for _, c in present):
         return
     if skip_blank_total_column:

@@ -114,3 +114,30 @@ def test_narrative_with_given_sections_is_the_same(name):
         pytest.skip(f"{path} absent (../shared/corpus not mounted)")
     doc = read_document(path)
     assert narrative.narrative_records("r", doc.text, doc.sections) == narrative.narrative_records("r", doc.text)
+
+
+def _section_texts() -> list[str]:
+    import random
+    from pathlib import Path
+
+    texts = []
+    root = Path(__file__).resolve().parents[1] / "data" / "demo" / "reports"
+    for f in sorted(root.glob("*"))[::7]:
+        if f.suffix in (".html", ".txt", ".md"):
+            texts.append(read_document(f).text)
+    # headings glued to every kind of neighbour: numbers, punctuation, words, spaces
+    rng = random.Random(14)
+    pieces = ["一、总体情况", "二、主动公开政府信息情况", "三．收到和处理政府信息公开申请情况", "四.因政府信息公开申请",
+              "五、存在的主要问题", "六、其他需要报告的事项", "六、2024年工作计划", "三、", "一", "、", "。", "；", " ", "\n",
+              "\u3000", "）", "】", "元", "件", "x", "7", "７", "正文", "（二）", "主动公开"]
+    texts += ["".join(rng.choice(pieces) for _ in range(60)) for _ in range(500)]
+    return texts
+
+
+def test_section_headings_found_as_the_full_pattern_finds_them():
+    from gxlib import document
+
+    for text in _section_texts():
+        want = [(m.start("num"), m.group("num"), m.group("title")) for m in document._SECTION_RE.finditer(text)]
+        got = [(m.start("num"), m.group("num"), m.group("title")) for m in document._heading_starts(text)]
+        assert got == want
