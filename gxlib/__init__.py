@@ -19,11 +19,11 @@ _NOT_PARSING = {"charts.py", "cli.py", "corpus.py", "export.py", "metrics.py", "
 
 def _parser_version() -> str:
     """The release plus a digest of the code and data that turn a file into frames (every module
-    of the package and its readers, but the analysis and presentation ones), so a corpus built by
-    another parser (even an unreleased change) is reparsed, never silently mixed."""
+    of the package, its readers and its checks, but the analysis and presentation ones), so a
+    corpus built by another parser (even an unreleased change) is reparsed, never silently mixed."""
     root = resources.files(__name__)
     h = hashlib.sha256(root.joinpath("spec_data/codes.tsv").read_bytes())
-    for folder in (root, root.joinpath("readers")):
+    for folder in (root, root.joinpath("readers"), root.joinpath("checks")):
         for f in sorted(folder.iterdir(), key=lambda f: f.name):
             if f.name.endswith(".py") and f.name not in _NOT_PARSING:
                 h.update(f.name.encode() + b"\0" + f.read_bytes())
