@@ -21,7 +21,7 @@ _NOT_PARSING_DIRS = {"__pycache__", "_voila", "app", "corpus", "demo", "fetch", 
 
 def _parser_version() -> str:
     """The release plus a digest of the code and data that turn a file into frames (every module
-    of the package and its readers, but the analysis and presentation ones), so a corpus built by
+    of the package and its subpackages, but the analysis and presentation ones), so a corpus built by
     another parser (even an unreleased change) is reparsed, never silently mixed."""
     root = resources.files(__name__)
     h = hashlib.sha256(root.joinpath("spec_data/codes.tsv").read_bytes())

@@ -75,11 +75,32 @@ _SECTION_RE = re.compile(
 )
 
 
+# _SECTION_RE from its numeral on, for speed (a search that starts at a numeral is a fast scan);
+# what _SECTION_RE asks before the numeral is tested by _heading_starts (tests/test_speed_exact.py
+# compares the two on every report text).
+_SECTION_FROM_NUM = re.compile(_SECTION_RE.pattern[_SECTION_RE.pattern.index(r"\s*(?P<num>") + 3 :])
+_BEFORE_HEADING = frozenset("。；;！!？?0123456789）)】」”元条件")
+
+
+def _heading_starts(text: str):
+    """The matches of _SECTION_RE.finditer(text), each as its _SECTION_FROM_NUM match: a
+    numeral at the start, after white space, or after one of _SECTION_RE's preceding characters."""
+    pos = 0
+    while (m := _SECTION_FROM_NUM.search(text, pos)) is not None:
+        j = m.start()
+        prev = text[j - 1] if j else ""
+        if not j or prev.isspace() or prev in _BEFORE_HEADING or prev.isdecimal():
+            yield m
+            pos = m.end()
+        else:
+            pos = j + 1
+
+
 def split_sections(text: str) -> dict[str, str]:
     """Split plain text at the first heading of each section 一…六, in order."""
     found: dict[str, int] = {}
     expect = 0
-    for m in _SECTION_RE.finditer(text):
+    for m in _heading_starts(text):
         num = m.group("num")
         idx = SECTION_NUMERALS.index(num)
         if idx >= expect and num not in found:

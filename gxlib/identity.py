@@ -29,8 +29,27 @@ _CONSOLIDATES = re.compile(
 )
 
 
+# NFKC of plain Chinese text, fast: text made only of characters NFKC leaves alone (ASCII, CJK
+# ideographs, common punctuation) or maps one-to-one (full-width ASCII, U+3000, U+00A0) is
+# normalized by replacing those; anything else goes through unicodedata.  Both sets are
+# checked against unicodedata for every code point by tests/test_speed_exact.py.
+NFKC_INERT = "\t\n\r\x20-\x7e\u4e00-\u9fff\u3001\u3002\u3007-\u3011\u3014-\u301b\u2013\u2014\u2190-\u2193\u2018\u2019\u201c\u201d\u00b7"
+NFKC_ONE_TO_ONE = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " ", "\xa0": " "}
+_OTHER = re.compile(f"[^{NFKC_INERT}\uff01-\uff5e\u3000\xa0]")
+_ONE_TO_ONE = re.compile("[\uff01-\uff5e\u3000\xa0]")
+
+
+def nfkc(s: str) -> str:
+    """``unicodedata.normalize("NFKC", s)``, without its cost on plain Chinese text."""
+    if _OTHER.search(s) is not None:
+        return unicodedata.normalize("NFKC", s)
+    for c in set(_ONE_TO_ONE.findall(s)):
+        s = s.replace(c, NFKC_ONE_TO_ONE[c])
+    return s
+
+
 def _norm(s: str) -> str:
-    return unicodedata.normalize("NFKC", s).strip()
+    return nfkc(s).strip()
 
 
 def phone_digits(phone: str | None) -> str | None:
@@ -42,17 +61,44 @@ def phone_digits(phone: str | None) -> str | None:
     return d[-8:] if len(d) >= 7 else None
 
 
+# words the consolidation statement needs: no other character's NFKC form holds them
+# (tests/test_speed_exact.py scans every code point), so a text without them is not normalized
+CONSOLIDATES_WORDS = ("汇总", "编制")
+
+
+def _norm_head(raw: str, n: int) -> str:
+    """``_norm(raw)[:n]`` normalizing only a head of ``raw``: NFKC of a text cut after a line
+    break is the NFKC of its two pieces joined (a line break never composes)."""
+    cut = raw.find("\n", n)
+    if cut >= 0:
+        head = nfkc(raw[: cut + 1]).lstrip()
+        if len(head.rstrip()) >= n:
+            return head[:n]
+    return _norm(raw)[:n]
+
+
+def _norm_tail(raw: str, n: int) -> str:
+    """``_norm(raw)[-n:]``, normalizing only a tail of ``raw`` (cut before a line break)."""
+    cut = raw.rfind("\n", 0, max(0, len(raw) - n))
+    if cut >= 0:
+        tail = nfkc(raw[cut:]).rstrip()
+        if len(tail.lstrip()) >= n:
+            return tail[-n:]
+    return _norm(raw)[-n:]
+
+
 def identity_signals(doc: Document) -> dict:
     """``url``, ``signature``, ``phone``, ``address``, ``consolidates`` for one document."""
-    text = _norm(doc.text or "")
-    phone = _PHONE.search(text[:4000])
-    addr = _ADDRESS.search(text[:4000])
-    sig = _SIGNATURE.search(text[-300:])
+    raw = doc.text or ""
+    head = _norm_head(raw, 4000)
+    phone = _PHONE.search(head)
+    addr = _ADDRESS.search(head)
+    sig = _SIGNATURE.search(_norm_tail(raw, 300))
     signature = sig.group(1) if sig and _ORGAN_END.search(sig.group(1)) else None
     return {
         "url": (doc.meta or {}).get("url") or None,
         "signature": signature,
         "phone": re.sub(r"\s+", "", phone.group(1)) if phone else None,
         "address": addr.group(1).strip() if addr else None,
-        "consolidates": bool(_CONSOLIDATES.search(text)),
+        "consolidates": all(w in raw for w in CONSOLIDATES_WORDS) and bool(_CONSOLIDATES.search(_norm(raw))),
     }

@@ -86,11 +86,11 @@ def _sentences(text: str):
         yield m.start(), m.group()
 
 
-def _section_bounds(text: str) -> list[tuple[int, str]]:
+def _section_bounds(text: str, sections: dict[str, str] | None = None) -> list[tuple[int, str]]:
     """(start offset, numeral) of each section found by :func:`split_sections`, in order."""
     out: list[tuple[int, str]] = []
     pos = 0
-    for num, body in split_sections(text).items():
+    for num, body in (split_sections(text) if sections is None else sections).items():
         at = text.find(body, pos)
         if at < 0:
             continue
@@ -222,6 +222,8 @@ def parse_statement(sentence: str) -> Statement | None:
 
 def parse_volumes(sentence: str) -> list[tuple[str, str | None, float, int]]:
     """Single stated volumes of a sentence without a 其中 list: (clause, channel, count, offset)."""
+    if "条" not in sentence:
+        return []  # every volume is N条
     work = _blank_parens(sentence)
     out = []
     for cm in _CLAUSE.finditer(work):
@@ -296,6 +298,11 @@ _APP_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("reconsiderations", re.compile(rf"(?<![未无])(?:行政)?复议(?:案件|申请)?{_TOTALWORD}{_N}{_UNIT}")),
     ("lawsuits", re.compile(rf"(?<![未无])(?:行政)?诉讼(?:案件)?{_TOTALWORD}{_N}{_UNIT}")),
 ]
+# a word each pattern needs (a quick test before the pattern runs)
+_APP_WORDS = {rx: words for rx, words in zip((rx for _, rx in _APP_PATTERNS), (
+    ("部分公开",), ("予以公开",), ("收到", "受理", "接收", "接到", "收悉"), ("收到", "受理", "接收", "接到"),
+    ("办结",), ("答复",), ("结转", "顺延"), ("结转", "顺延"), ("复议",), ("诉讼",)))}
+assert len(_APP_WORDS) == len(_APP_PATTERNS)
 # 行政复议、行政诉讼各N件
 _BOTH = re.compile(rf"(?:行政)?复议(?:和|、|及|与)(?:行政)?诉讼(?:案件)?各{_N}{_UNIT}")
 # Zero statements: 没有出现就政府信息公开提出复议、诉讼和申诉的情况 / 未发生…行政复议、行政诉讼
@@ -326,15 +333,18 @@ def _applications(text: str, context: str = "") -> list[dict]:
             {"measure": measure, "count": count, "unit": unit, "text": text[a:b], "offset": s, "category": None}
         )
 
-    for m in _BOTH.finditer(text):
-        add("reconsiderations", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
-        taken.pop()
-        add("lawsuits", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
-    about_applications = ("申请" in text or "申请" in context) and not _NOISE.search(text)
-    for measure, rx in _APP_PATTERNS:
+    reviews = "复议" in text or "诉讼" in text
+    if reviews:
+        for m in _BOTH.finditer(text):
+            add("reconsiderations", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
+            taken.pop()
+            add("lawsuits", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
+    noisy = _NOISE.search(text) is not None  # no pattern reads a sentence about hotlines, complaints…
+    about_applications = ("申请" in text or "申请" in context) and not noisy
+    for measure, rx in _APP_PATTERNS if not noisy else ():
         needs_context = measure in ("applications_concluded", "applications_carried_forward")
-        if needs_context and not about_applications or _NOISE.search(text):
-            continue
+        if needs_context and not about_applications or not any(w in text for w in _APP_WORDS[rx]):
+            continue  # (a pattern cannot match without one of its words: skipped unrun)
         for m in rx.finditer(text):
             mid = m.groupdict().get("mid") or ""
             if measure == "applications_received" and re.search(r"上年|结转|复议|诉讼|咨询|来信|投诉|举报", mid):
@@ -342,7 +352,7 @@ def _applications(text: str, context: str = "") -> list[dict]:
             if measure == "applications_concluded" and re.search(r"复议|诉讼|信箱|来信|投诉|举报|案件|提案|建议", mid):
                 continue
             add(measure, m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
-    for m in _ZERO.finditer(text):
+    for m in _ZERO.finditer(text) if reviews else ():
         body = m.group("body")
         if _ZERO_BAD.search(body):
             continue
@@ -358,7 +368,7 @@ def _applications(text: str, context: str = "") -> list[dict]:
                      "category": None}
                 )
     # 「本年度未收到政府信息公开申请」: no application received
-    for m in _ZERO_RECEIVED.finditer(text):
+    for m in _ZERO_RECEIVED.finditer(text) if "申请" in text else ():
         rows.append({"measure": "applications_received", "count": 0.0, "unit": "件", "text": m.group(0),
                      "offset": m.start(), "category": None})
     return rows
@@ -376,36 +386,36 @@ def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
     return frames.frame("narrative", narrative_records(report_id, text))
 
 
-def narrative_records(report_id: str, text: str) -> list[dict]:
-    """:func:`extract_narrative` as plain rows (dicts with the NARRATIVE columns)."""
+def narrative_records(report_id: str, text: str, sections: dict[str, str] | None = None) -> list[dict]:
+    """:func:`extract_narrative` as plain rows (dicts with the NARRATIVE columns).  ``sections``:
+    the text's :func:`split_sections` when the caller has it (``Document.sections``), not redone."""
     if not text:
         return []
-    bounds = _section_bounds(text)
-    rows: list[dict] = []
+    bounds = _section_bounds(text, sections)
+    volumes: list[dict] = []
+    apps: list[dict] = []
     for start, sent in _sentences(text):
         if " | " in sent or not _COUNTED.search(sent):  # a table row (cells joined by " | "), or no count
             continue
         st = parse_statement(sent)
         if st is not None:
             for cat, n, off in st.stated + st.parts:
-                rows.append(
+                volumes.append(
                     {"measure": "proactive_items", "channel": st.channel, "category": cat, "count": n, "unit": "条",
                      "text": sent, "offset": start + off}
                 )
-            continue
-        for clause, ch, n, off in parse_volumes(sent):
-            rows.append(
-                {"measure": "proactive_items", "channel": ch, "category": "总计", "count": n, "unit": "条",
-                 "text": clause, "offset": start + off}
-            )
-    # application counts: one sentence at a time so a fragment never spans sentences
-    for start, sent in _sentences(text):
+        else:
+            for clause, ch, n, off in parse_volumes(sent):
+                volumes.append(
+                    {"measure": "proactive_items", "channel": ch, "category": "总计", "count": n, "unit": "条",
+                     "text": clause, "offset": start + off}
+                )
+        # application counts: one sentence at a time so a fragment never spans sentences
         context = text[text.rfind("\n", 0, start) + 1 : start]  # the paragraph before this sentence
-        if " | " in sent or not _COUNTED.search(sent):
-            continue  # no number and no zero statement (未发生行政复议…)
         for r in _applications(sent, context):
             r["offset"] += start
-            rows.append(r)
+            apps.append(r)
+    rows = volumes + apps  # volumes first where offsets tie (the sort below is stable)
     for r in rows:
         r["report_id"] = report_id
         r["section"] = _section_at(bounds, r["offset"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,7 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
          "template": template, "ambiguous": c.ambiguous, "settled": c.settled, "where": c.where}
         for c in ex.cells
     ]
-    narrative = narrative_records(report_id, doc.text)
+    narrative = narrative_records(report_id, doc.text, doc.sections)
     findings = [_finding(p, report_id) for p in ex.problems]
     if check:
         findings += [_finding(f, report_id) for f in check_records(report_row, cells, narrative, doc.sections)]
@@ -190,6 +190,7 @@ def _report_row(report_id: str, doc: Document, meta: Metadata, template: str, ex
     }
 
 
+@lru_cache(maxsize=4096)  # a corpus repeats its agencies' names year after year
 def _describe(agency: str | None) -> dict:
     from .agency import agency_key, describe_agency
 

@@ -48,14 +48,25 @@ class Unreadable(ValueError):
     """A value cell whose text is neither a number nor a blank mark."""
 
 
+_UNREADABLE = object()
+
+
 def parse_value(text: str, unit: str = "件") -> float | None:
     """Parse a printed value for a column of ``unit`` (万元 columns convert 元 to 万元)."""
+    value = _parse_value(text, unit)
+    if value is _UNREADABLE:
+        raise Unreadable(f"not a number: {text!r}")
+    return value
+
+
+@lru_cache(maxsize=65536)  # printed values repeat across cells and reports (0, 1, 12 …)
+def _parse_value(text: str, unit: str):
     s = fold(text)
     if s in BLANK_MARKS:
         return None
     m = VALUE_RE.match(s)
     if not m:
-        raise Unreadable(f"not a number: {text!r}")
+        return _UNREADABLE
     try:
         num = Decimal(m["num"].replace(",", ""))
     except InvalidOperation as e:  # pragma: no cover - the regex admits only decimals

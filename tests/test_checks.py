@@ -598,3 +598,19 @@ def test_every_finding_code_in_the_code_is_documented():
         used |= set(re.findall(r'"((?:extract|table3|table4|template|plausibility|narrative|timeliness|cross_year)\.[a-z_]+)"',
                                py.read_text(encoding="utf-8")))
     assert used <= documented, sorted(used - documented)
+
+
+def test_an_error_in_a_rule_is_the_check_stages(monkeypatch):
+    """The rules live in the gxlib/checks/ package; an error one raises is still reported by a
+    corpus build as the check stage's, not the extractor's."""
+    from dataclasses import replace
+
+    from gxlib import corpus
+
+    def broken(ctx):
+        raise ZeroDivisionError("a broken rule")
+
+    monkeypatch.setitem(RULES, "table3.balance", replace(RULES["table3.balance"], func=broken))
+    with pytest.raises(ZeroDivisionError) as e:
+        checks.check_records({"report_id": "r", "template": "2021"}, [])
+    assert corpus._stage_of(e.value) == "check"

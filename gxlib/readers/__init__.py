@@ -113,12 +113,13 @@ def document_from_text(text: str, source: str, sha256: str) -> Document:
 
     meta, body = crawler.parse_header(text)
     line_offset = text[: len(text) - len(body)].count("\n") if meta else 0
+    if html.starts_as_markup(body):  # a page that starts as markup is HTML whatever its footer's " |" link separators say
+        return html.parse(body, source, sha256, meta)
     # before the pipe-text test: Markdown table rows end with "|" too
-    if not html.starts_as_markup(body) and markdown.looks_like_markdown(body, source):
+    if markdown.looks_like_markdown(body, source):
         return markdown.parse(body, source, sha256, meta, line_offset)
     is_pipe = pipe.looks_like_pipe(body)
-    # a page that starts as markup is HTML whatever its footer's " |" link separators say
-    if html.starts_as_markup(body) or (html.looks_like_html(body) and not is_pipe):
+    if html.looks_like_html(body) and not is_pipe:
         return html.parse(body, source, sha256, meta)
     if is_pipe:
         return pipe.parse(body, source, sha256, meta, line_offset)

@@ -30,6 +30,7 @@ from gxlib.spec import TEMPLATES, normalize_label, template
 # Header
 
 _SEPARATOR = re.compile(r"^\s*=+\s*正\s*文\s*=+\s*$", re.MULTILINE)
+_SEPARATOR_CORE = re.compile(r"=\s*正\s*文\s*=")
 _HEADER_LINE = re.compile(r"^\s*(?P<key>[^:：\n]{1,12}?)\s*[:：][ \t]*(?P<value>.*?)\s*$")
 _HEADER_KEYS = {
     "标题": "title",
@@ -47,7 +48,9 @@ _HEADER_KEYS = {
 
 def _split_header(text: str) -> tuple[dict[str, str], int]:
     """(meta, offset of the body in ``text``); ({}, 0) when there is no crawler header."""
-    m = _SEPARATOR.search(text)
+    # the separator's core first: an unanchored search skips to each "=" (a page without the
+    # separator, every HTML page, is not scanned line by line)
+    m = _SEPARATOR.search(text) if _SEPARATOR_CORE.search(text) else None
     if m is None:
         return {}, 0
     head = text[: m.start()]

@@ -14,6 +14,8 @@ import threading
 
 from lxml import etree
 
+_tostring = etree.tostring
+
 from .. import budget
 from ..document import Cell, Document, Grid
 from ..errors import EmptyDocument, EncodingError, TooLarge
@@ -23,15 +25,21 @@ _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tab
 _SKIP = ("script", "style", "noscript", "template", "head")
 # plain etree (no lxml.html element classes: their Python-side lookup doubles the parse time).
 # huge_tree lifts libxml2's nesting limit of 256 (Word exports nest unclosed <font> deeper); our own
-# budget (gxlib.budget: max_html_depth, max_html_elements) bounds the tree instead.  One parser per
-# thread: its error_log is read after each parse.
+# budget (gxlib.budget: max_html_depth, max_html_elements) bounds the tree instead.  A page is read
+# first without huge_tree: libxml2 then guarantees the depth bound itself (no Python walk of the
+# tree to measure it), and a page that hits the bound is read again with huge_tree.  One parser
+# of each kind per thread: its error_log is read after each parse.
 _LOCAL = threading.local()
+_LIBXML_DEPTH = 256  # libxml2's nesting limit without huge_tree
+_SHALLOW_MAX_CHARS = 1_000_000  # far below libxml2's other limits without huge_tree (10 MB text nodes)
 
 
-def _parser() -> etree.HTMLParser:
-    p = getattr(_LOCAL, "parser", None)
+def _parser(huge: bool = True) -> etree.HTMLParser:
+    name = "huge" if huge else "shallow"
+    p = getattr(_LOCAL, name, None)
     if p is None:
-        p = _LOCAL.parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
+        p = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=huge)
+        setattr(_LOCAL, name, p)
     return p
 
 
@@ -78,32 +86,54 @@ def decode(data: bytes) -> str:
     raise EncodingError("the bytes decode neither as UTF-8 nor as GB18030/GBK")
 
 
-def _cell_text(el) -> str:
-    # scripts and styles were stripped from the tree.  Block children (<p>, <div>) are separated
-    # by a space, so two numbers stacked in a cell stay two (unreadable, not one glued number);
-    # a <br> inside a heading joins without one (本年新<br>制作数量 is one label).
-    for block in el.iter("p", "div", "li"):
-        if block is not el:
-            block.tail = " " + (block.tail or "")
-    text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+_CELL_BLOCK_TAGS = ("p", "div", "li")
+
+
+def _cell_text(td) -> str:
+    """A cell's text.  Block children (<p>, <div>) are separated by a space, so two numbers
+    stacked in a cell stay two (unreadable, not one glued number); a <br> inside a heading joins
+    without one (本年新<br>制作数量 is one label).  Scripts and styles were stripped from the tree."""
+    n = len(td)
+    if n == 0:
+        text = td.text or ""
+    elif n == 1 and not len(td[0]) and type(td[0].tag) is str:
+        # one element with no children (<td><p>5</p></td>, the usual Word/CMS cell): its text
+        # read off directly, as the serialisation below would give it
+        child = td[0]
+        gap = " " if child.tag in _CELL_BLOCK_TAGS else ""
+        text = f"{td.text or ''}{child.text or ''}{gap}{child.tail or ''}"
+    else:
+        for block in td.iter(*_CELL_BLOCK_TAGS):
+            if block is not td:
+                block.tail = " " + (block.tail or "")
+        text = _tostring(td, method="text", encoding="unicode", with_tail=False)
+    s = text.strip()
+    if s.isalnum():  # a bare number or word: nothing inside to fold
+        return s
     return _WS.sub(" ", text).replace("\n", "").strip()
 
 
 def _grid(table, index: int) -> Grid:
     rows: list[list[Cell]] = []
     below: dict[int, set[int]] = {}  # row -> grid columns taken by a rowspan from above
+    prefix = f"table {index}, row "
     for r, tr in enumerate(table.iter("tr")):
         row: list[Cell] = []
         taken = below.pop(r, ())
-        c = 0
-        for k, td in enumerate(el for el in tr if el.tag in ("td", "th")):
+        c = k = 0
+        for td in tr:
+            if td.tag != "td" and td.tag != "th":
+                continue
+            k += 1
             while c in taken:
                 c += 1
-            rs = _span(td.get("rowspan"))
-            cs = _span(td.get("colspan"))
+            rs = td.get("rowspan")
+            rs = 1 if rs is None else _span(rs)
+            cs = td.get("colspan")
+            cs = 1 if cs is None else _span(cs)
             for dr in range(1, rs):
                 below.setdefault(r + dr, set()).update(range(c, c + cs))
-            row.append(Cell(_cell_text(td), f"table {index}, row {r + 1}, cell {k + 1}", r, c, rs, cs))
+            row.append(Cell(_cell_text(td), f"{prefix}{r + 1}, cell {k}", r, c, rs, cs))
             c += cs
         rows.append(row)
     return Grid(rows, where=f"table {index}")
@@ -188,21 +218,38 @@ def _parse_tree(text: str, source: str):
     b = budget.current()
     if b.max_html_elements and text.count("<") > 4 * b.max_html_elements:
         raise budget.too_large(source, "max_html_elements", b.max_html_elements, f"{text.count('<'):,} tags")
-    parser = _parser()
-    try:
-        root = etree.fromstring(text, parser) if text.strip() else None
-    except etree.XMLSyntaxError as e:
-        root, fatal = None, str(e)
-    else:
-        fatal = next((f"{e.message.strip()} (line {e.line})" for e in parser.error_log
-                      if any(k in e.message.lower() for k in _FATAL)), None)
+    shallow = len(text) < _SHALLOW_MAX_CHARS
+    root, fatal = _parse_with(_parser(huge=not shallow), text)
+    if fatal and shallow:  # deeper than libxml2 reads by default: read it again without the limit
+        shallow = False
+        root, fatal = _parse_with(_parser(huge=True), text)
     if fatal:
         raise TooLarge(f"{source}: the HTML parser stopped: {fatal}; the page was not read "
                        f"(nesting beyond what libxml2 reads even with huge_tree)", "max_html_depth", b.max_html_depth)
     if root is None:
         raise EmptyDocument(f"{source}: no HTML content")
-    budget.check_tree(root, source, b)
+    if shallow and not (b.max_html_depth and b.max_html_depth < 2 * _LIBXML_DEPTH):
+        # libxml2 read the page within its own depth limit: only the size is left to check
+        n = int(_COUNT_ELEMENTS(root))
+        if b.max_html_elements and n > b.max_html_elements:
+            raise budget.too_large(source, "max_html_elements", b.max_html_elements, f"{n:,} elements")
+    else:
+        budget.check_tree(root, source, b)
     return root
+
+
+_COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
+
+
+def _parse_with(parser: etree.HTMLParser, text: str):
+    """(root or None, the fatal error or None)."""
+    try:
+        root = etree.fromstring(text, parser) if text.strip() else None
+    except etree.XMLSyntaxError as e:
+        return None, str(e)
+    fatal = next((f"{e.message.strip()} (line {e.line})" for e in parser.error_log
+                  if any(k in e.message.lower() for k in _FATAL)), None)
+    return root, fatal
 
 
 _JS_STRING = re.compile(r"""(?P<q>["'`])(?P<body>(?:\\.|(?!(?P=q)).)*?<table(?:\\.|(?!(?P=q)).)*)(?P=q)""", re.S)

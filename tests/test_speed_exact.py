@@ -1,0 +1,143 @@
+"""The shortcuts the parse takes for speed give exactly what the slow path gives.
+
+Each shortcut rests on a fact about Unicode or about a pattern; these tests check the fact
+itself (every code point, every pattern), so a Python with newer Unicode data that broke it
+fails here rather than changing a parse silently.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+
+import pytest
+
+from gxlib import identity, narrative
+from gxlib.readers import read_document
+from shared import SHARED
+
+
+def _composition_seconds() -> set[str]:
+    """Characters that are the second part of a canonical composition (they may merge with the
+    character before them, so a text holding one must be normalized by unicodedata)."""
+    out = set()
+    for cp in range(sys.maxunicode + 1):
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith("<") and len(d.split()) == 2:
+            out.add(chr(int(d.split()[1], 16)))
+    return out
+
+
+def test_nfkc_inert_characters_are_left_alone_by_nfkc():
+    inert = re.compile(f"[{identity.NFKC_INERT}]")
+    seconds = _composition_seconds()
+    chars = [chr(cp) for cp in range(sys.maxunicode + 1) if not 0xD800 <= cp < 0xE000 and inert.match(chr(cp))]
+    assert len(chars) > 20000  # ASCII, the CJK ideographs, punctuation
+    bad = [hex(ord(c)) for c in chars
+           if unicodedata.normalize("NFKC", c) != c or unicodedata.combining(c) or c in seconds]
+    assert bad == []
+
+
+def test_nfkc_one_to_one_map_is_nfkc():
+    seconds = _composition_seconds()
+    for c, mapped in identity.NFKC_ONE_TO_ONE.items():
+        assert unicodedata.normalize("NFKC", c) == mapped
+        assert mapped not in seconds and not unicodedata.combining(mapped)
+
+
+@pytest.mark.parametrize("text", [
+    "政府信息公开（2023年）：电话０５９１－２３１６１００５　地址：福州市",
+    "e\u0301 and ＡＢＣ…㎡ ﬁ",  # composing, compatibility forms: the slow path
+    "本报告由…汇总\n\u0301各单位编制",
+    "가\u1161\n\u1100\u1161",  # Hangul jamo compose
+    "",
+])
+def test_nfkc_matches_unicodedata(text):
+    assert identity.nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_nfkc_of_text_cut_at_a_line_break_is_nfkc_of_the_pieces():
+    """_norm_head / _norm_tail normalize a piece of the text cut at a line break."""
+    tricky = ["e", "\u0301", "\u1100", "\u1161", "ＡＢ", "…", "\u3000", "ﬁ", "中", "\u0338", "\u3099", "か"]
+    for a in tricky:
+        for b in tricky:
+            whole = a + "\n" + b
+            assert unicodedata.normalize("NFKC", whole) == (
+                unicodedata.normalize("NFKC", a + "\n") + unicodedata.normalize("NFKC", b))
+    assert unicodedata.normalize("NFKC", "\n") == "\n"
+
+
+def test_consolidation_words_come_from_no_other_character():
+    """identity_signals normalizes the whole text only when it holds the consolidation
+    statement's words: no character but those words' own has NFKC holding one of them."""
+    chars = set("".join(identity.CONSOLIDATES_WORDS))
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        if c in chars or 0xD800 <= cp < 0xE000:
+            continue
+        n = unicodedata.normalize("NFKC", c)
+        assert not (set(n) & chars), hex(cp)
+
+
+@pytest.mark.parametrize("n", [5, 300, 4000])
+def test_norm_head_and_tail_equal_the_whole_normalized_text(n):
+    lines = ["  ＡＢＣ：电话０５９１", "e\u0301x", "中文（一）", "\u3000\u3000", "…………", "ﬁ" * 7] * 400
+    raw = "\n".join(lines)
+    whole = identity._norm(raw)
+    assert identity._norm_head(raw, n) == whole[:n]
+    assert identity._norm_tail(raw, n) == whole[-n:]
+    short = "  电话：１２３  "
+    assert identity._norm_head(short, n) == identity._norm(short)[:n]
+    assert identity._norm_tail(short, n) == identity._norm(short)[-n:]
+
+
+def test_application_patterns_need_their_words():
+    """narrative skips a pattern whose words are absent from a sentence: every match of each
+    pattern holds one of them (checked on the pattern's own literal alternatives)."""
+    for _measure, rx in narrative._APP_PATTERNS:
+        words = narrative._APP_WORDS[rx]
+        # the pattern's first literal group: each alternative it admits starts with one of the words
+        src = rx.pattern
+        assert any(w in src for w in words)
+        for probe in ("收到申请12件", "受理政府信息公开申请3件", "办结69件", "答复依申请公开申请5件", "予以公开及部分公开8件",
+                      "予以公开7件", "1件结转下年度继续办理", "结转至2026年6件", "行政复议2件", "行政诉讼1件", "共收到70件申请",
+                      "收悉申请4件", "顺延到下年度2件"):
+            if rx.search(probe):
+                assert any(w in probe for w in words), (rx.pattern, probe)
+
+
+@pytest.mark.parametrize("name", ["004_shanghai_szfbgt_2019.html", "peer/01_hangzhou-style-2025.html"])
+def test_narrative_with_given_sections_is_the_same(name):
+    path = SHARED / "corpus" / name
+    if not path.exists():
+        pytest.skip(f"{path} absent (../shared/corpus not mounted)")
+    doc = read_document(path)
+    assert narrative.narrative_records("r", doc.text, doc.sections) == narrative.narrative_records("r", doc.text)
+
+
+def _section_texts() -> list[str]:
+    import random
+    from pathlib import Path
+
+    texts = []
+    root = Path(__file__).resolve().parents[1] / "data" / "demo" / "reports"
+    for f in sorted(root.glob("*"))[::7]:
+        if f.suffix in (".html", ".txt", ".md"):
+            texts.append(read_document(f).text)
+    # headings glued to every kind of neighbour: numbers, punctuation, words, spaces
+    rng = random.Random(14)
+    pieces = ["一、总体情况", "二、主动公开政府信息情况", "三．收到和处理政府信息公开申请情况", "四.因政府信息公开申请",
+              "五、存在的主要问题", "六、其他需要报告的事项", "六、2024年工作计划", "三、", "一", "、", "。", "；", " ", "\n",
+              "\u3000", "）", "】", "元", "件", "x", "7", "７", "正文", "（二）", "主动公开"]
+    texts += ["".join(rng.choice(pieces) for _ in range(60)) for _ in range(500)]
+    return texts
+
+
+def test_section_headings_found_as_the_full_pattern_finds_them():
+    from gxlib import document
+
+    for text in _section_texts():
+        want = [(m.start("num"), m.group("num"), m.group("title")) for m in document._SECTION_RE.finditer(text)]
+        got = [(m.start("num"), m.group("num"), m.group("title")) for m in document._heading_starts(text)]
+        assert got == want
