@@ -288,7 +288,8 @@ def conformance(res: CheckResult) -> list[dict]:
              "detail": f"{r['year'] or '年度不详'} 年度应使用 {tname.get(want, want) if want else '（年度不详）'} 版模板，"
                        f"报告使用 {tname.get(got, got)} 版"}]
     f = res.findings
-    for code, item in (("template.missing_table", "缺少表格"), ("template.missing_row", "缺少行"),
+    for code, item in (("template.missing_table", "缺少表格"), ("template.unread_table", "未能读取的表格"),
+                       ("template.missing_row", "缺少行"),
                        ("template.missing_section", "缺少章节"), ("template.unknown_row", "模板外的行"),
                        ("extract.unmatched_label", "未识别的行")):
         msgs = f.filter(pl.col("rule") == code)["message"].to_list()

@@ -504,3 +504,22 @@ def test_blank_page_pdf_is_empty(tmp_path):
     c.save()
     with pytest.raises(EmptyDocument):
         _read(p)
+
+
+def test_a_pdf_whose_tables_have_no_ruling_lines_says_the_tables_are_unread_not_missing(monkeypatch, tmp_path):
+    """A PDF exported without table borders: no grid can be rebuilt, but the tables are printed —
+    their values are unknown (template.unread_table), never reported as tables the report lacks."""
+    import gxlib
+    from gxlib.demo import _agency_reports, render_pdf
+    from gxlib.demo.agencies import select
+    from reportlab.pdfgen import canvas
+
+    monkeypatch.setattr(canvas.Canvas, "rect", lambda self, *a, **k: None)  # cells drawn without borders
+    rep = next(_agency_reports(select(5, 3)[0], 3, [2022], ("pdf",), 0.0))
+    path = tmp_path / "borderless.pdf"
+    path.write_bytes(render_pdf.render(rep))
+    r = gxlib.read_report(path)
+    rules = r.findings.filter(r.findings["rule"].str.starts_with("template."))
+    assert sorted(rules["table"].to_list()) == ["applications", "proactive", "reviews"]
+    assert set(rules["rule"]) == {"template.unread_table"}
+    assert r.cells.height == 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+
 
 from .. import spec
 from ..document import SECTION_NUMERALS
@@ -38,9 +40,42 @@ def _missing_table(ctx: _Ctx) -> None:
     tpl = _report_template(ctx)
     if tpl not in _TEMPLATED and not (tpl == "unknown" and ctx.report.get("expected_template") in _TEMPLATED):
         return
-    for t in spec.TABLES:
-        if t not in ctx.cells.rows:
-            ctx.find("template.missing_table", t, table=TABLE_ZH[t], title=spec.TABLE_TITLE[t])
+    for t in _unread(ctx, printed=False):
+        ctx.find("template.missing_table", t, table=TABLE_ZH[t], title=spec.TABLE_TITLE[t])
+
+
+def _unread(ctx: _Ctx, printed: bool) -> list[str]:
+    """The tables with no cell read whose headings the text does (``printed``) or does not print."""
+    text = "".join(ctx.sections.values()) if ctx.sections else ""
+    return [t for t in spec.TABLES if t not in ctx.cells.rows and _headings_printed(text, t) == printed]
+
+
+def _headings_printed(text: str, table: str) -> bool:
+    """Does the text print at least three of the table's column or row headings (either template)?
+    Then the table is there, only not read as cells (a PDF table drawn without ruling lines)."""
+    return bool(text) and sum(h in text for h in _headings(table)) >= 3
+
+
+@cache
+def _headings(table: str) -> frozenset[str]:
+    out = set()
+    for tpl in spec.TEMPLATES:
+        for r in spec.template(tpl)[table].rows:
+            out |= {c.leaf for c in r.cols} | {re.sub(r"^\d+\.|^（.）|^[一二三四]、", "", r.leaf)}
+    return frozenset(h for h in out if len(h) >= 4)
+
+
+@_rule("template.unread_table", "warning", "report", "表格未能读取",
+       "{table} 的表头已印出，但未能按单元格读出数值（如 PDF 中没有框线的表格），其数值未知，未计入")
+def _unread_table(ctx: _Ctx) -> None:
+    """A table whose column headings the text prints but whose cells no reader could read (a PDF
+    table drawn without ruling lines): its values are unknown, not missing (template.missing_table
+    is not reported for it)."""
+    tpl = _report_template(ctx)
+    if tpl not in _TEMPLATED and not (tpl == "unknown" and ctx.report.get("expected_template") in _TEMPLATED):
+        return
+    for t in _unread(ctx, printed=True):
+        ctx.find("template.unread_table", t, table=TABLE_ZH[t])
 
 
 def _row_variants(tpl: str, table: str) -> tuple[set[str], set[str]]:
