@@ -164,7 +164,7 @@ def pooled(kpi: pl.DataFrame | pl.LazyFrame, code: str, by: Sequence[str] = ()) 
     :func:`gxlib.metrics.rate` — value, n_reports, n_unknown (and numerator, denominator, status)."""
     ind = metrics.INDICATORS[code]
     keys = list(by)
-    lf = kpi.lazy().group_by(keys or pl.lit(1).alias("_all"))
+    lf = kpi.lazy().filter(pl.col("n_reports") > 0).group_by(keys or pl.lit(1).alias("_all"))  # older-only cells out
     if ind.denominator is None:
         out = lf.agg(metrics.known_sum(f"{code}__value", "value"), pl.col(f"{code}__n").sum().alias("n_reports"),
                      pl.col(f"{code}__n_unknown").sum().alias("n_unknown"))
@@ -194,24 +194,58 @@ def stored(corpus: Any, roster_path: str | os.PathLike | None) -> dict[str, pl.L
     if entry.get("version") != VERSION or entry.get("roster") != roster_digest(roster_path):
         return None
     paths = entry.get("paths") or {}
-    if set(paths) != set(NAMES) or not all((corpus.path / p).is_file() for p in paths.values()):
+    if set(paths) != set(NAMES) or not all((corpus.path / p).is_file() for ps in paths.values() for p in ps):
         return None
-    return {n: pl.scan_parquet(corpus.path / p) for n, p in paths.items()}
+    return {n: _scan(corpus.path, ps, n) for n, ps in paths.items()}
 
 
 # --------------------------------------------------------------------------------------------- writing
 
 
-def _digest(manifest: dict, roster_sha: str | None) -> str:
-    parts = sorted(manifest.get("parts", {}))
-    build = manifest.get("build", {}).get("paths", {})
-    blob = json.dumps([VERSION, roster_sha, parts, build, metrics.report_indicators.__doc__], sort_keys=True)
+def _content(lf: pl.LazyFrame | None) -> int:
+    """An order-independent digest of a small corpus-wide table (corpus findings, registry)."""
+    if lf is None:
+        return 0
+    df = lf.collect() if isinstance(lf, pl.LazyFrame) else lf
+    return int(df.hash_rows(seed=1).sum()) if df.height else 0
+
+
+def _digest(manifest: dict, roster_sha: str | None, tables: Sequence[pl.LazyFrame | None] = ()) -> str:
+    """The parts, alias table, roster and corpus-wide tables the aggregates were computed from."""
+    blob = json.dumps([VERSION, roster_sha, sorted(manifest.get("parts", {})), manifest.get("aliases"),
+                       [_content(t) for t in tables]], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: Any = None) -> dict | None:
-    """Compute and store the aggregates (streaming) under ``out/aggregates``; the manifest entry, or
-    None when it failed (said in ``notes``; the dashboards then compute them on the fly).
+def _year_slices(corpus: Any) -> list[tuple[str, metrics.Frames]]:
+    """The corpus one report year at a time (reports, their cells and findings): every aggregate
+    is per agency-year or grouped by year, so computing it per year and concatenating is exact,
+    and only one year's cells are ever in a query's state."""
+    rep = metrics._lazy(corpus, "reports")
+    years = rep.select(pl.col("year").unique()).collect(engine="streaming")["year"].to_list()
+    out = []
+    for y in sorted(years, key=lambda v: (v is None, v)):
+        r = rep.filter(pl.col("year").is_null() if y is None else pl.col("year") == y)
+        ids = r.select("report_id")
+        out.append(("none" if y is None else str(y), metrics.Frames(
+            reports=r, cells=metrics._lazy(corpus, "cells").join(ids, on="report_id", how="semi"),
+            narrative=metrics._lazy(corpus, "narrative").join(ids, on="report_id", how="semi"),
+            findings=metrics._lazy(corpus, "findings").join(ids, on="report_id", how="semi"))))
+    return out
+
+
+def _sink(q: pl.LazyFrame, out: Path, rel: str) -> None:
+    if not (out / rel).is_file():  # named by content digest: present means done
+        tmp = out / DIR / f".{Path(rel).name}.tmp"
+        q.sink_parquet(tmp, compression="zstd", statistics=True, engine="streaming")
+        os.replace(tmp, out / rel)
+
+
+def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: Any = None,
+          corpus_findings: pl.LazyFrame | None = None) -> dict | None:
+    """Compute and store the aggregates (streaming, one report year at a time) under
+    ``out/aggregates``; the manifest entry, or None when it failed (said in ``notes``; the
+    dashboards then compute them on the fly).
 
     Files are named by a digest of the parts and the roster, so an unchanged corpus is not
     recomputed; files listed by neither the new entry nor the manifest on disk are removed."""
@@ -223,21 +257,21 @@ def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: An
     except roster_mod.RosterError:
         rpath = rframe = None
     rsha = roster_digest(rpath)
-    dig = _digest(manifest, rsha)
-    d = out / DIR
-    d.mkdir(exist_ok=True)
-    entry = {"version": VERSION, "roster": rsha, "paths": {}, "rows": {}}
+    dig = _digest(manifest, rsha, [corpus_findings, registry])
+    (out / DIR).mkdir(exist_ok=True)
+    entry: dict = {"version": VERSION, "roster": rsha, "paths": {n: [] for n in NAMES}, "rows": {}}
     try:
-        queries = compute(corpus, rframe, registry)
-        for name in NAMES:
-            rel = f"{DIR}/{name}-{dig}.parquet"
-            if not (out / rel).is_file():
-                tmp = d / f".{name}-{dig}.tmp"
-                q = queries[name] if name != "kpi" else kpi_cells(pl.scan_parquet(out / entry["paths"]["indicators"]))
-                q.sink_parquet(tmp, compression="zstd", statistics=True, engine="streaming")
-                os.replace(tmp, out / rel)
-            entry["paths"][name] = rel
-            entry["rows"][name] = pl.scan_parquet(out / rel).select(pl.len()).collect().item()
+        for y, part in _year_slices(corpus):
+            q = compute(part, rframe, registry)
+            for name in ("indicators", "outcomes", "proactive", "findings"):
+                rel = f"{DIR}/{name}-{dig}-{y}.parquet"
+                _sink(q[name], out, rel)
+                entry["paths"][name].append(rel)
+        rel = f"{DIR}/kpi-{dig}.parquet"
+        _sink(kpi_cells(_scan(out, entry["paths"]["indicators"], "indicators")), out, rel)
+        entry["paths"]["kpi"] = [rel]
+        for name, rels in entry["paths"].items():
+            entry["rows"][name] = _scan(out, rels, name).select(pl.len()).collect().item()
     except Exception as e:  # noqa: BLE001 - the aggregates must not lose the build
         notes.append(f"aggregates not written ({type(e).__name__}: {e}); dashboards compute them on the fly")
         return None
@@ -245,18 +279,24 @@ def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: An
     return entry
 
 
+def _scan(out: Path, rels: list[str], name: str) -> pl.LazyFrame:
+    if rels:
+        return pl.scan_parquet([str(out / r) for r in rels], glob=False)
+    return pl.LazyFrame()
+
+
 def write_build(out: Path, manifest: dict, lazy: dict[str, pl.LazyFrame], notes: list[str]) -> dict | None:
     """:func:`write` from the build's lazy tables (per-report and corpus-scope findings together)."""
     corpus = metrics.Frames(reports=lazy["reports"], cells=lazy["cells"], narrative=lazy["narrative"],
                             findings=pl.concat([lazy["findings"], lazy["findings_corpus"]], how="vertical"))
-    return write(out, corpus, manifest, notes, lazy.get("registry"))
+    return write(out, corpus, manifest, notes, lazy.get("registry"), lazy["findings_corpus"])
 
 
 def _gc(out: Path, entry: dict) -> None:
-    keep = set(entry["paths"].values())
-    with contextlib.suppress(OSError, ValueError):
+    keep = {p for ps in entry["paths"].values() for p in ps}
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         old = json.loads((out / "manifest.json").read_text()).get(DIR) or {}
-        keep |= set((old.get("paths") or {}).values())
+        keep |= {p for ps in (old.get("paths") or {}).values() for p in ps}
     for f in (out / DIR).iterdir():
         if f"{DIR}/{f.name}" not in keep:
             with contextlib.suppress(OSError):
@@ -269,7 +309,7 @@ def refresh(out: str | os.PathLike) -> dict | None:
 
     c = load_corpus(out)
     notes: list[str] = []
-    entry = write(c.path, c, c.manifest, notes, c.registry)
+    entry = write(c.path, c, c.manifest, notes, c.registry, c.findings_corpus)
     m = dict(c.manifest)
     m[DIR] = entry
     _write_json(m, c.path / "manifest.json")

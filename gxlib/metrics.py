@@ -379,8 +379,8 @@ def _sum_row(row: str, col: str = "total") -> pl.Expr:
 
 
 def report_indicators(corpus: Any) -> pl.DataFrame:
-    """:func:`report_indicators_lazy`, collected."""
-    return report_indicators_lazy(corpus).collect()
+    """:func:`report_indicators_lazy`, sorted by agency and year, collected."""
+    return report_indicators_lazy(corpus).sort("agency_key", "year").collect()
 
 
 def report_indicators_lazy(corpus: Any) -> pl.LazyFrame:
@@ -432,7 +432,7 @@ def report_indicators_lazy(corpus: Any) -> pl.LazyFrame:
             pl.when(den > 0).then(pl.col(ind.numerator) / den * ind.scale).otherwise(None).alias(ind.code)
         )
         rates.append((den >= ind.min_denominator).fill_null(False).alias(f"{ind.code}_ok"))
-    return out.with_columns(rates).sort("agency_key", "year")
+    return out.with_columns(rates)
 
 
 # ---------------------------------------------------------------------------------------------
