@@ -180,18 +180,20 @@ def pooled(kpi: pl.DataFrame | pl.LazyFrame, code: str, by: Sequence[str] = ()) 
     return out.sort(keys or "_all").drop("_all", strict=False).collect()
 
 
-def roster_digest(path: str | os.PathLike | None) -> str | None:
-    """What the aggregates were computed with: the roster file's sha256 (None without one)."""
-    if path is None:
+def roster_digest(roster: pl.DataFrame | None) -> str | None:
+    """What the aggregates were computed with: a digest of the read roster's rows (not of the
+    file's bytes: the same list as CSV or Excel, or as stored in the corpus, is the same roster)."""
+    if roster is None:
         return None
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    cols = sorted(roster.columns)
+    return f"{int(roster.select(cols).hash_rows(seed=3).sum()):x}-{roster.height}"
 
 
-def stored(corpus: Any, roster_path: str | os.PathLike | None) -> dict[str, pl.LazyFrame] | None:
+def stored(corpus: Any, roster: pl.DataFrame | None) -> dict[str, pl.LazyFrame] | None:
     """The build's aggregates of ``corpus`` as lazy scans, or None when absent, of another version,
-    or computed with another roster than ``roster_path``."""
+    or computed with another roster than ``roster`` (a gxlib.roster.read_roster frame)."""
     entry = (getattr(corpus, "manifest", None) or {}).get(DIR) or {}
-    if entry.get("version") != VERSION or entry.get("roster") != roster_digest(roster_path):
+    if entry.get("version") != VERSION or entry.get("roster") != roster_digest(roster):
         return None
     paths = entry.get("paths") or {}
     if set(paths) != set(NAMES) or not all((corpus.path / p).is_file() for ps in paths.values() for p in ps):
@@ -256,7 +258,7 @@ def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: An
         rframe = roster_mod.read_roster(rpath) if rpath is not None else None
     except roster_mod.RosterError:
         rpath = rframe = None
-    rsha = roster_digest(rpath)
+    rsha = roster_digest(rframe)
     dig = _digest(manifest, rsha, [corpus_findings, registry])
     (out / DIR).mkdir(exist_ok=True)
     entry: dict = {"version": VERSION, "roster": rsha, "paths": {n: [] for n in NAMES}, "rows": {}}

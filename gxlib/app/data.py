@@ -174,7 +174,7 @@ def _load(path_str: str | None) -> Data:
         data.is_demo = True
     data.corpus = corpus
     _roster(data, path)
-    stored = aggregates.stored(corpus, data.roster_path if data.roster is not None else None)
+    stored = aggregates.stored(corpus, data.roster)
     if stored is not None:
         data.agg, data.agg_source = stored, "stored"
     else:  # a corpus built before the aggregates (or with another roster): the same queries, in memory
