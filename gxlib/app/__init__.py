@@ -22,7 +22,14 @@ slow part ahead of time.  The page's URL is then kept in step with the filters b
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
+
+# jsonschema (altair's validator) imports rfc3987_syntax, when installed (jupyter_events needs it in
+# the server), only for its "iri" format check; that module compiles a lark grammar at import:
+# 1.5–4 s of every kernel start.  No vega-lite schema uses the iri format, so the dashboards'
+# kernels go without it (jsonschema then skips that one check).
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import ipywidgets as W
 
