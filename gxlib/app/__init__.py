@@ -41,9 +41,27 @@ from .state import query_params
 from .widgets import banner, enable_offline, style
 
 __all__ = ["APPS", "DEMO_TEXT", "MISSING", "AgencyApp", "Data", "OverviewApp", "QualityApp", "agency_choices",
-           "banner", "enable_offline", "load", "page", "query_params", "style"]
+           "banner", "enable_offline", "load", "page", "query_params", "style", "warm"]
 
 APPS = {"overview": OverviewApp, "quality": QualityApp, "agency": AgencyApp}
+
+def warm(app_cls: type, data: Data) -> None:
+    """Compute the page's default view ahead of the visitor (in the preheated kernel, before
+    query_params blocks): the page built after the request then reuses those results (``Data.cache``).
+    The widgets of this throw-away page are closed again (no frontend ever sees them)."""
+    if not data.ok:
+        return
+    from ipywidgets.widgets.widget import _instances
+
+    before = set(_instances)
+    try:
+        app_cls(data, None)
+    finally:
+        for k in set(_instances) - before:
+            w = _instances.get(k)
+            if w is not None:
+                w.close()
+
 
 def page(app_cls: type, data: Data, params: Mapping[str, str] | None) -> W.Widget | None:
     """The dashboard's page, or None when there is no data (the banner says why)."""

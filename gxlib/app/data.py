@@ -67,6 +67,7 @@ class Data:
     corpus: Any = None
     agg: dict[str, pl.LazyFrame] = field(default_factory=dict)
     agg_source: str = ""  # "stored" (written by the build) | "computed" (on the fly, older corpus)
+    cache: dict[str, dict] = field(default_factory=dict)  # per page: results per filter state, shared by its apps
     roster: pl.DataFrame | None = None  # gxlib.roster.read_roster, None without one
     roster_path: Path | None = None
     roster_error: str | None = None

@@ -178,7 +178,7 @@ class OverviewApp:
                                     note="主动公开：表二中跨模板可比的栏目（本年制发/新制作、处理决定数量）。")
         self.ranking = ChartPanel("ranking", lambda: definitions(self.rank.value), table_rows=20)
         self.marker = W.HTML()
-        self._cache: dict[tuple, tuple] = {}
+        self._cache: dict[tuple, tuple] = data.cache.setdefault("overview", {})  # warm() fills it ahead
         self.bar.wire(self.kpi_dl, self.outcomes, self.proactive, self.ranking)
         self.bar.on_change(self.refresh)
         self.refresh(self.bar.state)
