@@ -1,6 +1,9 @@
 """Dashboard speed on a large corpus, measured in Debian chromium against a real `gx serve` (Voilà).
 
     .venv/bin/python bench/bench_dashboards.py [--corpus DIR | --build-agencies 1510] [--runs 3]
+    .venv/bin/python bench/synth_national.py 1000000 /tmp/national     # the 1M-report corpus, then:
+    .venv/bin/python bench/bench_dashboards.py --corpus /tmp/national --pages overview \
+        --pools '{"default": {"pool_size": 0}, "overview.ipynb": {"pool_size": 2}}'
 
 Without ``--corpus`` it generates a ~10,000-report demo corpus (``gxlib.demo.generate``, 1510 agencies ×
 2019–2025, html+text; about 47 s + 7 min of ``build_corpus`` on 2 cores) into a temporary folder.
@@ -12,7 +15,9 @@ Then, with preheated kernels (the default ``voila.json``):
 * overview filter changes: ``select_option`` → the marker of the new state and the outcome chart
   redrawn (browser round trip), beside the kernel-side time the page reports (``data-ms``);
   the same states again (cached);
-* agency changes in the 单位画像 search box; a filter change in 数据质量.
+* agency changes in the 单位画像 search box; a filter change in 数据质量;
+* the RSS of every kernel after the renders (``--pages`` picks the dashboards; ``--pools`` overrides
+  voila.json's pools, e.g. to preheat only the overview on the 1M-report corpus).
 
 Prints tables; writes nothing except the corpus (temporary unless --keep). Not a test.
 """
@@ -20,6 +25,7 @@ Prints tables; writes nothing except the corpus (temporary unless --keep). Not a
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -60,12 +66,16 @@ def build(out: Path, agencies: int) -> Path:
     return out / "corpus"
 
 
-def start(corpus: Path, log: Path) -> tuple[subprocess.Popen, str, float]:
+def start(corpus: Path, log: Path, pools: str | None = None) -> tuple[subprocess.Popen, str, float]:
+    from gxlib import serve
+
     port = free_port()
-    cmd = [sys.executable, "-m", "gxlib.serve", "--port", str(port), "--no-browser", "--corpus", str(corpus)]
+    cmd = serve.build_command(port, no_browser=True)
+    if pools:  # a later option wins over voila.json
+        cmd.append(f"--VoilaKernelManager.kernel_pools_config={pools}")
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
-                            start_new_session=True)
+                            start_new_session=True, env=serve.kernel_env(corpus))
     base = f"http://127.0.0.1:{port}"
     while True:
         if proc.poll() is not None:
@@ -75,11 +85,26 @@ def start(corpus: Path, log: Path) -> tuple[subprocess.Popen, str, float]:
             break
         except OSError:
             time.sleep(0.1)
-    n = len(list((REPO_ROOT / "dashboards").glob("*.ipynb")))
-    deadline = time.monotonic() + 300
+    n = len(json.loads(pools)) - ("default" in json.loads(pools)) if pools else len(
+        list((REPO_ROOT / "dashboards").glob("*.ipynb")))
+    deadline = time.monotonic() + 600
     while log.read_text(errors="replace").count("is filled") < n and time.monotonic() < deadline:
         time.sleep(0.2)
     return proc, base, time.monotonic() - t0
+
+
+def kernel_rss(pid: int) -> list[float]:
+    """RSS (MiB) of each kernel process under the server."""
+    import psutil
+
+    out = []
+    for p in psutil.Process(pid).children(recursive=True):
+        try:
+            if "ipykernel_launcher" in " ".join(p.cmdline()):
+                out.append(p.memory_info().rss / 2**20)
+        except psutil.NoSuchProcess:
+            pass
+    return sorted(out, reverse=True)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -214,18 +239,23 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--settle", type=float, default=20.0, help="seconds to wait after the pools report filled")
     ap.add_argument("--pause", type=float, default=12.0, help="seconds between first renders (pool refill)")
+    ap.add_argument("--pages", default="overview,agency,quality", help="dashboards to measure (comma-separated)")
+    ap.add_argument("--pools", default=None, help="kernel_pools_config JSON overriding voila.json's")
     a = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} missing: apt-get install chromium", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as td:
         corpus = Path(a.corpus) if a.corpus else build(Path(a.keep or td), a.build_agencies)
+        import polars as pl
+
         from gxlib.corpus import load_corpus
 
-        n = load_corpus(corpus).reports.select("report_id").collect().height
+        n = load_corpus(corpus).reports.select(pl.len()).collect().item()
         print(f"corpus {corpus}: {n} reports; cores={os.cpu_count()}")
         log = Path(td) / "voila.log"
-        proc, base, ready = start(corpus, log)
+        proc, base, ready = start(corpus, log, a.pools)
+        pages = a.pages.split(",")
         print(f"server ready, pools filled: {ready:.1f}s (then {a.settle:.0f}s for the preheated kernels to finish)")
         time.sleep(a.settle)
         from playwright.sync_api import sync_playwright
@@ -234,16 +264,22 @@ def main() -> int:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
                 print(f"\n{'first full render':<22} {'first s':>8} {'median s':>9}  all")
-                for name in ("overview", "agency", "quality"):
+                for name in pages:
                     t = first_render(browser, base, name, a.runs, a.pause)
                     print(f"{name:<22} {t[0]:>8.2f} {statistics.median(t):>9.2f}  " + " ".join(f"{x:.2f}" for x in t),
                           flush=True)
-                rows = overview_changes(browser, base) + agency_changes(browser, base) + quality_changes(browser, base)
+                rows = ((overview_changes(browser, base) if "overview" in pages else [])
+                        + (agency_changes(browser, base) if "agency" in pages else [])
+                        + (quality_changes(browser, base) if "quality" in pages else []))
+                rss = kernel_rss(proc.pid)
+                print(f"\nkernel RSS after the renders (MiB, {len(rss)} kernels): "
+                      + ", ".join(f"{r:.0f}" for r in rss))
                 print(f"\n{'interaction':<34} {'browser s':>9} {'kernel ms':>9}")
                 for label, dt, ms in rows:
                     print(f"{label:<34} {dt:>9.3f} {ms:>9.1f}")
-                new = [dt for lab, dt, _ in rows if lab.startswith("new")]
-                cached = [dt for lab, dt, _ in rows if lab.startswith("cached")]
+                new = [dt for lab, dt, _ in rows if lab.startswith("new")] or [float("nan")]
+                cached = [dt for lab, dt, _ in rows if lab.startswith("cached")] or [float("nan")]
+                print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
                 print(f"\noverview filter change (browser round trip): new median {statistics.median(new):.3f}s "
                       f"max {max(new):.3f}s; cached median {statistics.median(cached):.3f}s max {max(cached):.3f}s")
                 browser.close()

@@ -5,6 +5,10 @@
         # first replicate the parts of a small built corpus (e.g. bench_build's out-1000-w2) into a
         # corpus of 100k reports (new report_ids per copy, same cells), then time that
 
+    .venv/bin/python bench/bench_load.py --national 1000000 /tmp/national
+        # a national-scale corpus made directly as Parquet (bench/synth_national.py: reports, cells and
+        # the build's aggregates), then load + typical aggregations over the aggregates
+
 The synthetic corpus is written next to the seed (``<seed>-x<N>``) with the layout and manifest of a
 real build, in parts of ~256 reports, so ``load_corpus`` cannot tell it from a built one.
 """
@@ -20,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import polars as pl  # noqa: E402
 
@@ -89,12 +94,40 @@ def synth(seed: Path, n: int) -> Path:
     return out
 
 
+def national(n: int, out: Path, repeat: int) -> int:
+    """Time load + the dashboards' aggregations over the stored aggregates of a synthetic corpus."""
+    from gxlib import aggregates
+    from synth_national import synth as synth_national
+
+    synth_national(n, out)
+    for i in range(repeat):
+        t0 = time.perf_counter()
+        c = load_corpus(out)
+        agg = aggregates.stored(c, None)
+        t1 = time.perf_counter()
+        rate = aggregates.pooled(agg["kpi"].collect(), "grant_rate", ("year",))
+        t2 = time.perf_counter()
+        outc = agg["outcomes"].filter(pl.col("level") == "县级").group_by("year", "outcome").agg(
+            pl.col("count").sum(), pl.col("n_unknown").sum()).collect()
+        t3 = time.perf_counter()
+        print(f"run {i + 1}: load_corpus + aggregates {1000 * (t1 - t0):6.1f} ms; grant rate by year "
+              f"{1000 * (t2 - t1):6.1f} ms; 县级 outcomes by year {1000 * (t3 - t2):6.1f} ms "
+              f"({c.manifest['counts']['reports']} reports, {c.manifest['counts']['cells']} cells)")
+    print(rate)
+    print(outc.sort("year", "outcome").head(6))
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("corpus")
     p.add_argument("--synth", type=int, default=None, help="replicate CORPUS to this many reports first")
+    p.add_argument("--national", type=int, default=None,
+                   help="make a national-scale corpus of this many reports at CORPUS (bench/synth_national.py)")
     p.add_argument("--repeat", type=int, default=3)
     a = p.parse_args()
+    if a.national:
+        return national(a.national, Path(a.corpus), a.repeat)
     path = Path(a.corpus)
     if a.synth:
         path = synth(path, a.synth)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -38,6 +39,28 @@ def tree_rss(pid: int) -> int:
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def tree_cpu(pid: int, interval: float = 2.0) -> float:
+    """CPU use of the server tree over ``interval`` s (1.0 = one core busy)."""
+    try:
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+
+    def total() -> float:
+        t = 0.0
+        for p in procs:
+            try:
+                c = p.cpu_times()
+                t += c.user + c.system
+            except psutil.NoSuchProcess:
+                pass
+        return t
+
+    a = total()
+    time.sleep(interval)
+    return (total() - a) / interval
 
 
 def n_kernels(pid: int) -> int:
@@ -114,7 +137,10 @@ def main() -> int:
             last = k
             time.sleep(0.5)
         want = last
-        print(f"server up, {want} preheated kernels after {time.monotonic() - t_start:.0f}s; "
+        while tree_cpu(proc.pid) > 0.1 and time.monotonic() - t_start < 900:  # preheated kernels done
+            pass
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"server up, {want} preheated kernels idle after {time.monotonic() - t_start:.0f}s; "
               f"server tree RSS {tree_rss(proc.pid) / 2**20:,.0f} MiB")
         url = f"{base}/voila/render/overview.ipynb"
         for r in range(a.rounds):
@@ -125,7 +151,10 @@ def main() -> int:
                   + ", ".join(f"{t:.1f}" for t in times)
                   + (f"; median {statistics.median(times):.1f}, max {max(times):.1f}" if times else "")
                   + (f"; failed: {bad}" if bad else ""))
+            print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             time.sleep(5)
+            while tree_cpu(proc.pid) > 0.1 and r + 1 < a.rounds:  # the pool refilled before the next round
+                pass
         print(f"peak RSS of the server tree: {peak[0] / 2**20:,.0f} MiB; kernels now {n_kernels(proc.pid)}")
     finally:
         stop.set()

@@ -215,6 +215,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         out = write_roster(roster, args.output)
         print(f"gx build: roster of {roster.height} agencies stored as {out}")
+        from .aggregates import refresh
+
+        refresh(args.output)  # the dashboards' aggregates with the roster's levels and types
     return rc
 
 

@@ -1157,6 +1157,8 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
         for r in berrors:
             summary.failed[(r["stage"], r["error"])] += 1
     manifest["build"] = {"paths": build_paths, "rows": build_rows}
+    from . import aggregates  # the dashboards' compact tables (aggregates/), from the tables just written
+    manifest[aggregates.DIR] = aggregates.write_build(out, manifest, _lazy_tables(out, manifest), summary.notes)
     counts = {t: 0 for t in (*TABLES, CORPUS_FINDINGS, REGISTRY)}
     for part in parts.values():
         for t, n in part["rows"].items():

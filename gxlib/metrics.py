@@ -379,6 +379,11 @@ def _sum_row(row: str, col: str = "total") -> pl.Expr:
 
 
 def report_indicators(corpus: Any) -> pl.DataFrame:
+    """:func:`report_indicators_lazy`, sorted by agency and year, collected."""
+    return report_indicators_lazy(corpus).sort("agency_key", "year").collect()
+
+
+def report_indicators_lazy(corpus: Any) -> pl.LazyFrame:
     """One row per report (agency-year) with the counts behind every indicator and the rates.
 
     Counts are null when the report prints no such row (so it drops out of that indicator), 0 when
@@ -427,7 +432,7 @@ def report_indicators(corpus: Any) -> pl.DataFrame:
             pl.when(den > 0).then(pl.col(ind.numerator) / den * ind.scale).otherwise(None).alias(ind.code)
         )
         rates.append((den >= ind.min_denominator).fill_null(False).alias(f"{ind.code}_ok"))
-    return out.with_columns(rates).sort("agency_key", "year").collect()
+    return out.with_columns(rates)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -646,6 +651,11 @@ PROACTIVE_NOTE_ZH = (
 def proactive_items_by_year(corpus: Any, by: str | Sequence[str] = ("year",)) -> pl.DataFrame:
     """表二 items summed over ``by`` (include ``year``): item × column with the template, unit, and a
     harmonised ``series`` (``comparable`` says whether it means the same before and after 2021)."""
+    return proactive_items_lazy(corpus, by).collect()
+
+
+def proactive_items_lazy(corpus: Any, by: str | Sequence[str] = ("year",)) -> pl.LazyFrame:
+    """:func:`proactive_items_by_year` as a lazy query (for streaming pre-aggregation)."""
     keys = _by(by)
     if "template" not in keys:
         keys_t = [*keys, "template"]
@@ -680,7 +690,6 @@ def proactive_items_by_year(corpus: Any, by: str | Sequence[str] = ("year",)) ->
         .sort([*keys_t, "_o", "measure"])
         .select(*keys_t, "item", "item_zh", "measure", "measure_zh", "series", "series_zh", "comparable", "unit",
                 "value", "n_reports", "n_unknown")
-        .collect()
     )
 
 

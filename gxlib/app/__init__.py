@@ -22,7 +22,14 @@ slow part ahead of time.  The page's URL is then kept in step with the filters b
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
+
+# jsonschema (altair's validator) imports rfc3987_syntax, when installed (jupyter_events needs it in
+# the server), only for its "iri" format check; that module compiles a lark grammar at import:
+# 1.5–4 s of every kernel start.  No vega-lite schema uses the iri format, so the dashboards'
+# kernels go without it (jsonschema then skips that one check).
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import ipywidgets as W
 
@@ -34,9 +41,27 @@ from .state import query_params
 from .widgets import banner, enable_offline, style
 
 __all__ = ["APPS", "DEMO_TEXT", "MISSING", "AgencyApp", "Data", "OverviewApp", "QualityApp", "agency_choices",
-           "banner", "enable_offline", "load", "page", "query_params", "style"]
+           "banner", "enable_offline", "load", "page", "query_params", "style", "warm"]
 
 APPS = {"overview": OverviewApp, "quality": QualityApp, "agency": AgencyApp}
+
+def warm(app_cls: type, data: Data) -> None:
+    """Compute the page's default view ahead of the visitor (in the preheated kernel, before
+    query_params blocks): the page built after the request then reuses those results (``Data.cache``).
+    The widgets of this throw-away page are closed again (no frontend ever sees them)."""
+    if not data.ok:
+        return
+    from ipywidgets.widgets.widget import _instances
+
+    before = set(_instances)
+    try:
+        app_cls(data, None)
+    finally:
+        for k in set(_instances) - before:
+            w = _instances.get(k)
+            if w is not None:
+                w.close()
+
 
 def page(app_cls: type, data: Data, params: Mapping[str, str] | None) -> W.Widget | None:
     """The dashboard's page, or None when there is no data (the banner says why)."""

@@ -95,7 +95,7 @@ AGENCY_FINDING_COLS = ("year", "severity", "rule_zh", "table_zh", "row_zh", "col
 
 
 def agency_findings(data: Data, key: str) -> pl.DataFrame:
-    f = data.findings.filter(pl.col("agency_key") == key).sort("year", "rule", "table", "row", "col")
+    f = data.findings_lazy().filter(pl.col("agency_key") == key).sort("year", "rule", "table", "row", "col").collect()
     return cell_labels(f).select(AGENCY_FINDING_COLS)
 
 

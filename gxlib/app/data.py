@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from ..roster import COLLECTED, LATE, MISSING, NOT_COLLECTED, OFF_ROSTER, ON_TIM
 STATUS_COLORS = {ON_TIME: "#5cb85c", LATE: "#f0ad4e", MISSING: "#d9534f", UNDATED: "#9e9e9e",
                  OFF_ROSTER: "#7e57c2", COLLECTED: "#5c9bd6", NOT_COLLECTED: "#eeeeee"}
 UNKNOWN_SUFFIX = "__n_unknown"  # a column ``X__n_unknown``: how many unknown values cell X left out
+FILTER_LABELS = {"year": "年度", "region": "地区", "level": "层级", "agency_type": "机关类型", "template": "模板"}
+FILTER_COLUMNS = ("region", "level", "agency_type", "template")
 TABLE_ROWS = 30  # rows shown in an on-screen table (downloads carry all rows)
 
 # ---------------------------------------------------------------------------------------------
@@ -45,51 +47,99 @@ def definitions(*codes: str, extra: Iterable[str] = ()) -> dict[str, str]:
     return out | metrics.definitions(*codes)
 
 
-def due_date_expr(year: str = "year", agency_type: str = "agency_type") -> pl.Expr:
-    """条例 第四十九条 deadline (the same rule as checks ``timeliness.late``)."""
-    return (
-        pl.when(pl.col(agency_type) == "部门")
-        .then(pl.date(pl.col(year) + 1, 1, 31))
-        .otherwise(pl.date(pl.col(year) + 1, 3, 31))
-    )
+from ..aggregates import due_date_expr  # noqa: E402,F401 - re-exported (was defined here)
 
 
 # ---------------------------------------------------------------------------------------------
 # Data: loaded and aggregated once per corpus
 
 
-@dataclass
+@dataclass(eq=False)
 class Data:
-    """A corpus prepared for the dashboards (all frames collected; per-report granularity)."""
+    """A corpus prepared for the dashboards.
+
+    ``agg`` holds the build's compact aggregates (:mod:`gxlib.aggregates`) as lazy scans; views query
+    them with their filters (:meth:`scan`).  The report-level frames (``reports``, ``indicators``,
+    ``findings`` …) are loaded on first use only, by the pages that need them (quality, agency card)."""
 
     path: Path | None
     is_demo: bool
     corpus: Any = None
-    reports: pl.DataFrame = field(default_factory=pl.DataFrame)  # deduped, + source, published, due, on_time, has_error
-    indicators: pl.DataFrame = field(default_factory=pl.DataFrame)  # metrics.report_indicators
-    outcomes: pl.DataFrame = field(default_factory=pl.DataFrame)  # per report × outcome (+ meta)
-    proactive: pl.DataFrame = field(default_factory=pl.DataFrame)  # per report × item × measure (+ meta)
-    findings: pl.DataFrame = field(default_factory=pl.DataFrame)  # metrics.findings, collected
-    findings_raw: pl.DataFrame = field(default_factory=pl.DataFrame)  # the corpus findings frame
-    older: pl.DataFrame = field(default_factory=pl.DataFrame)  # metrics.older_reports: listed, never counted
-    coverage_reports: pl.DataFrame = field(default_factory=pl.DataFrame)  # reports incl. older (who published)
+    agg: dict[str, pl.LazyFrame] = field(default_factory=dict)
+    agg_source: str = ""  # "stored" (written by the build) | "computed" (on the fly, older corpus)
+    cache: dict[str, dict] = field(default_factory=dict)  # per page: results per filter state, shared by its apps
     roster: pl.DataFrame | None = None  # gxlib.roster.read_roster, None without one
     roster_path: Path | None = None
     roster_error: str | None = None
     error: str | None = None
 
+    def scan(self, name: str, state: Mapping[str, Any] | None = None, columns: Iterable[str] = FILTER_COLUMNS,
+             year: int | None = None) -> pl.LazyFrame:
+        """Aggregate ``name`` filtered by the non-year filters of ``state`` (and ``year``), lazily."""
+        lf = self.agg.get(name)
+        if lf is None:
+            return pl.LazyFrame()
+        lf = apply_filters(lf, state or {}, columns)
+        return lf.filter(pl.col("year") == year) if year is not None else lf
+
+    @cached_property
+    def _facts(self) -> pl.DataFrame:
+        """The dimension values with at least one counted report (years, filter options)."""
+        if "kpi" not in self.agg:
+            return pl.DataFrame()
+        return self.agg["kpi"].filter(pl.col("n_reports") > 0).select("year", *FILTER_COLUMNS).unique().collect()
+
     @property
     def ok(self) -> bool:
-        return self.error is None and self.reports.height > 0
+        return self.error is None and self._facts.height > 0
 
     @property
     def years(self) -> list[int]:
-        return sorted(self.reports["year"].drop_nulls().unique().to_list()) if self.ok else []
+        return sorted(self._facts["year"].drop_nulls().unique().to_list()) if self.ok else []
 
     def options(self, column: str) -> list[str]:
         if not self.ok:
             return []
-        return sorted(self.reports[column].drop_nulls().unique().to_list())
+        return sorted(self._facts[column].drop_nulls().unique().to_list())
+
+    # -- report-level frames, loaded on demand ------------------------------------------------
+    @cached_property
+    def coverage_reports(self) -> pl.DataFrame:
+        """One row per agency-year incl. older reports (who published): the indicators table."""
+        return self.agg["indicators"].collect() if "indicators" in self.agg else pl.DataFrame()
+
+    @cached_property
+    def reports(self) -> pl.DataFrame:
+        """Counted reports (older left out), with source, published, due, status, has_error."""
+        c = self.coverage_reports
+        return c.filter(~pl.col("older")) if c.height else c
+
+    @property
+    def indicators(self) -> pl.DataFrame:
+        """metrics.report_indicators (roster applied): the same rows as ``reports``."""
+        return self.reports
+
+    @cached_property
+    def older(self) -> pl.DataFrame:
+        """metrics.older_reports: listed, never counted."""
+        c = self.coverage_reports
+        if not c.height:
+            return pl.DataFrame()
+        return (c.filter(pl.col("older")).select(*META, "source", pl.lit(metrics.OLDER_ZH).alias("note"))
+                .sort("agency_key", "year"))
+
+    def frames(self) -> metrics.Frames:
+        from ..aggregates import frames
+
+        return frames(self.corpus, self.roster)
+
+    def findings_lazy(self) -> pl.LazyFrame:
+        """metrics.findings (with cells and meta), lazily: filter before collecting."""
+        return metrics.findings(self.frames()) if self.corpus is not None else pl.LazyFrame()
+
+    @cached_property
+    def findings(self) -> pl.DataFrame:
+        return self.findings_lazy().collect()
 
 
 def corpus_path() -> Path | None:
@@ -113,6 +163,7 @@ def _load(path_str: str | None) -> Data:
     if path is None or not path.is_dir():
         data.error = "未找到语料库（GX_CORPUS 未设置或目录不存在）"
         return data
+    from .. import aggregates
     from ..corpus import load_corpus
 
     try:
@@ -124,33 +175,14 @@ def _load(path_str: str | None) -> Data:
         data.is_demo = True
     data.corpus = corpus
     _roster(data, path)
-    ri = roster.apply_roster(metrics.report_indicators(corpus), data.roster)
-    data.indicators = ri
-    meta = ri.select(META)
-    findings = metrics.findings(corpus).collect()
-    data.findings = findings
-    data.findings_raw = corpus.findings.collect()
-    errors = findings.filter(pl.col("severity") == "error").select("report_id").unique()
-    allreps = (
-        roster.apply_roster(metrics.reports(corpus, include_older=True)
-                            .select(*META, "source", "format", "published").collect(), data.roster)
-        .with_columns(due_date_expr().alias("due"))
-        .with_columns(
-            pl.when(pl.col("published").is_null()).then(pl.lit(UNDATED))
-            .when(pl.col("published") > pl.col("due")).then(pl.lit(LATE))
-            .otherwise(pl.lit(ON_TIME)).alias("status"),
-            pl.col("report_id").is_in(errors["report_id"].implode()).alias("has_error"),
-        )
-    )
-    data.coverage_reports = allreps
-    data.reports = allreps.filter(pl.col("template").ne_missing(metrics.OLDER))
-    data.older = metrics.older_reports(corpus)
-    data.outcomes = metrics.applications_by_outcome(corpus, by=("report_id",)).join(meta, on="report_id")
-    data.proactive = (
-        metrics.proactive_items_by_year(corpus, by=("report_id", "year"))
-        .drop("template")
-        .join(meta.drop("year"), on="report_id")
-    )
+    stored = aggregates.stored(corpus, data.roster)
+    if stored is not None:
+        data.agg, data.agg_source = stored, "stored"
+    else:  # a corpus built before the aggregates (or with another roster): the same queries, in memory
+        q = aggregates.compute(corpus, data.roster, corpus.registry)
+        data.agg = {k: v.collect().lazy() for k, v in q.items() if k != "kpi"}
+        data.agg["kpi"] = aggregates.kpi_cells(data.agg["indicators"]).collect().lazy()
+        data.agg_source = "computed"
     return data
 
 
@@ -177,13 +209,13 @@ def load(path: str | os.PathLike | None = None) -> Data:
 # Filters
 
 
-FILTER_LABELS = {"year": "年度", "region": "地区", "level": "层级", "agency_type": "机关类型", "template": "模板"}
-FILTER_COLUMNS = ("region", "level", "agency_type", "template")
 
 
-def apply_filters(frame: pl.DataFrame, state: Mapping[str, Any], columns: Iterable[str] = FILTER_COLUMNS) -> pl.DataFrame:
+def apply_filters(frame: pl.DataFrame | pl.LazyFrame, state: Mapping[str, Any],
+                  columns: Iterable[str] = FILTER_COLUMNS) -> pl.DataFrame | pl.LazyFrame:
     """Rows of ``frame`` matching the non-year filters of ``state`` (None / 全部 = no filter)."""
-    preds = [pl.col(c) == state[c] for c in columns if state.get(c) not in (None, "", ALL) and c in frame.columns]
+    names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+    preds = [pl.col(c) == state[c] for c in columns if state.get(c) not in (None, "", ALL) and c in names]
     return frame.filter(*preds) if preds else frame
 
 

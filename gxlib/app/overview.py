@@ -9,8 +9,8 @@ from typing import Any
 import ipywidgets as W
 import polars as pl
 
-from .. import charts, metrics
-from .data import EXTRA_DEFINITIONS, FILTER_COLUMNS, ON_TIME, UNDATED, Data, apply_filters, definitions
+from .. import aggregates, charts, metrics
+from .data import EXTRA_DEFINITIONS, FILTER_COLUMNS, Data, definitions
 from .downloads import DownloadButtons
 from .state import FilterBar, _key
 from .widgets import UNKNOWN_SUFFIX, ChartPanel, Kpi, _marker, header, kpi_html, section
@@ -22,24 +22,21 @@ RANK_CHOICES = [(metrics.INDICATORS[c].name_zh, c) for c in
 
 def kpis_for(data: Data, state: Mapping[str, Any], year: int | None) -> dict[str, tuple[float | None, str | None, int]]:
     """{code: (value, status, n_unknown)} for one year (None: all years) under the non-year filters
-    (n_unknown: reports whose value is unknown and left out)."""
-    ri = apply_filters(data.indicators, state)
-    reps = apply_filters(data.reports, state)
-    if year is not None:
-        ri = ri.filter(pl.col("year") == year)
-        reps = reps.filter(pl.col("year") == year)
+    (n_unknown: reports whose value is unknown and left out), from the ``kpi`` aggregate."""
+    cells = data.scan("kpi", state, year=year).collect()
+    n = int(cells["n_reports"].sum()) if cells.height else 0
     out: dict[str, tuple[float | None, str | None, int]] = {}
-    out["reports"] = (float(reps.height) if reps.height else None, None, 0)
+    out["reports"] = (float(n) if n else None, None, 0)
     for code in ("applications_received", "grant_rate", "correction_rate"):
-        r = metrics.rate(ri, code, by=()) if ri.height else pl.DataFrame()
-        if r.height == 0 or ri.height == 0:
+        r = aggregates.pooled(cells, code) if n else pl.DataFrame()
+        if r.height == 0:
             out[code] = (None, None, 0)
         else:
             out[code] = (r["value"][0], r["status"][0] if "status" in r.columns else None, int(r["n_unknown"][0]))
-    out["reports_with_errors"] = (float(reps["has_error"].sum()) if reps.height else None, None, 0)
-    dated = reps.filter(pl.col("status") != UNDATED)
-    out["on_time_rate"] = ((dated.filter(pl.col("status") == ON_TIME).height / dated.height) if dated.height else None,
-                           None, reps.height - dated.height)
+    out["reports_with_errors"] = (float(cells["n_error"].sum()) if n else None, None, 0)
+    undated = int(cells["n_undated"].sum()) if n else 0
+    dated = n - undated
+    out["on_time_rate"] = ((int(cells["n_on_time"].sum()) / dated) if dated else None, None, undated)
     return out
 
 
@@ -76,7 +73,7 @@ def kpi_cards(data: Data, state: Mapping[str, Any]) -> tuple[list[Kpi], pl.DataF
 def outcome_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
     """metrics.applications_by_outcome(by=("year",)) of the filtered corpus, from the per-report frame
     (unknown totals left out and counted in ``n_unknown``; a group with no known total is null)."""
-    f = apply_filters(data.outcomes, state)
+    f = data.scan("outcomes", state)
     order = {o: i for i, o in enumerate(metrics.OUTCOMES)}
     return (
         f.group_by("year", "outcome", "outcome_zh")
@@ -89,6 +86,7 @@ def outcome_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
         )
         .sort("year", "_o")
         .select("year", "outcome", "outcome_zh", "count", "share", "n_reports", "n_from_parts", "n_unknown")
+        .collect()
     )
 
 
@@ -119,12 +117,13 @@ def outcome_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 def proactive_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
     """metrics.proactive_items_by_year(by=("year",)) of the filtered corpus, from the per-report frame."""
-    f = apply_filters(data.proactive, state)
+    f = data.scan("proactive", state)
     return (
         f.group_by("year", "template", "item", "item_zh", "measure", "measure_zh", "series", "series_zh",
                    "comparable", "unit")
         .agg(metrics.known_sum("value"), pl.col("n_reports").sum(), pl.col("n_unknown").sum())
         .sort("year", "template", "item", "measure")
+        .collect()
     )
 
 
@@ -142,7 +141,10 @@ def proactive_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def ranking_frame(data: Data, state: Mapping[str, Any], code: str) -> pl.DataFrame:
-    ri = apply_filters(data.indicators, state)
+    """metrics.rankings over the filtered reports of the state's year (only the columns it reads)."""
+    ind = metrics.INDICATORS[code]
+    cols = dict.fromkeys((*metrics.META_COLS, "total_handled", ind.numerator, ind.denominator))
+    ri = data.scan("indicators", state, year=state.get("year")).filter(~pl.col("older")).select(list(cols)).collect()
     if ri.height == 0:
         return pl.DataFrame()
     return metrics.rankings(ri, code, year=state.get("year"),
@@ -176,7 +178,7 @@ class OverviewApp:
                                     note="主动公开：表二中跨模板可比的栏目（本年制发/新制作、处理决定数量）。")
         self.ranking = ChartPanel("ranking", lambda: definitions(self.rank.value), table_rows=20)
         self.marker = W.HTML()
-        self._cache: dict[tuple, tuple] = {}
+        self._cache: dict[tuple, tuple] = data.cache.setdefault("overview", {})  # warm() fills it ahead
         self.bar.wire(self.kpi_dl, self.outcomes, self.proactive, self.ranking)
         self.bar.on_change(self.refresh)
         self.refresh(self.bar.state)

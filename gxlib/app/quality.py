@@ -104,15 +104,30 @@ def grid_wide(grid: pl.DataFrame, with_roster: bool) -> pl.DataFrame:
             .sort([name, "agency"], descending=[True, False]))
 
 
-def findings_subset(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
-    return apply_filters(data.findings, state, ("region", "level", "agency_type"))
+def findings_subset(data: Data, state: Mapping[str, Any], rule: str | None = None, limit: int = 500) -> pl.DataFrame:
+    """The first ``limit`` findings (metrics.findings + cells) of the filtered reports, queried lazily."""
+    f = apply_filters(data.findings_lazy(), state, ("region", "level", "agency_type"))
+    if rule:
+        f = f.filter(pl.col("rule") == rule)
+    return f.sort("year", "agency", "rule", "table", "row", "col").head(limit).collect()
 
 
 def findings_by(data: Data, state: Mapping[str, Any], by: Sequence[str]) -> pl.DataFrame:
-    """metrics.findings_summary over the filtered reports."""
-    reps = apply_filters(data.reports, state, ("region", "level", "agency_type"))
-    rep_frame = data.corpus.reports.filter(pl.col("report_id").is_in(reps["report_id"].implode()))
-    return metrics.findings_summary(metrics.Frames(reports=rep_frame, findings=data.findings_raw.lazy()), by=by)
+    """metrics.findings_summary over the filtered reports, from the ``findings`` aggregate."""
+    keys = list(by)
+    if "rule" in keys and "severity" not in keys:
+        keys = [*keys, "severity"]
+    cols = ("region", "level", "agency_type")
+    n_rep = data.scan("kpi", state, cols).select(pl.col("n_reports").sum()).collect().item() or 0
+    return (
+        data.scan("findings", state, cols).filter(pl.col("template").ne_missing(metrics.OLDER))
+        .group_by([*keys, *(["rule_zh"] if "rule" in keys else [])])
+        .agg(pl.col("n_findings").sum().cast(pl.UInt32), pl.col("n_reports").sum().cast(pl.UInt32),
+             pl.col("agency_key").n_unique().cast(pl.UInt32).alias("n_agencies"))
+        .with_columns((pl.col("n_reports") / max(n_rep, 1)).alias("report_share"))
+        .sort(["n_findings", *keys], descending=[True] + [False] * len(keys))
+        .collect()
+    )
 
 
 @cache
@@ -162,7 +177,8 @@ class QualityApp:
 
         self._time = time.perf_counter
         self.data = data
-        rules = sorted(data.findings.select("rule", "rule_zh").unique().iter_rows()) if data.ok else []
+        rules = (sorted(data.scan("findings").select("rule", "rule_zh").unique().collect().iter_rows())
+                 if data.ok else [])
         self.rule = W.Dropdown(options=[(ALL, ANY)] + [(f"{z}（{r}）", r) for r, z in rules], value=ANY,
                                description="规则", layout=W.Layout(width="360px"), style={"description_width": "40px"})
         self.rule.add_class("gx-filter")
@@ -230,10 +246,8 @@ class QualityApp:
             fby_agency = fby_agency.join(names, on="agency_key", how="left").select(
                 "agency", "agency_key", "rule", "rule_zh", "severity", "n_findings", "n_reports") if fby_agency.height else fby_agency
             carry = carry_breaks(self.data, state)
-            fs = findings_subset(self.data, state)
-            if rule:
-                fs = fs.filter(pl.col("rule") == rule)
-            fs = cell_labels(fs.sort("year", "agency", "rule", "table", "row", "col").head(500)) if fs.height else fs
+            fs = findings_subset(self.data, state, rule)
+            fs = cell_labels(fs) if fs.height else fs
             self._cache[k] = (status_chart, by_year_wide, heat_chart, wide, rules_fig, rules_table, fby_agency, carry,
                               fs)
         return self._cache[k]

@@ -1,0 +1,318 @@
+"""Compact aggregates for the dashboards, written by the build into ``aggregates/``.
+
+* ``indicators`` — one row per report (agency-year, ``older`` reports included and flagged): the
+  report's meta (agency key, year, region, level, type, template, parent), its publication facts
+  (published, due, status 按时/逾期/日期不详, has_error) and every named indicator's numerator and
+  denominator as :func:`gxlib.metrics.report_indicators` defines them (null = unknown or not printed).
+* ``kpi`` — per year × region × level × agency_type × template: report counts and, per indicator of
+  :data:`gxlib.metrics.INDICATORS`, the summable parts of the pooled value (Σ numerator, Σ denominator
+  over the reports where both are known, how many reports were left out as unknown).
+* ``outcomes`` / ``proactive`` — 表三 办理结果 and 表二 totals per year × the same dimensions, each with
+  ``n_unknown`` (unknown values left out; a cell with no known value is null, never 0).
+* ``findings`` — findings per agency × year × rule (with the dimensions), for the quality page.
+
+Every table is a lazy polars query over the corpus frames, written with the streaming engine
+(``sink_parquet``), so nothing at report × cell granularity is held in memory.  The dashboards read
+them with ``scan_parquet`` and a filter per view; :func:`pooled` turns ``kpi`` rows into the same
+value, status and ``n_unknown`` as :func:`gxlib.metrics.rate` over the reports they summarise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from . import metrics
+from .roster import LATE, ON_TIME, UNDATED
+
+DIR = "aggregates"
+VERSION = 1
+DIMS = ("year", "region", "level", "agency_type", "template")
+NAMES = ("indicators", "kpi", "outcomes", "proactive", "findings")
+FACTS = ("source", "format", "published", "n_cells", "n_ambiguous")
+
+
+def due_date_expr(year: str = "year", agency_type: str = "agency_type") -> pl.Expr:
+    """条例 第四十九条 deadline (the same rule as checks ``timeliness.late``)."""
+    return (
+        pl.when(pl.col(agency_type) == "部门")
+        .then(pl.date(pl.col(year) + 1, 1, 31))
+        .otherwise(pl.date(pl.col(year) + 1, 3, 31))
+    )
+
+
+def status_expr() -> pl.Expr:
+    return (pl.when(pl.col("published").is_null()).then(pl.lit(UNDATED))
+            .when(pl.col("published") > pl.col("due")).then(pl.lit(LATE))
+            .otherwise(pl.lit(ON_TIME)).alias("status"))
+
+
+# --------------------------------------------------------------------------------------------- queries
+
+
+def frames(corpus: Any, roster: pl.DataFrame | None = None) -> metrics.Frames:
+    """The corpus as metrics.Frames with the roster's level / type applied to the reports (lazily)."""
+    rep = metrics._lazy(corpus, "reports")
+    if roster is not None and roster.height:
+        r = roster.lazy().select("agency_key", pl.col("level").alias("_rl"), pl.col("agency_type").alias("_rt"))
+        rep = (rep.join(r, on="agency_key", how="left")
+               .with_columns(pl.coalesce("_rl", "level").alias("level"),
+                             pl.coalesce("_rt", "agency_type").alias("agency_type"))
+               .drop("_rl", "_rt"))
+    return metrics.Frames(reports=rep, cells=metrics._lazy(corpus, "cells"),
+                          narrative=metrics._lazy(corpus, "narrative"), findings=metrics._lazy(corpus, "findings"))
+
+
+def indicator_rows(corpus: Any, roster: pl.DataFrame | None = None, registry: Any = None) -> pl.LazyFrame:
+    """One row per report (one per agency-year, older ones flagged): meta, facts and indicator parts."""
+    f = frames(corpus, roster)
+    ri = metrics.report_indicators_lazy(f)
+    nums = [c for c in ri.collect_schema().names() if c not in metrics.META_COLS]
+    errors = f.findings.filter(pl.col("severity") == "error").select("report_id").unique()
+    out = (
+        metrics.reports(f, include_older=True).select(*metrics.META_COLS, *FACTS)
+        .with_columns((pl.col("template") == metrics.OLDER).fill_null(False).alias("older"),
+                      due_date_expr().alias("due"))
+        .with_columns(status_expr())
+        # has_error by a left join on the reports with an error (streams; no collected id list)
+        .join(errors.with_columns(pl.lit(True).alias("has_error")), on="report_id", how="left")
+        .with_columns(pl.col("has_error").fill_null(False))
+    )
+    if registry is not None:
+        reg = (registry if isinstance(registry, pl.LazyFrame) else registry.lazy()).select("agency_key", "parent_key")
+        out = out.join(reg.unique("agency_key"), on="agency_key", how="left")
+    else:
+        out = out.with_columns(pl.lit(None, pl.String).alias("parent_key"))
+    return out.join(ri.select("report_id", *nums), on="report_id", how="left")
+
+
+def _cell_aggs() -> list[pl.Expr]:
+    kept = ~pl.col("older")
+    aggs = [kept.sum().cast(pl.UInt32).alias("n_reports"),
+            (kept & pl.col("has_error")).sum().cast(pl.UInt32).alias("n_error"),
+            (kept & (pl.col("status") == ON_TIME)).sum().cast(pl.UInt32).alias("n_on_time"),
+            (kept & (pl.col("status") == UNDATED)).sum().cast(pl.UInt32).alias("n_undated"),
+            pl.col("older").sum().cast(pl.UInt32).alias("n_older")]
+    for code, ind in metrics.INDICATORS.items():
+        num = pl.col(ind.numerator)
+        if ind.denominator is None:
+            aggs += [pl.when((num.is_not_null() & kept).any()).then(num.filter(kept).sum()).otherwise(None)
+                     .alias(f"{code}__value"),
+                     (num.is_not_null() & kept).sum().cast(pl.UInt32).alias(f"{code}__n"),
+                     (num.is_null() & kept).sum().cast(pl.UInt32).alias(f"{code}__n_unknown")]
+        else:
+            valid = num.is_not_null() & pl.col(ind.denominator).is_not_null() & kept
+            aggs += [num.filter(valid).sum().alias(f"{code}__num"),
+                     pl.col(ind.denominator).filter(valid).sum().alias(f"{code}__den"),
+                     valid.sum().cast(pl.UInt32).alias(f"{code}__n"),
+                     (~valid & kept).sum().cast(pl.UInt32).alias(f"{code}__n_unknown")]
+    return aggs
+
+
+def kpi_cells(indicators: pl.LazyFrame) -> pl.LazyFrame:
+    """Per year × dimension cell: report counts and the summable parts of every indicator."""
+    return indicators.group_by(list(DIMS)).agg(_cell_aggs())
+
+
+def outcome_cells(corpus: Any, roster: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """表三 办理结果 per cell × outcome group (what metrics.applications_by_outcome sums)."""
+    rows = metrics.application_rows(frames(corpus, roster)).filter(pl.col("outcome").is_not_null())
+    return (rows.group_by([*DIMS, "outcome"])
+            .agg(metrics.known_sum("total", "count"), pl.col("report_id").n_unique().cast(pl.UInt32).alias("n_reports"),
+                 (pl.col("total_source") == "分项合计").sum().cast(pl.UInt32).alias("n_from_parts"),
+                 metrics.n_unknown("total"))
+            .with_columns(pl.col("outcome").replace_strict(metrics.OUTCOME_ZH).alias("outcome_zh")))
+
+
+def proactive_cells(corpus: Any, roster: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """表二 per cell × item × measure (metrics.proactive_items_by_year by the dimensions)."""
+    return metrics.proactive_items_lazy(frames(corpus, roster), by=DIMS)
+
+
+def finding_cells(corpus: Any, roster: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """Findings per agency × year × rule with the dimensions (metrics.findings without the cell join)."""
+    f = frames(corpus, roster)
+    rep = metrics.reports(f, include_older=True).select(*metrics.META_COLS)
+    return (pl.concat([f.findings, metrics._older_findings(f)], how="vertical_relaxed")
+            .join(rep, on="report_id", how="inner")
+            .join(metrics._rules_zh(), on="rule", how="left")
+            .with_columns(pl.col("rule_zh").fill_null(pl.col("rule")))
+            .group_by("agency_key", *DIMS, "rule", "severity", "rule_zh")
+            .agg(pl.len().cast(pl.UInt32).alias("n_findings"),
+                 pl.col("report_id").n_unique().cast(pl.UInt32).alias("n_reports")))
+
+
+def compute(corpus: Any, roster: pl.DataFrame | None = None, registry: Any = None) -> dict[str, pl.LazyFrame]:
+    """Every aggregate as a lazy query over ``corpus`` (``kpi`` over ``indicators``)."""
+    ind = indicator_rows(corpus, roster, registry)
+    return {"indicators": ind, "kpi": kpi_cells(ind), "outcomes": outcome_cells(corpus, roster),
+            "proactive": proactive_cells(corpus, roster), "findings": finding_cells(corpus, roster)}
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
+def pooled(kpi: pl.DataFrame | pl.LazyFrame, code: str, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Indicator ``code`` pooled over the ``kpi`` rows given (grouped by ``by``): the columns of
+    :func:`gxlib.metrics.rate` — value, n_reports, n_unknown (and numerator, denominator, status)."""
+    ind = metrics.INDICATORS[code]
+    keys = list(by)
+    lf = kpi.lazy().filter(pl.col("n_reports") > 0).group_by(keys or pl.lit(1).alias("_all"))  # older-only cells out
+    if ind.denominator is None:
+        out = lf.agg(metrics.known_sum(f"{code}__value", "value"), pl.col(f"{code}__n").sum().alias("n_reports"),
+                     pl.col(f"{code}__n_unknown").sum().alias("n_unknown"))
+    else:
+        floor = max(ind.min_denominator, 1e-12)
+        out = (lf.agg(pl.col(f"{code}__num").sum().alias("numerator"), pl.col(f"{code}__den").sum().alias("denominator"),
+                      pl.col(f"{code}__n").sum().alias("n_reports"), pl.col(f"{code}__n_unknown").sum().alias("n_unknown"))
+               .with_columns(
+                   pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator") * ind.scale)
+                   .otherwise(None).alias("value"),
+                   pl.when(pl.col("denominator") >= floor).then(pl.lit(metrics.RANKED))
+                   .otherwise(pl.lit(metrics.INSUFFICIENT)).alias("status")))
+    return out.sort(keys or "_all").drop("_all", strict=False).collect()
+
+
+def roster_digest(roster: pl.DataFrame | None) -> str | None:
+    """What the aggregates were computed with: a digest of the read roster's rows (not of the
+    file's bytes: the same list as CSV or Excel, or as stored in the corpus, is the same roster)."""
+    if roster is None:
+        return None
+    cols = sorted(roster.columns)
+    return f"{int(roster.select(cols).hash_rows(seed=3).sum()):x}-{roster.height}"
+
+
+def stored(corpus: Any, roster: pl.DataFrame | None) -> dict[str, pl.LazyFrame] | None:
+    """The build's aggregates of ``corpus`` as lazy scans, or None when absent, of another version,
+    or computed with another roster than ``roster`` (a gxlib.roster.read_roster frame)."""
+    entry = (getattr(corpus, "manifest", None) or {}).get(DIR) or {}
+    if entry.get("version") != VERSION or entry.get("roster") != roster_digest(roster):
+        return None
+    paths = entry.get("paths") or {}
+    if set(paths) != set(NAMES) or not all((corpus.path / p).is_file() for ps in paths.values() for p in ps):
+        return None
+    return {n: _scan(corpus.path, ps, n) for n, ps in paths.items()}
+
+
+# --------------------------------------------------------------------------------------------- writing
+
+
+def _content(lf: pl.LazyFrame | None) -> int:
+    """An order-independent digest of a small corpus-wide table (corpus findings, registry)."""
+    if lf is None:
+        return 0
+    df = lf.collect() if isinstance(lf, pl.LazyFrame) else lf
+    return int(df.hash_rows(seed=1).sum()) if df.height else 0
+
+
+def _digest(manifest: dict, roster_sha: str | None, tables: Sequence[pl.LazyFrame | None] = ()) -> str:
+    """The parts, alias table, roster and corpus-wide tables the aggregates were computed from."""
+    blob = json.dumps([VERSION, roster_sha, sorted(manifest.get("parts", {})), manifest.get("aliases"),
+                       [_content(t) for t in tables]], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _year_slices(corpus: Any) -> list[tuple[str, metrics.Frames]]:
+    """The corpus one report year at a time (reports, their cells and findings): every aggregate
+    is per agency-year or grouped by year, so computing it per year and concatenating is exact,
+    and only one year's cells are ever in a query's state."""
+    rep = metrics._lazy(corpus, "reports")
+    years = rep.select(pl.col("year").unique()).collect(engine="streaming")["year"].to_list()
+    out = []
+    for y in sorted(years, key=lambda v: (v is None, v)):
+        r = rep.filter(pl.col("year").is_null() if y is None else pl.col("year") == y)
+        ids = r.select("report_id")
+        out.append(("none" if y is None else str(y), metrics.Frames(
+            reports=r, cells=metrics._lazy(corpus, "cells").join(ids, on="report_id", how="semi"),
+            narrative=metrics._lazy(corpus, "narrative").join(ids, on="report_id", how="semi"),
+            findings=metrics._lazy(corpus, "findings").join(ids, on="report_id", how="semi"))))
+    return out
+
+
+def _sink(q: pl.LazyFrame, out: Path, rel: str) -> None:
+    if not (out / rel).is_file():  # named by content digest: present means done
+        tmp = out / DIR / f".{Path(rel).name}.tmp"
+        q.sink_parquet(tmp, compression="zstd", statistics=True, engine="streaming")
+        os.replace(tmp, out / rel)
+
+
+def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: Any = None,
+          corpus_findings: pl.LazyFrame | None = None) -> dict | None:
+    """Compute and store the aggregates (streaming, one report year at a time) under
+    ``out/aggregates``; the manifest entry, or None when it failed (said in ``notes``; the
+    dashboards then compute them on the fly).
+
+    Files are named by a digest of the parts and the roster, so an unchanged corpus is not
+    recomputed; files listed by neither the new entry nor the manifest on disk are removed."""
+    from . import roster as roster_mod
+
+    rpath = roster_mod.find_roster(out)
+    try:
+        rframe = roster_mod.read_roster(rpath) if rpath is not None else None
+    except roster_mod.RosterError:
+        rpath = rframe = None
+    rsha = roster_digest(rframe)
+    dig = _digest(manifest, rsha, [corpus_findings, registry])
+    (out / DIR).mkdir(exist_ok=True)
+    entry: dict = {"version": VERSION, "roster": rsha, "paths": {n: [] for n in NAMES}, "rows": {}}
+    try:
+        for y, part in _year_slices(corpus):
+            q = compute(part, rframe, registry)
+            for name in ("indicators", "outcomes", "proactive", "findings"):
+                rel = f"{DIR}/{name}-{dig}-{y}.parquet"
+                _sink(q[name], out, rel)
+                entry["paths"][name].append(rel)
+        rel = f"{DIR}/kpi-{dig}.parquet"
+        _sink(kpi_cells(_scan(out, entry["paths"]["indicators"], "indicators")), out, rel)
+        entry["paths"]["kpi"] = [rel]
+        for name, rels in entry["paths"].items():
+            entry["rows"][name] = _scan(out, rels, name).select(pl.len()).collect().item()
+    except Exception as e:  # noqa: BLE001 - the aggregates must not lose the build
+        notes.append(f"aggregates not written ({type(e).__name__}: {e}); dashboards compute them on the fly")
+        return None
+    _gc(out, entry)
+    return entry
+
+
+def _scan(out: Path, rels: list[str], name: str) -> pl.LazyFrame:
+    if rels:
+        return pl.scan_parquet([str(out / r) for r in rels], glob=False)
+    return pl.LazyFrame()
+
+
+def write_build(out: Path, manifest: dict, lazy: dict[str, pl.LazyFrame], notes: list[str]) -> dict | None:
+    """:func:`write` from the build's lazy tables (per-report and corpus-scope findings together)."""
+    corpus = metrics.Frames(reports=lazy["reports"], cells=lazy["cells"], narrative=lazy["narrative"],
+                            findings=pl.concat([lazy["findings"], lazy["findings_corpus"]], how="vertical"))
+    return write(out, corpus, manifest, notes, lazy.get("registry"), lazy["findings_corpus"])
+
+
+def _gc(out: Path, entry: dict) -> None:
+    keep = {p for ps in entry["paths"].values() for p in ps}
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        old = json.loads((out / "manifest.json").read_text()).get(DIR) or {}
+        keep |= {p for ps in (old.get("paths") or {}).values() for p in ps}
+    for f in (out / DIR).iterdir():
+        if f"{DIR}/{f.name}" not in keep:
+            with contextlib.suppress(OSError):
+                f.unlink()
+
+
+def refresh(out: str | os.PathLike) -> dict | None:
+    """Recompute the aggregates of a built corpus (after ``gx build --roster`` stored its roster)."""
+    from .corpus import _write_json, load_corpus
+
+    c = load_corpus(out)
+    notes: list[str] = []
+    entry = write(c.path, c, c.manifest, notes, c.registry, c.findings_corpus)
+    m = dict(c.manifest)
+    m[DIR] = entry
+    _write_json(m, c.path / "manifest.json")
+    return entry
