@@ -13,6 +13,7 @@ import ipywidgets as W
 import polars as pl
 
 from .. import charts, metrics
+from . import labels
 from .data import DEMO_TEXT, UNKNOWN_SUFFIX, STATUS_COLORS, TABLE_ROWS, Data
 from .downloads import DownloadButtons, unknown_columns
 
@@ -89,14 +90,19 @@ def _fmt(v: Any, kind: str = "count") -> str:
     return f"{v:,}" if isinstance(v, (int, float)) else html.escape(str(v))
 
 
-def _cell(v: Any, unknown: int = 0) -> str:
-    """One table cell: — for null (unknown), numbers with thousands separators, * when the value
-    left ``unknown`` values out."""
+def _cell(v: Any, unknown: int = 0, rate: str | None = None) -> str:
+    """One table cell: — for null (unknown), numbers with thousands separators, rates as
+    percentages (``rate``: "rate", or "change" for a difference of rates), * when the value left
+    ``unknown`` values out."""
     if v is None:
         return '<td class="gx-null" title="无法确定">—</td>'
     mark = (f'<sup class="gx-partial" title="{metrics.unknown_note(unknown)}">*</sup>' if unknown else "")
     if isinstance(v, bool):
         return f"<td>{'是' if v else '否'}</td>"
+    if rate and isinstance(v, (int, float)):
+        txt = f"{v * 100:+.1f} 个百分点" if rate == "change" else f"{v:.1%}"
+        return (f'<td class="gx-pct" data-value="{v!r}" data-unknown="{unknown}">{txt}{mark}</td>' if unknown
+                else f'<td class="gx-pct" data-value="{v!r}">{txt}</td>')
     if isinstance(v, float):
         txt = f"{int(v):,}" if v.is_integer() and abs(v) < 1e15 else f"{v:,.4g}" if abs(v) < 1 else f"{v:,.2f}"
         return f'<td data-unknown="{unknown}">{txt}{mark}</td>' if unknown else f"<td>{txt}</td>"
@@ -113,18 +119,23 @@ def table_html(frame: pl.DataFrame, name: str, max_rows: int = TABLE_ROWS, chine
 
     A cell whose column has an unknown count (``X__n_unknown``) > 0 is marked *; a null is —; the
     note says how many unknown values were left out (unknown is never shown as 0)."""
+    frame = labels.chinese_values(frame)
     unk = unknown_columns(frame)
-    hidden = set(unk.values())
+    hidden = set(unk.values()) | set(labels.code_columns(frame))  # codes stay in the download
     cols = [c for c in frame.columns if c not in hidden and not c.endswith(UNKNOWN_SUFFIX)]
-    labels = metrics.zh(frame.select(cols)).columns if chinese else cols
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in labels)
+    heads = labels.zh_names(cols) if chinese else cols
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in heads)
+    rate_cols, rate_rows = labels.rate_columns(frame), labels.rate_rows(frame)
     rows, n_unknown = [], 0
-    for row in frame.head(max_rows).iter_rows(named=True):
+    for i, row in enumerate(frame.head(max_rows).iter_rows(named=True)):
         tds = []
         for c in cols:
             n = row.get(unk[c]) if c in unk else 0
             n_unknown += n or 0
-            tds.append(_cell(row[c], unknown=n or 0))
+            rate = ("rate" if c in rate_cols else
+                    ("change" if c == "change" else "rate") if rate_rows and rate_rows[i] and c in labels.RATE_VALUE_COLS
+                    else None)
+            tds.append(_cell(row[c], unknown=n or 0, rate=rate))
         rows.append("<tr>" + "".join(tds) + "</tr>")
     if unk and frame.height > max_rows:
         n_unknown = int(sum(frame[c].fill_null(0).sum() for c in unk.values()))
