@@ -290,21 +290,43 @@ def test_roster_gives_the_expected_unpublished_cells_and_formula_stays_text(rost
 # ------------------------------------------------------------------------------------------ phone
 
 
+PHONE_OVERFLOW_JS = """() => {
+  // the page's scrolling boxes (the document, body, and Voilà's lab shell) must not scroll sideways
+  const boxes = [document.documentElement, document.body, ...document.querySelectorAll(
+      '#rendered_cells, #main, #jp-main-content-panel, .jp-Notebook')];
+  const scrolling = boxes.filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => `${e.tagName}#${e.id || ''}.${e.className} ${e.scrollWidth}>${e.clientWidth}`);
+  // nothing sticks out of the screen, charts included (only tables scroll, inside .gx-scroll)
+  const out = [...document.querySelectorAll('#rendered_cells *')].filter(e => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.right > innerWidth + 1 && !e.closest('.gx-scroll'); })
+      .map(e => `${e.tagName}.${String(e.className.baseVal ?? e.className).slice(0, 40)} right=${Math.round(e.getBoundingClientRect().right)}`);
+  const charts = [...document.querySelectorAll('.gx-chart')].filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => `${e.className} ${e.scrollWidth}>${e.clientWidth}`);
+  return {scrolling, out: out.slice(0, 10), n_out: out.length, charts};
+}"""
+
+
 @pytest.mark.parametrize("name", ["overview", "quality", "agency"])
 def test_phone_viewport_has_no_horizontal_overflow(real_server, browser, name):
     base, _ = real_server
     ctx, page, _ = _open(browser, base, name, viewport=(390, 844))
     try:
         page.wait_for_selector(".vega-embed svg", state="attached", timeout=60_000)
+        page.wait_for_function("() => [...document.querySelectorAll('.gx-chart')].every(c => c.querySelector('svg'))",
+                               timeout=60_000)
         time.sleep(0.5)
-        sw, cw = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         out = REPO / "artifacts" / "screenshots"
         out.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out / f"phone-{name}.png"), full_page=True)
+        sw, cw = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert sw <= cw + 1, f"{name}: page is {sw}px wide in a {cw}px viewport"
-        wide = page.evaluate("""() => [...document.querySelectorAll('#rendered_cells *')].filter(e => {
-              const r = e.getBoundingClientRect(); return r.width > 0 && r.right > innerWidth + 1
-                && !e.closest('.gx-scroll, .gx-chart'); }).length""")
-        assert wide == 0, f"{name}: {wide} elements stick out of the 390px screen"
+        got = page.evaluate(PHONE_OVERFLOW_JS)
+        assert not got["scrolling"], f"{name}: the page scrolls sideways: {got['scrolling']}"
+        assert got["n_out"] == 0, f"{name}: {got['n_out']} elements stick out of the 390px screen: {got['out']}"
+        assert not got["charts"], f"{name}: charts wider than the screen (clipped or scrolled): {got['charts']}"
+        # every chart is drawn (not collapsed to nothing) and fits the screen
+        widths = page.eval_on_selector_all(".gx-chart svg", "ss => ss.map(s => s.getBoundingClientRect().width)")
+        assert widths and all(100 < w <= 390 for w in widths), widths
     finally:
         ctx.close()

@@ -262,11 +262,23 @@ def chart_spec(chart: alt.TopLevelMixin) -> tuple[tuple, dict]:
     """(parameter names, vega-lite dict) of a chart, computed once per chart object."""
     hit = _SPECS.get(id(chart))
     if hit is None or hit[0] is not chart:
-        spec_ = chart.to_dict(validate=False)
+        spec_ = responsive(chart.to_dict(validate=False))
         names = tuple(sorted(_param_names(spec_)))
         hit = (chart, names, spec_)
         _SPECS[id(chart)] = hit
     return hit[1], hit[2]
+
+
+COMPOSITE = ("concat", "hconcat", "vconcat", "facet", "repeat")
+
+
+def responsive(spec_: dict) -> dict:
+    """A single or layered view takes the width of its box (vega-lite ``width: "container"``),
+    so at 390 px it is laid out anew, not clipped; composite charts (concat, facet) cannot, and are
+    scaled down to the box by the page's CSS (``.gx-chart svg { max-width: 100% }``)."""
+    if any(k in spec_ for k in COMPOSITE):
+        return spec_
+    return spec_ | {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
 
 
 def _param_names(node: Any) -> set[str]:
@@ -317,8 +329,9 @@ def set_chart(widget: alt.JupyterChart, chart: alt.TopLevelMixin | dict) -> None
     if getattr(widget, "_gx_params", None) == names:
         widget.spec = spec_
     else:
-        widget.chart = chart
+        widget.chart = chart  # sets the parameters up; then the responsive spec replaces altair's
         widget._gx_params = names
+        widget.spec = spec_
 
 
 class PrintButton(anywidget.AnyWidget):
