@@ -19,7 +19,7 @@ EXTRA_ZH = {
     "timeliness": "发布情况", "published": "发布日期", "due": "发布期限", "format": "格式",
     "has_error": "含错误", "status": "状态", "rule_zh": "规则", "rule": "规则代码",
     "template": "模板", "expected_template": "应用模板", "prev_value": "上年数值", "change": "变化",
-    "members_reported": "已报单位", "members_registry": "名录单位", "group": "分组", "n_counted": "计入报告数",
+    "members_reported": "已报单位", "members_registry": "名录单位", "group": "分组代码", "group_zh": "分组", "n_counted": "计入报告数",
     "n_folded": "并入汇总报告数", "n_duplicates": "重复报告数", "n_ambiguous": "无法确定的报告数",
     "n_missing": "未填该项的报告数", "counted": "计入的机关", "parent_key": "上级机关代码", "parent": "上级机关",
     "region_level": "地区层级", "n_agencies": "机关数", "table_zh": "表", "row_zh": "行", "col_zh": "列",
@@ -59,6 +59,9 @@ COLUMN_DEFS = {
     "carried_over": "本年报告“上年结转政府信息公开申请数量”（总计）。", "diff": "本年上年结转 − 上年结转下年度。",
     "prev_report_id": "上年报告的编号。", "prev_raw": "上年报告中印出的原文。", "prev_where": "上年数字在来源文件中的位置。",
     "n_from_parts": "总计栏空白、由分项相加得出的报告数。",
+    "group_zh": "汇总的分组（上级机关或层级）。", "group": "分组的机关代码或层级。",
+    "n_counted": "该组该年计入合计的报告份数。", "n_folded": "所属单位报告已含在其上级的汇总报告中、未再相加的份数。",
+    "n_duplicates": "同一机关同一年的重复报告（只取一份）。",
 }
 
 
