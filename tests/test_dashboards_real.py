@@ -258,6 +258,64 @@ def test_real_print_to_pdf_has_every_section(real_server, browser, tmp_path):
         ctx.close()
 
 
+def test_real_unidentified_is_an_option_of_every_filter_and_keeps_its_reports(real_server, browser):
+    """Reports whose level / type / region is unknown are selectable (未识别) and never vanish."""
+    from gxlib.app.data import UNIDENTIFIED
+
+    base, corpus = real_server
+    reps = metrics.reports(corpus).collect()
+    unknown = reps.filter(pl.col("level").is_null())
+    assert unknown.height >= 1, "the real corpus has a report whose level is not inferred"
+    year = int(unknown["year"].max())
+    ctx, page, _ = _open(browser, base, "overview", f"year={year}")
+    try:
+        for col in ("region", "level", "agency_type"):
+            opts = page.eval_on_selector(f".gx-filter-{col} select", "s => [...s.options].map(o => o.text)")
+            assert (UNIDENTIFIED in opts) == (reps[col].null_count() > 0), (col, opts)
+        page.select_option(".gx-filter-level select", label=UNIDENTIFIED)
+        page.wait_for_selector(f'.gx-state[data-query*="level={quote(UNIDENTIFIED)}"]', state="attached",
+                               timeout=30_000)
+        n = unknown.filter(pl.col("year") == year).height
+        assert float(page.get_attribute('.gx-kpi[data-kpi="reports"]', "data-value")) == n
+        assert parse_qs(urlsplit(page.url).query)["level"] == [UNIDENTIFIED]
+    finally:
+        ctx.close()
+    # the shared link selects them again; the quality grid keeps those agencies
+    ctx, page, _ = _open(browser, base, "quality", f"level={quote(UNIDENTIFIED)}")
+    try:
+        assert page.locator(".gx-url-notice").count() == 0
+        keys = reps.filter(pl.col("level").is_null())["agency_key"].n_unique()
+        assert int(page.get_attribute('table.gx-table[data-name="grid"]', "data-rows")) == keys
+        assert UNIDENTIFIED in page.inner_text('table.gx-table[data-name="grid"]')
+    finally:
+        ctx.close()
+
+
+def test_real_region_totals_follow_the_grouping(real_server, browser, tmp_path):
+    """地区合计 on the page = gxlib.registry.region_totals (each application once), by parent and level."""
+    from gxlib import registry
+
+    base, corpus = real_server
+    ctx, page, _ = _open(browser, base, "overview", "year=all&group=level")
+    try:
+        page.wait_for_selector(".gx-chart-regions svg .role-mark", state="attached", timeout=60_000)
+        exp = registry.region_totals(corpus, by="level").filter(pl.col("year") >= 2019)
+        got = _csv(_download(page, "regions", "csv", tmp_path))
+        assert got.height == exp.height
+        lv = {"未知": "未识别"}
+        # a group-year with no known value is empty, never 0
+        want = {(lv.get(g, g), y): (v if a + m < n else None)
+                for g, y, v, a, m, n in exp.select("group", "year", "value", "n_ambiguous", "n_missing",
+                                                   "n_counted").iter_rows()}
+        assert {(g, y): v for g, y, v in got.select("分组", "年度", "本年新收申请").iter_rows()} == want
+        page.select_option(".gx-filter-group select", label="按上级机关")
+        page.wait_for_selector('.gx-state[data-query*="group=parent"]', state="attached", timeout=30_000)
+        text = page.inner_text('table.gx-table[data-name="regions"]')
+        assert "平潭综合实验区" in text and "并入汇总报告数" in text
+    finally:
+        ctx.close()
+
+
 # ------------------------------------------------------------------------------------------ with a roster
 
 
