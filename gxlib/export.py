@@ -184,6 +184,10 @@ def _xlsx(frame: pl.DataFrame, definitions: Mapping[str, str] | None, chinese_he
                 cell.value = v
                 cell.number_format = "+0.0%;-0.0%;0.0%" if frame.columns[j - 1] == "change" else "0.0%"
                 continue
+            if per_row and per_row[j - 1] and isinstance(v, float) and v.is_integer():
+                cell.value = v
+                cell.number_format = "#,##0"  # a count's row of a mixed column
+                continue
             if isinstance(v, str):
                 cell.value = v
                 cell.data_type = "s"  # a name like =HYPERLINK(…) stays text
@@ -221,6 +225,10 @@ def _xlsx(frame: pl.DataFrame, definitions: Mapping[str, str] | None, chinese_he
     return buf.getvalue()
 
 
+def _num_text(v: float | None) -> str | None:
+    return None if v is None else (str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else repr(v))
+
+
 def _csv(frame: pl.DataFrame, chinese_headers: bool, filters: Mapping[str, str] | None,
          names: Mapping[str, str] | None = None) -> bytes:
     """CSV: integers without .0, text cells defused; with ``filters`` first one line
@@ -228,6 +236,10 @@ def _csv(frame: pl.DataFrame, chinese_headers: bool, filters: Mapping[str, str] 
     shown = _display(_ints(frame), chinese_headers, names)
     shown = shown.with_columns(pl.col(c).map_elements(defuse, return_dtype=pl.String)
                                for c, t in shown.schema.items() if t == pl.String)
+    if rate_rows(frame):  # counts and rates in one column (KPI table): counts without .0 (after defuse: numbers)
+        idx = [i for i, c in enumerate(frame.columns) if c in RATE_VALUE_COLS and frame.schema[c].is_float()]
+        shown = shown.with_columns(
+            pl.col(shown.columns[i]).map_elements(_num_text, return_dtype=pl.String) for i in idx)
     head = ""
     if filters is not None:
         head = "# 筛选条件：" + "；".join(f"{k}={v}" for k, v in _filters_rows(filters)) + "\n"

@@ -82,13 +82,18 @@ class DownloadButtons(anywidget.AnyWidget):
         self.filters_fn: Callable[[], Mapping[str, str]] | None = None  # the view's filters, in Chinese
         self.on_msg(self._handle)
 
+    def payload(self, fmt: str) -> bytes:
+        """The bytes of the download in ``fmt`` (csv | xlsx): what is on screen, Chinese headers,
+        the view's filters, Excel with number formats and the 指标定义 sheet."""
+        frame, names = for_download(self.frame_fn())
+        defs = self.defs() if callable(self.defs) else self.defs
+        filters = self.filters_fn() if self.filters_fn else {}
+        return export.to_bytes(frame, fmt, defs, filters=filters, names=names, column_defs=labels.column_defs(frame))
+
     def _handle(self, _widget, content, _buffers) -> None:
         fmt = (content or {}).get("request")
         if fmt not in ("csv", "xlsx"):
             return
-        frame, names = for_download(self.frame_fn())
-        defs = self.defs() if callable(self.defs) else self.defs
-        filters = self.filters_fn() if self.filters_fn else {}
-        data = export.to_bytes(frame, fmt, defs, filters=filters, names=names, column_defs=labels.column_defs(frame))
+        data = self.payload(fmt)
         stamp = dt.date.today().strftime("%Y%m%d")
         self.send({"kind": "file", "filename": f"{self.name}_{stamp}.{fmt}", "mime": export.MIME[fmt]}, [data])
