@@ -252,7 +252,7 @@ class ChartPanel:
         self.table.value = table_html(shown, self.name, self.table_rows)
         if chart is None:
             chart = alt.Chart(pl.DataFrame({"x": [0]})).mark_text(text="（无数据）", fontSize=14)
-        set_chart(self.chart, chart)
+        set_chart(self.chart, responsive(chart) if not isinstance(chart, dict) else chart)
 
 
 _SPECS: dict[int, tuple[tuple, dict]] = {}
@@ -262,7 +262,7 @@ def chart_spec(chart: alt.TopLevelMixin) -> tuple[tuple, dict]:
     """(parameter names, vega-lite dict) of a chart, computed once per chart object."""
     hit = _SPECS.get(id(chart))
     if hit is None or hit[0] is not chart:
-        spec_ = responsive(chart.to_dict(validate=False))
+        spec_ = chart.to_dict(validate=False)
         names = tuple(sorted(_param_names(spec_)))
         hit = (chart, names, spec_)
         _SPECS[id(chart)] = hit
@@ -272,13 +272,23 @@ def chart_spec(chart: alt.TopLevelMixin) -> tuple[tuple, dict]:
 COMPOSITE = ("concat", "hconcat", "vconcat", "facet", "repeat")
 
 
-def responsive(spec_: dict) -> dict:
+def responsive(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """A single or layered view takes the width of its box (vega-lite ``width: "container"``),
     so at 390 px it is laid out anew, not clipped; composite charts (concat, facet) cannot, and are
-    scaled down to the box by the page's CSS (``.gx-chart svg { max-width: 100% }``)."""
-    if any(k in spec_ for k in COMPOSITE):
-        return spec_
-    return spec_ | {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
+    scaled down to the box by the page's CSS (``.gx-chart svg { max-width: 100% }``).  Set on the
+    altair chart, so the widget's first spec and every later one agree."""
+    if not isinstance(chart, (alt.Chart, alt.LayerChart)) or any(
+            getattr(chart, k, alt.Undefined) is not alt.Undefined for k in COMPOSITE):
+        return chart
+    hit = _RESPONSIVE.get(id(chart))
+    if hit is None or hit[0] is not chart:  # one responsive copy per chart (its spec is cached by identity)
+        hit = (chart, chart.properties(width="container",
+                                       autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))
+        _RESPONSIVE[id(chart)] = hit
+    return hit[1]
+
+
+_RESPONSIVE: dict[int, tuple] = {}
 
 
 def _param_names(node: Any) -> set[str]:
@@ -329,9 +339,8 @@ def set_chart(widget: alt.JupyterChart, chart: alt.TopLevelMixin | dict) -> None
     if getattr(widget, "_gx_params", None) == names:
         widget.spec = spec_
     else:
-        widget.chart = chart  # sets the parameters up; then the responsive spec replaces altair's
+        widget.chart = chart  # sets the parameters up
         widget._gx_params = names
-        widget.spec = spec_
 
 
 class PrintButton(anywidget.AnyWidget):
