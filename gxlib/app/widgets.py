@@ -252,7 +252,10 @@ class ChartPanel:
         self.table.value = table_html(shown, self.name, self.table_rows)
         if chart is None:
             chart = alt.Chart(pl.DataFrame({"x": [0]})).mark_text(text="（无数据）", fontSize=14)
-        set_chart(self.chart, responsive(chart) if not isinstance(chart, dict) else chart)
+        # charts are scaled to their box by the page's CSS (.gx-chart svg { max-width: 100% }); a
+        # vega-lite width "container" (responsive()) re-lays them out but made the page's anywidget
+        # models miss their 2 s initialisation window on a loaded machine, so it is not used yet
+        set_chart(self.chart, chart)
 
 
 _SPECS: dict[int, tuple[tuple, dict]] = {}
