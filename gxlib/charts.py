@@ -480,16 +480,18 @@ def reviews_chart(frame: pl.DataFrame, title: str = "行政复议、行政诉讼
 def findings_chart(frame: pl.DataFrame, title: str = "检查发现的问题（按规则）") -> Figure:
     """Findings per rule (click a rule) and the picked rules per year, from
     metrics.findings_summary(by=("year", "rule"))."""
-    df = _guard(frame.select("year", "rule", "rule_zh", "severity", "n_findings", "n_reports"))
+    df = _guard(frame.select("year", "rule", "rule_zh", "severity", "n_findings", "n_reports")
+                .with_columns(pl.col("severity").replace(metrics.SEVERITY_ZH)))  # 错误/警告/提示 in the legend
     pick = alt.selection_point(name="rule_pick", fields=["rule"])
-    sev = alt.Scale(domain=["error", "warning", "info"], range=["#d9534f", "#f0ad4e", "#5bc0de"])
+    sev = alt.Scale(domain=[metrics.SEVERITY_ZH[s] for s in ("error", "warning", "info")],
+                    range=["#d9534f", "#f0ad4e", "#5bc0de"])
     bars = (
         alt.Chart(df).mark_bar()
         .encode(y=alt.Y("rule_zh:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
                 x=alt.X("sum(n_findings):Q", title="问题数（各年合计）"),
                 color=alt.Color("severity:N", title="级别", scale=sev),
                 opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
-                tooltip=[alt.Tooltip("rule:N", title="规则"), alt.Tooltip("rule_zh:N", title="名称"),
+                tooltip=[alt.Tooltip("rule_zh:N", title="规则"), alt.Tooltip("severity:N", title="级别"),
                          alt.Tooltip("sum(n_findings):Q", title="问题数"), alt.Tooltip("sum(n_reports):Q", title="报告数")])
         .add_params(pick)
         .properties(width=220, height=alt.Step(18), title="点击选择规则")

@@ -64,6 +64,22 @@ def is_rate(col: str) -> bool:
     return col in RATE_NAMES or col.endswith(("_rate", "_share"))
 
 
+# columns whose cells are a rate in the rows whose ``indicator`` is a rate (KPI, ranking, profile)
+RATE_VALUE_COLS = ("value", "prev_value", "change", "peer_median", "peer_q1", "peer_q3")
+
+
+def is_rate_indicator(code: str | None) -> bool:
+    ind = metrics.INDICATORS.get(code or "")
+    return bool(ind is not None and ind.denominator and ind.scale == 1)
+
+
+def rate_rows(frame: pl.DataFrame) -> list[bool] | None:
+    """Per row: whether its RATE_VALUE_COLS cells are rates (frames with an ``indicator`` column)."""
+    if "indicator" not in frame.columns:
+        return None
+    return [is_rate_indicator(c) for c in frame["indicator"].to_list()]
+
+
 def _ints(frame: pl.DataFrame) -> pl.DataFrame:
     """Float columns whose values are all whole numbers as integers (CSV writes 2115, not 2115.0)."""
     casts = []
@@ -75,19 +91,25 @@ def _ints(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
-def definitions_frame(frame: pl.DataFrame, definitions: Mapping[str, str] | None = None) -> pl.DataFrame:
+def definitions_frame(frame: pl.DataFrame, definitions: Mapping[str, str] | None = None,
+                      names: Mapping[str, str] | None = None,
+                      column_defs: Mapping[str, str] | None = None) -> pl.DataFrame:
     """The 指标定义 sheet: one row per column of ``frame`` (its Chinese name and what it means), then
-    one per given definition."""
+    one per given definition.  ``names``/``column_defs``: the caller's headers and meanings."""
+    names = names or {}
+    column_defs = column_defs or {}
     def meaning(c: str) -> str:
         if c in metrics.INDICATORS:
             return metrics.INDICATORS[c].definition_zh
         base = c[: -len("_ok")] if c.endswith("_ok") else c
         if base in metrics.INDICATORS and base != c:
             return f"分母是否达到“{metrics.INDICATORS[base].name_zh}”的最小样本量。"
-        return COLUMN_DEFS.get(c, "")
+        return column_defs.get(c) or COLUMN_DEFS.get(c, "")
 
-    rows = [{"项目": metrics.COLUMN_ZH.get(c, c), "代码": c, "类型": _kind(c, t), "定义": meaning(c)}
-            for c, t in frame.schema.items()]
+    rr = rate_rows(frame)
+    rows = [{"项目": names.get(c) or metrics.COLUMN_ZH.get(c, c), "代码": c,
+             "类型": "数值（比率行为百分比）" if rr and c in RATE_VALUE_COLS and any(rr) else _kind(c, t),
+             "定义": meaning(c)} for c, t in frame.schema.items()]
     for name, text in (definitions or {}).items():
         rows.append({"项目": name, "代码": "", "类型": "指标", "定义": text})
     return pl.DataFrame(rows, schema={"项目": pl.String, "代码": pl.String, "类型": pl.String, "定义": pl.String})
@@ -105,8 +127,12 @@ def _kind(col: str, dtype: pl.DataType) -> str:
     return "文字"
 
 
-def _display(frame: pl.DataFrame, chinese_headers: bool) -> pl.DataFrame:
-    return metrics.zh(frame) if chinese_headers else frame
+def _display(frame: pl.DataFrame, chinese_headers: bool, names: Mapping[str, str] | None = None) -> pl.DataFrame:
+    if not chinese_headers:
+        return frame
+    if names:
+        return frame.rename({c: n for c, n in names.items() if c in frame.columns})
+    return metrics.zh(frame)
 
 
 def _filters_rows(filters: Mapping[str, str] | None) -> list[tuple[str, str]]:
@@ -124,7 +150,8 @@ def _bold_header(ws) -> None:
 
 
 def _xlsx(frame: pl.DataFrame, definitions: Mapping[str, str] | None, chinese_headers: bool,
-          filters: Mapping[str, str] | None = None) -> bytes:
+          filters: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None,
+          column_defs: Mapping[str, str] | None = None) -> bytes:
     """Data sheet (numbers with thousands separators, rates as percentages, every text cell a
     string — never a formula), 指标定义 and 筛选条件 sheets."""
     from openpyxl import Workbook
@@ -133,7 +160,7 @@ def _xlsx(frame: pl.DataFrame, definitions: Mapping[str, str] | None, chinese_he
     wb = Workbook()
     ws = wb.active
     ws.title = DATA_SHEET
-    shown = _display(frame, chinese_headers)
+    shown = _display(frame, chinese_headers, names)
     ws.append(shown.columns)
     _bold_header(ws)
     formats = []
@@ -148,9 +175,19 @@ def _xlsx(frame: pl.DataFrame, definitions: Mapping[str, str] | None, chinese_he
             formats.append("#,##0" if whole else "#,##0.00")
         else:
             formats.append(None)
+    rr = rate_rows(frame)
+    per_row = [c in RATE_VALUE_COLS for c in frame.columns] if rr else None
     for r, row in enumerate(shown.iter_rows(), start=2):
         for j, v in enumerate(row, start=1):
             cell = ws.cell(row=r, column=j)
+            if per_row and per_row[j - 1] and rr[r - 2] and isinstance(v, (int, float)) and not isinstance(v, bool):
+                cell.value = v
+                cell.number_format = "+0.0%;-0.0%;0.0%" if frame.columns[j - 1] == "change" else "0.0%"
+                continue
+            if per_row and per_row[j - 1] and isinstance(v, float) and v.is_integer():
+                cell.value = v
+                cell.number_format = "#,##0"  # a count's row of a mixed column
+                continue
             if isinstance(v, str):
                 cell.value = v
                 cell.data_type = "s"  # a name like =HYPERLINK(…) stays text
@@ -165,7 +202,7 @@ def _xlsx(frame: pl.DataFrame, definitions: Mapping[str, str] | None, chinese_he
         ws.column_dimensions[get_column_letter(j)].width = max(8, min(40, 2 * len(name) + 2))
     ws.freeze_panes = "A2"
     defs = wb.create_sheet(DEFINITIONS_SHEET)
-    dframe = definitions_frame(frame, definitions)
+    dframe = definitions_frame(frame, definitions, names, column_defs)
     defs.append(dframe.columns)
     _bold_header(defs)
     for row in dframe.iter_rows():
@@ -188,12 +225,21 @@ def _xlsx(frame: pl.DataFrame, definitions: Mapping[str, str] | None, chinese_he
     return buf.getvalue()
 
 
-def _csv(frame: pl.DataFrame, chinese_headers: bool, filters: Mapping[str, str] | None) -> bytes:
+def _num_text(v: float | None) -> str | None:
+    return None if v is None else (str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else repr(v))
+
+
+def _csv(frame: pl.DataFrame, chinese_headers: bool, filters: Mapping[str, str] | None,
+         names: Mapping[str, str] | None = None) -> bytes:
     """CSV: integers without .0, text cells defused; with ``filters`` first one line
     ``# 筛选条件：…`` (read it back with ``comment_prefix="#"``)."""
-    shown = _display(_ints(frame), chinese_headers)
+    shown = _display(_ints(frame), chinese_headers, names)
     shown = shown.with_columns(pl.col(c).map_elements(defuse, return_dtype=pl.String)
                                for c, t in shown.schema.items() if t == pl.String)
+    if rate_rows(frame):  # counts and rates in one column (KPI table): counts without .0 (after defuse: numbers)
+        idx = [i for i, c in enumerate(frame.columns) if c in RATE_VALUE_COLS and frame.schema[c].is_float()]
+        shown = shown.with_columns(
+            pl.col(shown.columns[i]).map_elements(_num_text, return_dtype=pl.String) for i in idx)
     head = ""
     if filters is not None:
         head = "# 筛选条件：" + "；".join(f"{k}={v}" for k, v in _filters_rows(filters)) + "\n"
@@ -201,17 +247,19 @@ def _csv(frame: pl.DataFrame, chinese_headers: bool, filters: Mapping[str, str] 
 
 
 def to_bytes(frame: pl.DataFrame, fmt: str, definitions: Mapping[str, str] | None = None, *,
-             chinese_headers: bool = True, filters: Mapping[str, str] | None = None) -> bytes:
+             chinese_headers: bool = True, filters: Mapping[str, str] | None = None,
+             names: Mapping[str, str] | None = None, column_defs: Mapping[str, str] | None = None) -> bytes:
     """The frame as bytes in ``fmt`` (csv: UTF-8 with BOM so Excel reads the Chinese, text cells
     defused, ``filters`` as a first ``#`` line; xlsx with number formats and the 指标定义 and
-    筛选条件 sheets; parquet keeps code column names and dtypes)."""
+    筛选条件 sheets; parquet keeps code column names and dtypes).  ``names``: the headers (code →
+    Chinese; default metrics.zh); ``column_defs``: meanings for the 指标定义 sheet."""
     fmt = _fmt_of("x." + fmt, None)
     if isinstance(frame, pl.LazyFrame):
         frame = frame.collect()
     if fmt == "csv":
-        return _csv(frame, chinese_headers, filters)
+        return _csv(frame, chinese_headers, filters, names)
     if fmt == "xlsx":
-        return _xlsx(frame, definitions, chinese_headers, filters)
+        return _xlsx(frame, definitions, chinese_headers, filters, names, column_defs)
     buf = io.BytesIO()
     frame.write_parquet(buf)
     return buf.getvalue()

@@ -353,6 +353,26 @@ INDICATORS: dict[str, Indicator] = {
     )
 }
 
+# Chinese headers for the remaining columns notebooks and dashboards show (indicator codes by their
+# names; kept apart from COLUMN_ZH above so the two lists merge easily)
+COLUMN_ZH.update({c: i.name_zh for c, i in INDICATORS.items() if c not in COLUMN_ZH})
+COLUMN_ZH.update({f"{c}_ok": f"{i.name_zh}样本充足" for c, i in INDICATORS.items() if i.denominator})
+COLUMN_ZH.update({
+    "reconsideration_total": "行政复议总计", "reconsideration_corrected": "行政复议结果纠正",
+    "reconsideration_concluded": "行政复议已审结", "litigation_direct_total": "未经复议直接起诉总计",
+    "litigation_after_reconsideration_total": "复议后起诉总计", "after_share": "复议后起诉占复议比例",
+    "n_unknown": "无法确定数（未计入）", "n_from_parts": "由分项合计得出的报告数", "comparable": "跨模板可比",
+    "expected_template": "应用模板", "format": "格式", "published": "发布日期", "section": "正文部分",
+    "stage": "环节", "error": "错误信息", "role": "计入方式", "group": "分组", "n_counted": "计入报告数",
+    "n_folded": "并入汇总报告数", "n_duplicates": "重复报告数", "n_missing": "未填该项的报告数",
+    "counted": "计入的机关", "evidence": "依据", "old_key": "旧机关代码", "old_name": "旧名称",
+    "old_last": "旧名称最后年度", "old_report": "旧名称报告编号", "new_key": "新机关代码", "new_name": "新名称",
+    "new_first": "新名称起始年度", "new_report": "新名称报告编号", "note": "说明",
+    "name": "名称", "years": "年度", "exceeds": "合计超过本级", "members_reported": "填报该格的所属单位数",
+    "members_present": "有报告的所属单位数", "members_registry": "登记的所属单位数", "members_sum": "所属单位合计",
+    "consolidated": "汇总报告数值", "consolidated_ambiguous": "汇总数无法确定", "members_ambiguous": "所属单位含无法确定",
+})
+
 
 def indicators_table() -> pl.DataFrame:
     """The registry as a frame (for the 指标定义 sheet and the notebooks)."""

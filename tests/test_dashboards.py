@@ -339,5 +339,6 @@ def test_quality_filter_and_hygiene(dash_server, browser, dash_pages, dash_corpu
     exp_rules = metrics.findings_summary(frames(dash_corpus, level=lv), by="rule")
     got = read_csv(download(page, "rules", "csv", tmp_path))
     assert got.height == exp_rules.height
-    assert dict(zip(got["规则"], got["问题数"])) == dict(zip(exp_rules["rule"], exp_rules["n_findings"]))
+    assert dict(zip(got["规则代码"], got["问题数"])) == dict(zip(exp_rules["rule"], exp_rules["n_findings"]))
+    assert set(got["规则"]) == set(exp_rules["rule_zh"])  # the name first, the code after it
     check_page_hygiene(dp, screenshot_dir)

@@ -258,6 +258,64 @@ def test_real_print_to_pdf_has_every_section(real_server, browser, tmp_path):
         ctx.close()
 
 
+def test_real_unidentified_is_an_option_of_every_filter_and_keeps_its_reports(real_server, browser):
+    """Reports whose level / type / region is unknown are selectable (未识别) and never vanish."""
+    from gxlib.app.data import UNIDENTIFIED
+
+    base, corpus = real_server
+    reps = metrics.reports(corpus).collect()
+    unknown = reps.filter(pl.col("level").is_null())
+    assert unknown.height >= 1, "the real corpus has a report whose level is not inferred"
+    year = int(unknown["year"].max())
+    ctx, page, _ = _open(browser, base, "overview", f"year={year}")
+    try:
+        for col in ("region", "level", "agency_type"):
+            opts = page.eval_on_selector(f".gx-filter-{col} select", "s => [...s.options].map(o => o.text)")
+            assert (UNIDENTIFIED in opts) == (reps[col].null_count() > 0), (col, opts)
+        page.select_option(".gx-filter-level select", label=UNIDENTIFIED)
+        page.wait_for_selector(f'.gx-state[data-query*="level={quote(UNIDENTIFIED)}"]', state="attached",
+                               timeout=30_000)
+        n = unknown.filter(pl.col("year") == year).height
+        assert float(page.get_attribute('.gx-kpi[data-kpi="reports"]', "data-value")) == n
+        assert parse_qs(urlsplit(page.url).query)["level"] == [UNIDENTIFIED]
+    finally:
+        ctx.close()
+    # the shared link selects them again; the quality grid keeps those agencies
+    ctx, page, _ = _open(browser, base, "quality", f"level={quote(UNIDENTIFIED)}")
+    try:
+        assert page.locator(".gx-url-notice").count() == 0
+        keys = reps.filter(pl.col("level").is_null())["agency_key"].n_unique()
+        assert int(page.get_attribute('table.gx-table[data-name="grid"]', "data-rows")) == keys
+        assert UNIDENTIFIED in page.inner_text('table.gx-table[data-name="grid"]')
+    finally:
+        ctx.close()
+
+
+def test_real_region_totals_follow_the_grouping(real_server, browser, tmp_path):
+    """地区合计 on the page = gxlib.registry.region_totals (each application once), by parent and level."""
+    from gxlib import registry
+
+    base, corpus = real_server
+    ctx, page, _ = _open(browser, base, "overview", "year=all&group=level")
+    try:
+        page.wait_for_selector(".gx-chart-regions svg .role-mark", state="attached", timeout=60_000)
+        exp = registry.region_totals(corpus, by="level").filter(pl.col("year") >= 2019)
+        got = _csv(_download(page, "regions", "csv", tmp_path))
+        assert got.height == exp.height
+        lv = {"未知": "未识别"}
+        # a group-year with no known value is empty, never 0
+        want = {(lv.get(g, g), y): (v if a + m < n else None)
+                for g, y, v, a, m, n in exp.select("group", "year", "value", "n_ambiguous", "n_missing",
+                                                   "n_counted").iter_rows()}
+        assert {(g, y): v for g, y, v in got.select("分组", "年度", "本年新收申请").iter_rows()} == want
+        page.select_option(".gx-filter-group select", label="按上级机关")
+        page.wait_for_selector('.gx-state[data-query*="group=parent"]', state="attached", timeout=30_000)
+        text = page.inner_text('table.gx-table[data-name="regions"]')
+        assert "平潭综合实验区" in text and "并入汇总报告数" in text
+    finally:
+        ctx.close()
+
+
 # ------------------------------------------------------------------------------------------ with a roster
 
 
@@ -290,21 +348,43 @@ def test_roster_gives_the_expected_unpublished_cells_and_formula_stays_text(rost
 # ------------------------------------------------------------------------------------------ phone
 
 
+PHONE_OVERFLOW_JS = """() => {
+  // the page's scrolling boxes (the document, body, and Voilà's lab shell) must not scroll sideways
+  const boxes = [document.documentElement, document.body, ...document.querySelectorAll(
+      '#rendered_cells, #main, #jp-main-content-panel, .jp-Notebook')];
+  const scrolling = boxes.filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => `${e.tagName}#${e.id || ''}.${e.className} ${e.scrollWidth}>${e.clientWidth}`);
+  // nothing sticks out of the screen, charts included (only tables scroll, inside .gx-scroll)
+  const out = [...document.querySelectorAll('#rendered_cells *')].filter(e => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.right > innerWidth + 1 && !e.closest('.gx-scroll'); })
+      .map(e => `${e.tagName}.${String(e.className.baseVal ?? e.className).slice(0, 40)} right=${Math.round(e.getBoundingClientRect().right)}`);
+  const charts = [...document.querySelectorAll('.gx-chart')].filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => `${e.className} ${e.scrollWidth}>${e.clientWidth}`);
+  return {scrolling, out: out.slice(0, 10), n_out: out.length, charts};
+}"""
+
+
 @pytest.mark.parametrize("name", ["overview", "quality", "agency"])
 def test_phone_viewport_has_no_horizontal_overflow(real_server, browser, name):
     base, _ = real_server
     ctx, page, _ = _open(browser, base, name, viewport=(390, 844))
     try:
         page.wait_for_selector(".vega-embed svg", state="attached", timeout=60_000)
+        page.wait_for_function("() => [...document.querySelectorAll('.gx-chart')].every(c => c.querySelector('svg'))",
+                               timeout=60_000)
         time.sleep(0.5)
-        sw, cw = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         out = REPO / "artifacts" / "screenshots"
         out.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out / f"phone-{name}.png"), full_page=True)
+        sw, cw = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert sw <= cw + 1, f"{name}: page is {sw}px wide in a {cw}px viewport"
-        wide = page.evaluate("""() => [...document.querySelectorAll('#rendered_cells *')].filter(e => {
-              const r = e.getBoundingClientRect(); return r.width > 0 && r.right > innerWidth + 1
-                && !e.closest('.gx-scroll, .gx-chart'); }).length""")
-        assert wide == 0, f"{name}: {wide} elements stick out of the 390px screen"
+        got = page.evaluate(PHONE_OVERFLOW_JS)
+        assert not got["scrolling"], f"{name}: the page scrolls sideways: {got['scrolling']}"
+        assert got["n_out"] == 0, f"{name}: {got['n_out']} elements stick out of the 390px screen: {got['out']}"
+        assert not got["charts"], f"{name}: charts wider than the screen (clipped or scrolled): {got['charts']}"
+        # every chart is drawn (not collapsed to nothing) and fits the screen
+        widths = page.eval_on_selector_all(".gx-chart svg", "ss => ss.map(s => s.getBoundingClientRect().width)")
+        assert widths and all(100 < w <= 390 for w in widths), widths
     finally:
         ctx.close()

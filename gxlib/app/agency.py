@@ -13,7 +13,7 @@ import ipywidgets as W
 import polars as pl
 
 from .. import charts, metrics
-from .data import LATE, Data, cell_labels, definitions, zh
+from .data import LATE, Data, cell_labels, definitions
 from .state import UrlState, notice_html, to_query
 from .widgets import ChartPanel, PrintButton, TablePanel, _marker, _retarget, header, section, table_html
 
@@ -101,8 +101,8 @@ def agency_findings(data: Data, key: str) -> pl.DataFrame:
 
 def agency_facts(data: Data, key: str) -> pl.DataFrame:
     return (data.reports.filter(pl.col("agency_key") == key).sort("year")
-            .select("year", "agency", "template", "format", "published", "status", "has_error", "source",
-                    "report_id"))
+            .select("year", "agency", "template", "format", "published", pl.col("status").alias("timeliness"),
+                    "has_error", "source", "report_id"))
 
 
 PROFILE_COLS = ("indicator_zh", "year", "value", "denominator", "status", "peer_median", "peer_q1", "peer_q3",
@@ -138,8 +138,8 @@ class AgencyApp:
         self.facts = W.HTML()
         self.profile = ChartPanel("profile", lambda: definitions(*metrics.PROFILE_INDICATORS), table_rows=60,
                                   note="红线：本机关；虚线与阴影：同级（同地区同层级，不足 3 个时为同层级）机关的中位数与四分位区间；空心点：样本不足。")
-        self.reports = TablePanel("reports", lambda: definitions(extra=("发布状态",)), rename=zh)
-        self.findings = TablePanel("findings", lambda: definitions(), table_rows=50, rename=zh)
+        self.reports = TablePanel("reports", lambda: definitions(extra=("发布状态",)))
+        self.findings = TablePanel("findings", lambda: definitions(), table_rows=50)
         self.rollup = W.HTML()
         self.marker = W.HTML()
         self._cache: dict[str, tuple] = {}
@@ -215,7 +215,7 @@ class AgencyApp:
         r = self.data.reports.filter(pl.col("agency_key") == key).sort("year").tail(1)
         meta = r.row(0, named=True) if r.height else {}
         years = facts["year"].to_list()
-        late = facts.filter(pl.col("status") == LATE)["year"].to_list()
+        late = facts.filter(pl.col("timeliness") == LATE)["year"].to_list()
         groups = set(prof["peer_group"].drop_nulls().to_list()) if prof.height else set()
         lacking = groups <= {metrics.PEERS_LACKING, metrics.LEVEL_UNKNOWN}
         peer_note = (f'<div class="gx-note gx-peers-lacking">{html.escape("、".join(sorted(groups)))}：'

@@ -17,6 +17,7 @@ DEMO_TEXT = "示例数据，非真实报告"
 ALL = "全部"
 ANY = ""  # a filter dropdown's value for 全部 (None would show as an empty dropdown)
 ALL_YEARS = "all"  # the year dropdown's value for 全部年度 (also in the URL: ?year=all)
+UNIDENTIFIED = "未识别"  # a filter option (and URL value) for rows whose level/type/region… is unknown (null)
 from ..roster import COLLECTED, LATE, MISSING, NOT_COLLECTED, OFF_ROSTER, ON_TIME, UNDATED  # noqa: E402
 
 STATUS_COLORS = {ON_TIME: "#5cb85c", LATE: "#f0ad4e", MISSING: "#d9534f", UNDATED: "#9e9e9e",
@@ -98,9 +99,11 @@ class Data:
         return sorted(self._facts["year"].drop_nulls().unique().to_list()) if self.ok else []
 
     def options(self, column: str) -> list[str]:
+        """A filter's values, and 未识别 last when some reports' value is unknown (they stay selectable)."""
         if not self.ok:
             return []
-        return sorted(self._facts[column].drop_nulls().unique().to_list())
+        col = self._facts[column]
+        return sorted(col.drop_nulls().unique().to_list()) + ([UNIDENTIFIED] if col.null_count() else [])
 
     # -- report-level frames, loaded on demand ------------------------------------------------
     @cached_property
@@ -213,9 +216,11 @@ def load(path: str | os.PathLike | None = None) -> Data:
 
 def apply_filters(frame: pl.DataFrame | pl.LazyFrame, state: Mapping[str, Any],
                   columns: Iterable[str] = FILTER_COLUMNS) -> pl.DataFrame | pl.LazyFrame:
-    """Rows of ``frame`` matching the non-year filters of ``state`` (None / 全部 = no filter)."""
+    """Rows of ``frame`` matching the non-year filters of ``state`` (None / 全部 = no filter;
+    未识别 = the rows whose value is unknown)."""
     names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
-    preds = [pl.col(c) == state[c] for c in columns if state.get(c) not in (None, "", ALL) and c in names]
+    preds = [pl.col(c).is_null() if state[c] == UNIDENTIFIED else pl.col(c) == state[c]
+             for c in columns if state.get(c) not in (None, "", ALL) and c in names]
     return frame.filter(*preds) if preds else frame
 
 

@@ -9,7 +9,8 @@ import anywidget
 import polars as pl
 import traitlets
 
-from .. import export, metrics
+from .. import export
+from . import labels
 from .data import UNKNOWN_SUFFIX
 
 
@@ -19,16 +20,19 @@ def unknown_columns(frame: pl.DataFrame) -> dict[str, str]:
             if c.endswith(UNKNOWN_SUFFIX) and c[: -len(UNKNOWN_SUFFIX)] in frame.columns}
 
 
-def for_download(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame as downloaded: unknown counts as 「X（无法确定数）」 columns next to X."""
-    if "severity" in frame.columns:  # 错误 / 警告 / 提示, not error / warning
-        frame = frame.with_columns(pl.col("severity").replace(metrics.SEVERITY_ZH))
+def for_download(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The frame as downloaded and its Chinese headers: Chinese values (错误/警告/提示, 旧版格式),
+    unknown counts as 「X（无法确定数）」 columns next to X, code columns (规则代码, 指标代码 …)
+    after the names they code."""
+    frame = labels.chinese_values(frame)
     unk = unknown_columns(frame)
-    if not unk:
-        return frame
-    zh_names = dict(zip(frame.columns, metrics.zh(frame).columns))
-    order = [c for v in frame.columns if not v.endswith(UNKNOWN_SUFFIX) for c in ([v, unk[v]] if v in unk else [v])]
-    return frame.select(order).rename({u: f"{zh_names.get(v, v)}（无法确定数）" for v, u in unk.items()})
+    codes = labels.code_columns(frame)
+    main = [c for c in frame.columns if not c.endswith(UNKNOWN_SUFFIX) and c not in codes]
+    cols = [*main, *codes]
+    names = dict(zip(cols, labels.zh_names(cols)))
+    order = [x for c in cols for x in ([c, unk[c]] if c in unk else [c])]
+    names |= {u: f"{names[v]}（无法确定数）" for v, u in unk.items()}
+    return frame.select(order), names
 
 
 class DownloadButtons(anywidget.AnyWidget):
@@ -78,13 +82,18 @@ class DownloadButtons(anywidget.AnyWidget):
         self.filters_fn: Callable[[], Mapping[str, str]] | None = None  # the view's filters, in Chinese
         self.on_msg(self._handle)
 
+    def payload(self, fmt: str) -> bytes:
+        """The bytes of the download in ``fmt`` (csv | xlsx): what is on screen, Chinese headers,
+        the view's filters, Excel with number formats and the 指标定义 sheet."""
+        frame, names = for_download(self.frame_fn())
+        defs = self.defs() if callable(self.defs) else self.defs
+        filters = self.filters_fn() if self.filters_fn else {}
+        return export.to_bytes(frame, fmt, defs, filters=filters, names=names, column_defs=labels.column_defs(frame))
+
     def _handle(self, _widget, content, _buffers) -> None:
         fmt = (content or {}).get("request")
         if fmt not in ("csv", "xlsx"):
             return
-        frame = for_download(self.frame_fn())
-        defs = self.defs() if callable(self.defs) else self.defs
-        filters = self.filters_fn() if self.filters_fn else {}
-        data = export.to_bytes(frame, fmt, defs, filters=filters)
+        data = self.payload(fmt)
         stamp = dt.date.today().strftime("%Y%m%d")
         self.send({"kind": "file", "filename": f"{self.name}_{stamp}.{fmt}", "mime": export.MIME[fmt]}, [data])

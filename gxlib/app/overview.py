@@ -12,6 +12,7 @@ import polars as pl
 from .. import aggregates, charts, metrics
 from .data import EXTRA_DEFINITIONS, FILTER_COLUMNS, Data, definitions
 from .downloads import DownloadButtons
+from . import regions
 from .state import FilterBar, _key
 from .widgets import UNKNOWN_SUFFIX, ChartPanel, Kpi, _marker, header, kpi_html, section
 
@@ -164,7 +165,12 @@ class OverviewApp:
                                layout=W.Layout(width="250px"), style={"description_width": "64px"})
         self.rank.add_class("gx-filter")
         self.rank.add_class("gx-filter-rank")
-        self.bar = FilterBar(data, params=params, extra={"rank": self.rank})
+        self.group = W.Dropdown(options=[(v, k) for k, v in regions.GROUPINGS.items()], value="parent",
+                                description="地区合计", layout=W.Layout(width="250px"),
+                                style={"description_width": "64px"})
+        self.group.add_class("gx-filter")
+        self.group.add_class("gx-filter-group")
+        self.bar = FilterBar(data, params=params, extra={"rank": self.rank, "group": self.group})
         self.kpis = W.HTML()
         self.kpis.add_class("gx-kpi-box")
         self._kpi_frame = pl.DataFrame()
@@ -177,9 +183,11 @@ class OverviewApp:
         self.proactive = ChartPanel("proactive", {"表二口径": metrics.PROACTIVE_NOTE_ZH} | metrics.definitions(),
                                     note="主动公开：表二中跨模板可比的栏目（本年制发/新制作、处理决定数量）。")
         self.ranking = ChartPanel("ranking", lambda: definitions(self.rank.value), table_rows=20)
+        self.regions = ChartPanel("regions", regions.DEFINITIONS, table_rows=20,
+                                  note="每份申请只计一次：所属单位的报告已并入其上级当年的汇总报告时不再相加。")
         self.marker = W.HTML()
         self._cache: dict[tuple, tuple] = data.cache.setdefault("overview", {})  # warm() fills it ahead
-        self.bar.wire(self.kpi_dl, self.outcomes, self.proactive, self.ranking)
+        self.bar.wire(self.kpi_dl, self.outcomes, self.proactive, self.ranking, self.regions)
         self.bar.on_change(self.refresh)
         self.refresh(self.bar.state)
 
@@ -200,18 +208,21 @@ class OverviewApp:
                 pro_tab = proactive_table(pf)
             rf = ranking_frame(self.data, state, state["rank"])
             rank_fig = charts.ranking_chart(rf) if rf.height and rf.filter(pl.col("status") == metrics.RANKED).height else None
-            self._cache[k] = (cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, rf)
+            reg = regions.totals(self.data, state.get("group") or "parent")
+            reg_fig = regions.region_chart(reg, state.get("year"), state.get("group") or "parent")
+            self._cache[k] = (cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, rf, reg_fig, reg)
         return self._cache[k]
 
     def refresh(self, state: Mapping[str, Any]) -> None:
         t0 = self._time()
-        cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, rf = self.compute(state)
+        cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, rf, reg_fig, reg = self.compute(state)
         year = state.get("year")
         self._kpi_frame = kframe
         self.kpis.value = kpi_html(cards, prev_label=f"{year - 1} 年" if year else "上年")
         self.outcomes.update(out_fig[0] if out_fig else None, table=out_fig[1] if out_fig else None)
         self.proactive.update(pro_fig, table=pro_tab)
         self.ranking.update(rank_fig.chart if rank_fig else None, frame=rf, table=rf)
+        self.regions.update(reg_fig.chart if reg_fig else None, frame=reg, table=reg)
         ms = (self._time() - t0) * 1000
         self.marker.value = _marker(self.bar.query, ms, f"更新用时 {ms:.0f} 毫秒")
 
@@ -226,5 +237,8 @@ class OverviewApp:
             section("主动公开（表二）"), self.proactive.box,
             section("机关排名", "分母小于最小样本量的机关标为“样本不足”，不参与排名。" + metrics.POLICY_ZH),
             self.ranking.box,
+            section("地区合计（每份申请只计一次）", "按上级机关或层级汇总本年新收申请；汇总报告与其所属单位的报告不相加。"
+                    "不受地区/层级/机关类型筛选影响；年度筛选决定柱状图的年度，表格为全部年度。"),
+            self.regions.box,
             self.marker,
         ])

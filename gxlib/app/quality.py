@@ -31,7 +31,6 @@ from .data import (
     apply_filters,
     cell_labels,
     definitions,
-    zh,
 )
 from .state import FilterBar, _key
 from .widgets import ChartPanel, TablePanel, _marker, header, section
@@ -179,7 +178,9 @@ class QualityApp:
         self.data = data
         rules = (sorted(data.scan("findings").select("rule", "rule_zh").unique().collect().iter_rows())
                  if data.ok else [])
-        self.rule = W.Dropdown(options=[(ALL, ANY)] + [(f"{z}（{r}）", r) for r, z in rules], value=ANY,
+        names = [z for _, z in rules]
+        self.rule = W.Dropdown(options=[(ALL, ANY)] + [(z if names.count(z) == 1 else f"{z}（{r}）", r) for r, z in rules],
+                               value=ANY,
                                description="规则", layout=W.Layout(width="360px"), style={"description_width": "40px"})
         self.rule.add_class("gx-filter")
         self.rule.add_class("gx-filter-rule")
@@ -190,9 +191,8 @@ class QualityApp:
                                note="逾期或未发布年数最多的机关（最多 40 个）；表格为全部机关 × 年度，下载可得全部。")
         self.rules = ChartPanel("rules", lambda: definitions(), table_rows=25)
         self.by_agency = TablePanel("agency_rules", lambda: definitions(), table_rows=20)
-        self.older = TablePanel("older", {"旧版格式": metrics.POLICY_ZH}, table_rows=20, rename=zh)
-        self.off_roster = TablePanel("off_roster", lambda: definitions(extra=("发布状态",)), table_rows=20,
-                                     rename=zh)
+        self.older = TablePanel("older", {"旧版格式": metrics.POLICY_ZH}, table_rows=20)
+        self.off_roster = TablePanel("off_roster", lambda: definitions(extra=("发布状态",)), table_rows=20)
         self.carry = TablePanel("carry_over", {"结转断裂": "本年“二、上年结转政府信息公开申请数量”（总计）与上年报告"
                                                "“四、结转下年度继续办理”（总计）不相等。"}, table_rows=20)
         self.pick = W.Select(options=[], rows=8, layout=W.Layout(width="95%"), description="检查发现",

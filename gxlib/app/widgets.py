@@ -15,6 +15,7 @@ import ipywidgets as W
 import polars as pl
 
 from .. import charts, metrics
+from . import labels
 from .data import DEMO_TEXT, UNKNOWN_SUFFIX, STATUS_COLORS, TABLE_ROWS, Data
 from .downloads import DownloadButtons, unknown_columns
 
@@ -91,14 +92,19 @@ def _fmt(v: Any, kind: str = "count") -> str:
     return f"{v:,}" if isinstance(v, (int, float)) else html.escape(str(v))
 
 
-def _cell(v: Any, unknown: int = 0) -> str:
-    """One table cell: — for null (unknown), numbers with thousands separators, * when the value
-    left ``unknown`` values out."""
+def _cell(v: Any, unknown: int = 0, rate: str | None = None) -> str:
+    """One table cell: — for null (unknown), numbers with thousands separators, rates as
+    percentages (``rate``: "rate", or "change" for a difference of rates), * when the value left
+    ``unknown`` values out."""
     if v is None:
         return '<td class="gx-null" title="无法确定">—</td>'
     mark = (f'<sup class="gx-partial" title="{metrics.unknown_note(unknown)}">*</sup>' if unknown else "")
     if isinstance(v, bool):
         return f"<td>{'是' if v else '否'}</td>"
+    if rate and isinstance(v, (int, float)):
+        txt = f"{v * 100:+.1f} 个百分点" if rate == "change" else f"{v:.1%}"
+        return (f'<td class="gx-pct" data-value="{v!r}" data-unknown="{unknown}">{txt}{mark}</td>' if unknown
+                else f'<td class="gx-pct" data-value="{v!r}">{txt}</td>')
     if isinstance(v, float):
         txt = f"{int(v):,}" if v.is_integer() and abs(v) < 1e15 else f"{v:,.4g}" if abs(v) < 1 else f"{v:,.2f}"
         return f'<td data-unknown="{unknown}">{txt}{mark}</td>' if unknown else f"<td>{txt}</td>"
@@ -115,18 +121,23 @@ def table_html(frame: pl.DataFrame, name: str, max_rows: int = TABLE_ROWS, chine
 
     A cell whose column has an unknown count (``X__n_unknown``) > 0 is marked *; a null is —; the
     note says how many unknown values were left out (unknown is never shown as 0)."""
+    frame = labels.chinese_values(frame)
     unk = unknown_columns(frame)
-    hidden = set(unk.values())
+    hidden = set(unk.values()) | set(labels.code_columns(frame))  # codes stay in the download
     cols = [c for c in frame.columns if c not in hidden and not c.endswith(UNKNOWN_SUFFIX)]
-    labels = metrics.zh(frame.select(cols)).columns if chinese else cols
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in labels)
+    heads = labels.zh_names(cols) if chinese else cols
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in heads)
+    rate_cols, rate_rows = labels.rate_columns(frame), labels.rate_rows(frame)
     rows, n_unknown = [], 0
-    for row in frame.head(max_rows).iter_rows(named=True):
+    for i, row in enumerate(frame.head(max_rows).iter_rows(named=True)):
         tds = []
         for c in cols:
             n = row.get(unk[c]) if c in unk else 0
             n_unknown += n or 0
-            tds.append(_cell(row[c], unknown=n or 0))
+            rate = ("rate" if c in rate_cols else
+                    ("change" if c == "change" else "rate") if rate_rows and rate_rows[i] and c in labels.RATE_VALUE_COLS
+                    else None)
+            tds.append(_cell(row[c], unknown=n or 0, rate=rate))
         rows.append("<tr>" + "".join(tds) + "</tr>")
     if unk and frame.height > max_rows:
         n_unknown = int(sum(frame[c].fill_null(0).sum() for c in unk.values()))
@@ -268,6 +279,9 @@ class ChartPanel:
         self.table.value = table_html(shown, self.name, self.table_rows)
         if chart is None:
             chart = alt.Chart(pl.DataFrame({"x": [0]})).mark_text(text="（无数据）", fontSize=14)
+        # charts are scaled to their box by the page's CSS (.gx-chart svg { max-width: 100% }); a
+        # vega-lite width "container" (responsive()) re-lays them out but made the page's anywidget
+        # models miss their 2 s initialisation window on a loaded machine, so it is not used yet
         set_chart(self.chart, chart)
 
 
@@ -283,6 +297,28 @@ def chart_spec(chart: alt.TopLevelMixin) -> tuple[tuple, dict]:
         hit = (chart, names, spec_)
         _SPECS[id(chart)] = hit
     return hit[1], hit[2]
+
+
+COMPOSITE = ("concat", "hconcat", "vconcat", "facet", "repeat")
+
+
+def responsive(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A single or layered view takes the width of its box (vega-lite ``width: "container"``),
+    so at 390 px it is laid out anew, not clipped; composite charts (concat, facet) cannot, and are
+    scaled down to the box by the page's CSS (``.gx-chart svg { max-width: 100% }``).  Set on the
+    altair chart, so the widget's first spec and every later one agree."""
+    if not isinstance(chart, (alt.Chart, alt.LayerChart)) or any(
+            getattr(chart, k, alt.Undefined) is not alt.Undefined for k in COMPOSITE):
+        return chart
+    hit = _RESPONSIVE.get(id(chart))
+    if hit is None or hit[0] is not chart:  # one responsive copy per chart (its spec is cached by identity)
+        hit = (chart, chart.properties(width="container",
+                                       autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))
+        _RESPONSIVE[id(chart)] = hit
+    return hit[1]
+
+
+_RESPONSIVE: dict[int, tuple] = {}
 
 
 def _param_names(node: Any) -> set[str]:
@@ -333,7 +369,7 @@ def set_chart(widget: alt.JupyterChart, chart: alt.TopLevelMixin | dict) -> None
     if getattr(widget, "_gx_params", None) == names:
         widget.spec = spec_
     else:
-        widget.chart = chart
+        widget.chart = chart  # sets the parameters up
         widget._gx_params = names
 
 
