@@ -17,6 +17,7 @@ import polars as pl
 from .. import PARSER_VERSION, budget, frames, recovery
 from .layout import (
     CORPUS_FINDINGS,
+    FORMAT_VERSION,
     JOURNAL,
     LOCK,
     MANIFEST,
@@ -24,6 +25,7 @@ from .layout import (
     RETRY_STAGES,
     TABLES,
     CorpusError,
+    rels,
 )
 from .parse import (
     _bar,
@@ -52,9 +54,9 @@ from .summary import (
 from .wide import (
     _alias_keyfn,
     _read_registry_file,
-    _reading_quality,
-    _run_corpus_checks,
-    _run_registry,
+    Wide,
+    reading_quality,
+    run_steps,
 )
 
 # --------------------------------------------------------------------------- build
@@ -131,14 +133,17 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     if old is None:  # marks the folder as ours; "complete": False until the first build ends
         old = {**_empty_manifest(), "complete": False}
         _write_json(old, out / MANIFEST, point="first-manifest")
-    same_version = old.get("parser_version") == PARSER_VERSION and not force
+    old_layout = int(old.get("format_version", 1)) < FORMAT_VERSION  # an older layout: written again in this one
+    same_version = old.get("parser_version") == PARSER_VERSION and not force and not old_layout
     damage = recovery.verify(out, old) if repair else recovery.quick_damage(out, old)
     if damage and same_version and not repair:
         raise CorpusError(f"{out}: damaged part(s): " + "; ".join(map(str, damage[:5]))
                           + " — run `gx build --repair` to rebuild them from the sources (nothing was changed)")
     if not same_version and old.get("files"):
         summary.notes.append(
-            "reparsing everything: " + ("force=True" if force else f"parser version {old.get('parser_version')} → {PARSER_VERSION}")
+            "reparsing everything: " + ("force=True" if force else f"corpus format {old.get('format_version', 1)} → "
+                                        f"{FORMAT_VERSION} (partitioned by year)" if old_layout
+                                        else f"parser version {old.get('parser_version')} → {PARSER_VERSION}")
         )
     parts: dict[str, dict] = dict(old.get("parts", {})) if same_version else {}
     files: dict[str, dict] = dict(old.get("files", {})) if same_version else {}
@@ -160,7 +165,7 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
             if j.get("parser_version") != PARSER_VERSION or force:
                 continue
             try:
-                if not all(recovery.confined(out, p).exists() for p in j["paths"].values()):
+                if not all(recovery.confined(out, p).exists() for v in j["paths"].values() for p in rels(v)):
                     continue
             except recovery.UnsafePath:
                 continue
@@ -227,38 +232,28 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
 
     # ---- aliases: recompute agency_key of parts written with another alias table
     for pid, part in parts.items():
-        rp = part["paths"].get("reports")
-        if rp and part.get("aliases") != alias_digest:
-            df = _apply_aliases(pl.read_parquet(out / rp), keyfn)
-            new = f"reports/part-{pid}" + (f".a{alias_digest}" if alias_digest else "") + ".parquet"
-            if new == rp:
-                new = f"reports/part-{pid}.r{_batch_id([rp])[:6]}.parquet"
-            _write_parquet(df, out / new)
-            part["paths"]["reports"] = new
+        rps = rels(part["paths"].get("reports"))
+        if rps and part.get("aliases") != alias_digest:
+            names = []
+            for rp in rps:
+                df = _apply_aliases(pl.read_parquet(out / rp), keyfn)
+                head = rp.rsplit("/", 1)[0]
+                new = f"{head}/part-{pid}" + (f".a{alias_digest}" if alias_digest else "") + ".parquet"
+                if new == rp:
+                    new = f"{head}/part-{pid}.r{_batch_id([rp])[:6]}.parquet"
+                _write_parquet(df, out / new)
+                names.append(new)
+            part["paths"]["reports"] = names
             part["aliases"] = alias_digest
 
     # ---- manifest (without corpus-scope parts) → corpus checks → final manifest
     manifest = _empty_manifest()
     manifest.update(parts=parts, files=files,
                     aliases={"digest": alias_digest, "source": None if aliases is None or isinstance(aliases, Mapping) else str(aliases)} if alias_digest else None)
-    build_paths: dict[str, list[str]] = {}
-    build_rows: dict[str, int] = {}
-    cfind, cerr = _run_corpus_checks(out, manifest, summary.notes)
-    reg_df, reg_find, reg_err = _run_registry(out, manifest, reg_file, aliases, summary.notes)
-    if reg_find is not None and reg_find.height:
-        cfind = reg_find if cfind is None else pl.concat([cfind, reg_find], how="vertical")
-    if reg_df is not None and reg_df.height:
-        name = f"{REGISTRY}/part-{hashlib.sha256(reg_df.write_ipc(None).getvalue()).hexdigest()[:16]}.parquet"
-        _write_parquet(reg_df, out / name)
-        build_paths[REGISTRY] = [name]
-        build_rows[REGISTRY] = reg_df.height
-    cerr = cerr or reg_err
-    berrors = list(scanner.errors) + ([cerr] if cerr else [])
-    if cfind is not None and cfind.height:
-        name = f"{CORPUS_FINDINGS}/part-{hashlib.sha256(cfind.write_ipc(None).getvalue()).hexdigest()[:16]}.parquet"
-        _write_parquet(cfind, out / name)
-        build_paths[CORPUS_FINDINGS] = [name]
-        build_rows[CORPUS_FINDINGS] = cfind.height
+    # ---- corpus-wide steps (gxlib.corpus.wide.STEPS) over the parts just listed
+    wide = run_steps(Wide(out, manifest, summary.notes, reg_file=reg_file, aliases=aliases))
+    build_paths, build_rows = wide.paths, wide.rows
+    berrors = list(scanner.errors) + wide.errors
     if berrors:
         edf = frames.frame("errors", berrors)
         name = f"errors/part-build-{hashlib.sha256(edf.write_ipc(None).getvalue()).hexdigest()[:16]}.parquet"
@@ -277,7 +272,7 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     st = Counter(e["status"] for e in files.values())
     counts["files_ok"], counts["files_failed"] = st.get("ok", 0), st.get("failed", 0)
     summary.counts = counts
-    summary.quality = _reading_quality(out, manifest)
+    summary.quality = reading_quality(out, manifest)
     summary.failed = +summary.failed
     summary.elapsed = time.perf_counter() - t0
     manifest["counts"] = counts

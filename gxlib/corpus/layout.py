@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 FORMAT = "gxlib-corpus"
-FORMAT_VERSION = 1
+
 TABLES = ("reports", "cells", "narrative", "findings", "errors")
 CORPUS_FINDINGS = "findings_corpus"
 REGISTRY = "registry"  # recomputed every build from the reports, the alias table and --registry FILE
@@ -19,3 +19,31 @@ LOCK = ".gx-build.lock"
 
 class CorpusError(Exception):
     """The corpus folder cannot be built or loaded (not a corpus, locked, newer format …)."""
+
+
+# --------------------------------------------------------------------------- year partitions
+
+FORMAT_VERSION = 2  # 2: per-report tables split by report year (hive style); 1: one file per batch and table
+YEAR_TABLES = ("reports", "cells", "narrative", "findings")  # partitioned by the report's year
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # the year partition of reports whose year is unknown (polars / Arrow / Hive)
+_YEAR_SEG = "/year="
+
+
+def rels(v: str | list[str] | None) -> list[str]:
+    """A manifest entry's part paths: a list (format 2) or one path (format 1)."""
+    if v is None:
+        return []
+    return [v] if isinstance(v, str) else list(v)
+
+
+def year_dir(year: int | None) -> str:
+    return f"year={HIVE_NULL if year is None else int(year)}"
+
+
+def year_of(rel: str) -> int | None | str:
+    """The report year a part path holds (None: unknown year), or "" for an unpartitioned path."""
+    i = rel.find(_YEAR_SEG)
+    if i < 0:
+        return ""
+    seg = rel[i + len(_YEAR_SEG):].split("/", 1)[0]
+    return None if seg == HIVE_NULL else int(seg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from .layout import (
     MANIFEST,
     REGISTRY,
     TABLES,
+    YEAR_TABLES,
     CorpusError,
+    year_of,
 )
 from .store import (
     _part_tables,
@@ -24,24 +27,40 @@ from .store import (
 # --------------------------------------------------------------------------- load
 
 
-def _lazy_tables(out: Path, manifest: dict, include_build: bool = True) -> dict[str, pl.LazyFrame]:
+def _lazy_tables(out: Path, manifest: dict, include_build: bool = True,
+                 years: Iterable[int | None] | None = None) -> dict[str, pl.LazyFrame]:
+    """Lazy frames over the manifest's parts; ``years``: only those report years' partitions of the
+    per-report tables (None in it: the unknown year)."""
+    keep = None if years is None else set(years)
     paths: dict[str, list[str]] = {t: [] for t in (*TABLES, CORPUS_FINDINGS, REGISTRY)}
     for part in manifest.get("parts", {}).values():
         for t, rel in _part_tables(part):
-            paths[t].append(rel)
+            if keep is None or t not in YEAR_TABLES or year_of(rel) in keep:
+                paths[t].append(rel)
     if include_build:
-        for t, rels in manifest.get("build", {}).get("paths", {}).items():
-            paths[t].extend(rels)
+        for t, rs in manifest.get("build", {}).get("paths", {}).items():
+            paths.setdefault(t, []).extend(rs)  # a table a corpus-wide step adds
     lazy = {}
-    for t, rels in paths.items():
+    for t, rs in paths.items():
         schema = frames.SCHEMAS["findings" if t == CORPUS_FINDINGS else t]
-        if rels:
-            # a part written before a column was added to the schema loads with the column null
-            lazy[t] = pl.scan_parquet([str(out / r) for r in sorted(rels)], schema=schema, glob=False,
-                                      missing_columns="insert")
+        if rs:
+            # hive: a filter on reports.year opens only that year's files (the column is in the files
+            # too, so a part read alone keeps the schema); a part written before a column was added
+            # to the schema loads with the column null
+            hive = t == "reports" and all(year_of(r) != "" for r in rs)
+            lazy[t] = pl.scan_parquet([str(out / r) for r in sorted(rs)], schema=schema, glob=False,
+                                      hive_partitioning=hive, missing_columns="insert")
         else:
             lazy[t] = pl.LazyFrame(schema=schema)
     return lazy
+
+
+def corpus_years(manifest: dict) -> list[int | None]:
+    """The report years with a partition in the corpus (None: reports of unknown year), in order."""
+    ys = {year_of(rel) for part in manifest.get("parts", {}).values() for t, rel in _part_tables(part)
+          if t in YEAR_TABLES}
+    ys.discard("")
+    return sorted(ys, key=lambda y: (y is None, y or 0))
 
 
 @dataclass
@@ -86,8 +105,12 @@ class Corpus:
         ) + ")"
 
 
-def load_corpus(path: str | os.PathLike) -> Corpus:
-    """Open a corpus built by :func:`build_corpus`: lazy frames over the parts its manifest lists."""
+def load_corpus(path: str | os.PathLike, years: Iterable[int | None] | None = None) -> Corpus:
+    """Open a corpus built by :func:`build_corpus`: lazy frames over the parts its manifest lists.
+
+    A filter on ``reports.year`` reads only that year's files (hive partitions); ``years`` restricts
+    every per-report table (reports, cells, narrative, findings) to those years' files, so a query on
+    the cells of one year never opens another year's parts."""
     out = Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
     m = _read_manifest(out)
     if m is None:
@@ -99,7 +122,7 @@ def load_corpus(path: str | os.PathLike) -> Corpus:
     if damage:
         raise CorpusError(f"{out}: damaged part(s): " + "; ".join(map(str, damage[:5]))
                           + " — run `gx build --verify` / `gx build SRC -o DIR --repair`")
-    lz = _lazy_tables(out, m)
+    lz = _lazy_tables(out, m, years=years)
     findings = lz["findings"] if not m.get("build", {}).get("paths", {}).get(CORPUS_FINDINGS) else pl.concat(
         [lz["findings"], lz[CORPUS_FINDINGS]], how="vertical"
     )

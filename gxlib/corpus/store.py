@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +23,10 @@ from .layout import (
     MANIFEST,
     REGISTRY,
     TABLES,
+    YEAR_TABLES,
     CorpusError,
+    rels,
+    year_dir,
 )
 from .scan import (
     _err,
@@ -45,7 +49,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None], point: str | None = None) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{secrets.randbelow(10**6):06d}.tmp")  # unique across hosts
     try:
         write(tmp)
         with open(tmp, "rb+") as f:
@@ -136,22 +140,61 @@ def _store_worker_death(out: Path, it: _Item, e: BaseException, parts, files, su
            parts, files, summary, None, None)
 
 
-def _store(out: Path, pid: str, tables: dict[str, pl.DataFrame], entries: dict[str, dict], parts: dict,
-           files: dict, summary: BuildSummary, keyfn, alias_digest) -> None:
-    """Write one batch's parts (atomically), then its journal entry; count its files."""
-    paths: dict[str, str] = {}
+def write_batch_parts(out: Path, pid: str, tables: dict[str, pl.DataFrame], keyfn=None,
+                      alias_digest: str | None = None) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """Write one batch's tables as parts (atomically): the per-report tables split by report year
+    (``<table>/year=<y>/part-<pid>.parquet``), ``errors`` in one file.  Runs in the building process
+    or, on a cluster, in the worker itself (shared storage).  Returns (table → paths, table → rows)."""
+    paths: dict[str, list[str]] = {}
     rows: dict[str, int] = {}
+    years = _year_map(tables.get("reports"))
     for t, df in tables.items():
         if df.is_empty():
             continue
         if t == "reports":
             df = _apply_aliases(df, keyfn)
-        name = f"{t}/part-{pid}" + (f".a{alias_digest}" if t == "reports" and alias_digest else "") + ".parquet"
-        _write_parquet(df, out / name)
-        paths[t] = name
+        name = f"part-{pid}" + (f".a{alias_digest}" if t == "reports" and alias_digest else "") + ".parquet"
+        if t not in YEAR_TABLES:
+            paths[t] = [f"{t}/{name}"]
+            _write_parquet(df, out / paths[t][0])
+        else:
+            paths[t] = []
+            for y, part in _split_by_year(df, t, years):
+                rel = f"{t}/{year_dir(y)}/{name}"
+                _write_parquet(part, out / rel)
+                paths[t].append(rel)
         rows[t] = df.height
-    for d in {Path(p).parent for p in paths.values()}:
+    for d in {Path(p).parent for ps in paths.values() for p in ps}:
         _fsync_dir(out / d)
+    return paths, rows
+
+
+def _year_map(reports: pl.DataFrame | None) -> dict[str, int | None]:
+    if reports is None or reports.is_empty():
+        return {}
+    return dict(zip(reports["report_id"].to_list(), reports["year"].to_list()))
+
+
+def _split_by_year(df: pl.DataFrame, table: str, years: dict[str, int | None]) -> list[tuple[int | None, pl.DataFrame]]:
+    """(year, rows) of ``df``: its own ``year`` for reports, the report's year for the other tables
+    (rows of a report not in the batch, which the parser never makes, land in the unknown year)."""
+    y = pl.col("year") if table == "reports" else pl.col("report_id").replace_strict(
+        years, default=None, return_dtype=pl.Int32)
+    groups = df.with_columns(y.alias("__year")).partition_by("__year", as_dict=True, maintain_order=True,
+                                                             include_key=False)
+    return sorted(((k[0], g) for k, g in groups.items()), key=lambda kv: (kv[0] is None, kv[0] or 0))
+
+
+def _store(out: Path, pid: str, tables: dict[str, pl.DataFrame], entries: dict[str, dict], parts: dict,
+           files: dict, summary: BuildSummary, keyfn, alias_digest) -> None:
+    """Write one batch's parts (atomically), then its journal entry; count its files."""
+    paths, rows = write_batch_parts(out, pid, tables, keyfn, alias_digest)
+    _commit(out, pid, paths, rows, entries, parts, files, summary, alias_digest)
+
+
+def _commit(out: Path, pid: str, paths: dict[str, list[str]], rows: dict[str, int], entries: dict[str, dict],
+            parts: dict, files: dict, summary: BuildSummary, alias_digest) -> None:
+    """A batch whose parts are on disk: its journal entry, then its files counted."""
     recovery.crash_point("part")
     shas = sorted(entries)
     part = {"n_files": len(shas), "paths": paths, "rows": rows, "aliases": alias_digest}
@@ -173,7 +216,9 @@ def _store(out: Path, pid: str, tables: dict[str, pl.DataFrame], entries: dict[s
 
 def _part_tables(part: dict) -> Iterable[tuple[str, str]]:
     """(table, relative path) of a part's files."""
-    yield from part["paths"].items()
+    for t, v in part["paths"].items():
+        for rel in rels(v):
+            yield t, rel
 
 
 def _compact(out: Path, parts: dict, files: dict) -> None:
@@ -193,16 +238,16 @@ def _compact(out: Path, parts: dict, files: dict) -> None:
         keep_id = {s[:16] for s in owned}
         new_id = _batch_id(owned, extra="compacted")
         paths, rows = {}, {}
-        for t, rel in part["paths"].items():
+        for t, rel in _part_tables(part):
             df = pl.read_parquet(out / rel)
             df = df.filter(pl.col("sha256").is_in(keep_sha)) if t == "errors" else df.filter(pl.col("report_id").is_in(keep_id))
             if df.is_empty():
                 continue
-            suffix = rel.split(f"part-{pid}", 1)[1]
-            name = f"{t}/part-{new_id}{suffix}"
+            head, suffix = rel.split(f"part-{pid}", 1)  # keeps the year folder and the alias/moved tags
+            name = f"{head}part-{new_id}{suffix}"
             _write_parquet(df, out / name)
-            paths[t] = name
-            rows[t] = df.height
+            paths.setdefault(t, []).append(name)
+            rows[t] = rows.get(t, 0) + df.height
         parts[new_id] = {"n_files": len(owned), "paths": paths, "rows": rows, "aliases": part.get("aliases")}
         for s in owned:
             files[s]["part"] = new_id
@@ -210,15 +255,19 @@ def _compact(out: Path, parts: dict, files: dict) -> None:
 
 def _gc(out: Path, manifest: dict) -> None:
     """Delete part files the manifest does not list, stray temp files and the journal."""
-    live = {p for part in manifest["parts"].values() for p in part["paths"].values()}
+    live = {rel for part in manifest["parts"].values() for _t, rel in _part_tables(part)}
     live |= {p for ps in manifest["build"]["paths"].values() for p in ps}
-    for t in (*TABLES, CORPUS_FINDINGS, REGISTRY):
+    for t in sorted({*TABLES, CORPUS_FINDINGS, REGISTRY, *manifest["build"]["paths"]}):
         d = out / t
         if not d.is_dir():
             continue
-        for f in d.iterdir():
-            rel = f"{t}/{f.name}"
-            if (f.name.startswith("part-") and f.name.endswith(".parquet") and rel not in live) or (
+        for f in sorted(d.rglob("*"), reverse=True):  # files before their year folders
+            rel = f.relative_to(out).as_posix()
+            if f.is_dir():
+                if f.name.startswith("year=") and not any(f.iterdir()):
+                    with contextlib.suppress(OSError):
+                        f.rmdir()
+            elif (f.name.startswith("part-") and f.name.endswith(".parquet") and rel not in live) or (
                 f.name.startswith(".") and f.name.endswith(".tmp")
             ):
                 with contextlib.suppress(OSError):

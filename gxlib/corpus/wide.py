@@ -1,21 +1,35 @@
-"""Corpus-wide steps: aliases, cross-year checks, the registry and the reading-quality summary."""
+"""Corpus-wide steps, run after parsing over the written Parquet parts, partition by partition.
+
+:data:`STEPS` is the one list of them: each takes a :class:`Wide` context, reads the corpus lazily
+(``ctx.lazy(years=...)``), and writes its tables with ``ctx.write(table, frame)`` (any number of
+parts per table, so a step can write year by year).  The build lists what they wrote in the
+manifest's ``build`` section.  Memory is bounded by one partition, not the corpus:
+
+* ``cross_year`` (:func:`gxlib.checks.check_corpus`: carry-over, in-force, copy-paste fingerprints,
+  outliers) runs per bucket of agencies (hash of ``agency_key``; every rule compares years of one
+  agency), on ~:data:`BUCKET_REPORTS` reports and their 表二/表三 cells at a time;
+* ``registry`` builds the registry from a narrow projection of ``reports`` (10 columns, one row per
+  report: the one step whose input grows with the corpus), then the roll-up checks year by year;
+* :func:`reading_quality` is a streaming sum.
+
+Aliases (``agency_key`` recomputed without reparsing) are applied per part by the build.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import polars as pl
 
 from .. import frames
-from .layout import (
-    CorpusError,
-)
-from .load import (
-    _lazy_tables,
-)
+from .layout import CORPUS_FINDINGS, REGISTRY, CorpusError
+from .load import _lazy_tables, corpus_years
+from .store import _write_parquet
 from .scan import (
     _err,
 )
@@ -59,28 +73,6 @@ def _alias_keyfn(aliases, registry=None) -> tuple[Callable[[str], str] | None, s
 
 
 
-def _run_corpus_checks(out: Path, manifest: dict, notes: list[str]) -> tuple[pl.DataFrame | None, dict | None]:
-    """(findings frame or None, an errors row when check_corpus itself failed)."""
-    try:
-        from ..checks import check_corpus
-    except ImportError as e:
-        notes.append(f"corpus-scope checks skipped: gxlib.checks.check_corpus is not available yet ({e})")
-        return None, None
-    lazy = _lazy_tables(out, manifest, include_build=False)
-    # only what the cross-year rules read (表二/表三 values, no raw text or provenance), so the
-    # step stays within memory on a 100k-report corpus (~20M cells)
-    reports = lazy["reports"].select("report_id", "agency_key", "year", "template", "agency")
-    cells = lazy["cells"].filter(pl.col("table").is_in(["applications", "proactive"])).select(
-        "report_id", "table", "row", "col", "value", "ambiguous"
-    )
-    try:
-        res = check_corpus(reports.collect(), cells.collect())
-        return conform(res, "findings"), None
-    except Exception as e:  # noqa: BLE001 - a failing rule must not lose the build
-        notes.append(f"corpus-scope checks failed: {type(e).__name__}: {e}")
-        return None, _err("(corpus)", None, "check", type(e).__name__, f"check_corpus failed: {e}")
-
-
 def _read_registry_file(path):
     if path is None:
         return None
@@ -92,28 +84,6 @@ def _read_registry_file(path):
         raise CorpusError(f"{e} (nothing was changed)") from e
 
 
-def _run_registry(out: Path, manifest: dict, reg_file, aliases, notes: list[str]):
-    """(registry frame, its findings, an errors row when it failed): gxlib.registry over the reports."""
-    from types import SimpleNamespace
-
-    from ..registry import build_registry, rename_candidates, rename_findings, rollup_findings
-
-    lazy = _lazy_tables(out, manifest, include_build=False)
-    try:
-        table = _load_aliases_maybe(aliases)
-        reports = lazy["reports"].select("report_id", "agency", "agency_key", "year", "n_ambiguous", "consolidates",
-                                         "url", "signature", "phone", "address").collect()
-        reg, rows = build_registry(reports, reg_file, table)
-        rows += rename_findings(rename_candidates(reports, reg))
-        cells = lazy["cells"].filter(pl.col("table").is_in(["applications", "reviews"])).select(
-            "report_id", "table", "row", "col", "value", "ambiguous")
-        rows += rollup_findings(SimpleNamespace(registry=reg, reports=reports, cells=cells))
-        return conform(reg, "registry"), frames.frame("findings", rows), None
-    except Exception as e:  # noqa: BLE001 - a failing registry step must not lose the build
-        notes.append(f"registry step failed: {type(e).__name__}: {e}")
-        return None, None, _err("(registry)", None, "check", type(e).__name__, f"registry failed: {e}")
-
-
 def _load_aliases_maybe(aliases) -> Mapping | None:
     if aliases is None or isinstance(aliases, Mapping):
         return aliases
@@ -122,14 +92,120 @@ def _load_aliases_maybe(aliases) -> Mapping | None:
     return load_aliases(aliases)
 
 
+
+BUCKET_REPORTS = 20_000  # reports per cross-year bucket: ~2M 表二/表三 cells, a few hundred MB at most
+
+
+@dataclass
+class Wide:
+    """What a corpus-wide step sees: the corpus so far (its parsed parts) and where to put results."""
+
+    out: Path
+    manifest: dict
+    notes: list[str]
+    reg_file: object = None
+    aliases: object = None
+    registry: pl.DataFrame | None = None  # set by the registry step for later steps
+    paths: dict[str, list[str]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+
+    def lazy(self, years=None) -> dict[str, pl.LazyFrame]:
+        return _lazy_tables(self.out, self.manifest, include_build=False, years=years)
+
+    def years(self) -> list[int | None]:
+        return corpus_years(self.manifest)
+
+    def n_reports(self) -> int:
+        return sum(p["rows"].get("reports", 0) for p in self.manifest.get("parts", {}).values())
+
+    def write(self, table: str, df: pl.DataFrame) -> None:
+        """One more part of a corpus-wide table (schema ``frames.SCHEMAS[table]``; empty frames are skipped)."""
+        if df is None or df.is_empty():
+            return
+        n = len(self.paths.get(table, []))
+        digest = hashlib.sha256(df.write_ipc(None).getvalue() + f"#{n}".encode()).hexdigest()[:16]
+        name = f"{table}/part-{digest}.parquet"
+        _write_parquet(df, self.out / name)
+        self.paths.setdefault(table, []).append(name)
+        self.rows[table] = self.rows.get(table, 0) + df.height
+
+    def failed(self, step: str, e: BaseException) -> None:
+        self.notes.append(f"{step} step failed: {type(e).__name__}: {e}")
+        self.errors.append(_err(f"({step})", None, "check", type(e).__name__, f"{step} failed: {e}"))
+
+
+def cross_year(ctx: Wide) -> None:
+    """Corpus-scope checks (``findings_corpus``), one bucket of agencies at a time."""
+    try:
+        from ..checks import check_corpus
+    except ImportError as e:
+        ctx.notes.append(f"corpus-scope checks skipped: gxlib.checks.check_corpus is not available yet ({e})")
+        return
+    lazy = ctx.lazy()
+    # only what the cross-year rules read (表二/表三 values, no raw text or provenance)
+    reports = lazy["reports"].select("report_id", "agency_key", "year", "template", "agency")
+    cells = lazy["cells"].filter(pl.col("table").is_in(["applications", "proactive"])).select(
+        "report_id", "table", "row", "col", "value", "ambiguous")
+    n_buckets = max(1, math.ceil(ctx.n_reports() / BUCKET_REPORTS))
+    bucket = pl.col("agency_key").fill_null("").hash(seed=0) % n_buckets
+    try:
+        for b in range(n_buckets):
+            rb = reports.filter(bucket == b).collect(engine="streaming")
+            if rb.is_empty():
+                continue
+            cb = cells.filter(pl.col("report_id").is_in(rb["report_id"].implode())).collect(engine="streaming")
+            ctx.write(CORPUS_FINDINGS, conform(check_corpus(rb, cb), "findings"))
+    except Exception as e:  # noqa: BLE001 - a failing rule must not lose the build
+        ctx.failed("check_corpus", e)
+
+
+def registry(ctx: Wide) -> None:
+    """gxlib.registry over the reports; its rename and roll-up findings go to ``findings_corpus``."""
+    from types import SimpleNamespace
+
+    from ..registry import build_registry, rename_candidates, rename_findings, rollup_findings
+
+    lazy = ctx.lazy()
+    try:
+        table = _load_aliases_maybe(ctx.aliases)
+        reports = lazy["reports"].select("report_id", "agency", "agency_key", "year", "n_ambiguous", "consolidates",
+                                         "url", "signature", "phone", "address").collect(engine="streaming")
+        reg, rows = build_registry(reports, ctx.reg_file, table)
+        rows += rename_findings(rename_candidates(reports, reg))
+        for y in ctx.years():  # a consolidated body and its members are compared within one year
+            if y is None:
+                continue
+            cells = ctx.lazy(years=[y])["cells"].filter(pl.col("table").is_in(["applications", "reviews"])).select(
+                "report_id", "table", "row", "col", "value", "ambiguous")
+            rows += rollup_findings(SimpleNamespace(registry=reg, reports=reports.filter(pl.col("year") == y),
+                                                    cells=cells))
+        reg = conform(reg, "registry")
+        ctx.registry = reg
+        ctx.write(REGISTRY, reg)
+        ctx.write(CORPUS_FINDINGS, frames.frame("findings", rows))
+    except Exception as e:  # noqa: BLE001 - a failing registry step must not lose the build
+        ctx.failed("registry", e)
+
+
+# The corpus-wide steps, in order.  A step that needs the registry runs after ``registry``.
+STEPS: list[Callable[[Wide], None]] = [cross_year, registry]
+
+
+def run_steps(ctx: Wide, steps: list[Callable[[Wide], None]] | None = None) -> Wide:
+    for step in STEPS if steps is None else steps:
+        step(ctx)
+    return ctx
+
+
 _QUALITY = {"cells": "n_cells", "by_print": "n_by_print", "by_identities": "n_by_identities",
             "ambiguous": "n_ambiguous", "unreadable": "n_unreadable"}
 
 
-def _reading_quality(out: Path, manifest: dict) -> dict:
-    """How far the corpus can be trusted: its cells by how they were settled (a lazy sum)."""
+def reading_quality(out: Path, manifest: dict) -> dict:
+    """How far the corpus can be trusted: its cells by how they were settled (a streaming sum)."""
     lf = _lazy_tables(out, manifest, include_build=False).get("reports")
     if lf is None:
         return {}
-    row = lf.select(pl.col(c).sum().alias(k) for k, c in _QUALITY.items()).collect().row(0, named=True)
+    row = lf.select(pl.col(c).sum().alias(k) for k, c in _QUALITY.items()).collect(engine="streaming").row(0, named=True)
     return {k: int(v or 0) for k, v in row.items()}
