@@ -15,16 +15,25 @@ Corpus layout
 
     DIR/
       manifest.json                    # written last, atomically: the only list of live parts
-      reports/part-<batch>.parquet     # one row per report            (frames.REPORTS)
-      cells/part-<batch>.parquet       # one row per printed cell      (frames.CELLS)
-      narrative/part-<batch>.parquet   # numbers stated in the text    (frames.NARRATIVE)
-      findings/part-<batch>.parquet    # per-report check findings     (frames.FINDINGS)
+      reports/year=<Y>/part-<batch>.parquet    # one row per report            (frames.REPORTS)
+      cells/year=<Y>/part-<batch>.parquet      # one row per printed cell      (frames.CELLS)
+      narrative/year=<Y>/part-<batch>.parquet  # numbers stated in the text    (frames.NARRATIVE)
+      findings/year=<Y>/part-<batch>.parquet   # per-report check findings     (frames.FINDINGS)
       errors/part-<batch>.parquet      # files that could not be read  (frames.ERRORS)
       errors/part-build-<hash>.parquet # errors found while scanning the sources / running corpus checks
       findings_corpus/part-<hash>.parquet  # corpus-scope findings (cross-year checks), recomputed every build
       registry/part-<hash>.parquet     # one row per body (frames.REGISTRY, gxlib.registry), recomputed every build
       _journal/<batch>.json            # present only while (or after an interrupted) build runs
 
+* Format 2 (``format_version``): the per-report tables are partitioned by the report's year, hive
+  style (``year=2021``; ``year=__HIVE_DEFAULT_PARTITION__`` for reports whose year is unknown), one
+  file per batch and year; ``year`` is also stored in the ``reports`` files (a part read alone has the
+  full schema).  Parts are zstd-compressed with Parquet statistics.  :func:`load_corpus` scans
+  ``reports`` with ``hive_partitioning=True``: a filter on ``year`` opens only that year's files;
+  ``load_corpus(DIR, years=[…])`` restricts every per-report table to those years' files.  A format 1
+  corpus (one file per batch and table) is reparsed into format 2 by the next build.
+* A batch's entry in ``manifest.json`` ``parts`` lists, per table, its files (one per year) and the
+  table's total rows; ``writer`` (host:pid) when a cluster worker wrote them.
 * ``<batch>`` is the first 16 hex digits of sha256(parser version + the sorted sha256 of the batch's
   files): the same files parsed by the same gxlib always give the same part names.
 * A table part is written only when the batch has rows for it; tables without any part load as empty
@@ -72,9 +81,10 @@ How a build works
   ignores both) ends itself, which is handled as a worker death: the batch's files are retried
   (alone, in a one-process pool for the local pool; by bisection on other executors) and the culprit
   is recorded with stage ``worker``.
-* After parsing, ``gxlib.checks.check_corpus(reports, cells, narrative)`` runs once over the whole
-  corpus (``findings_corpus``), and the alias table (``gxlib.agency.load_aliases``) recomputes
-  ``reports.agency_key`` without reparsing.
+* After parsing, the alias table (``gxlib.agency.load_aliases``) recomputes ``reports.agency_key``
+  without reparsing (part by part), then the corpus-wide steps (:data:`gxlib.corpus.wide.STEPS`: the
+  cross-year checks of ``gxlib.checks.check_corpus`` per bucket of agencies, the registry and its
+  roll-ups per year) run as lazy polars queries over the parts, bounded by a partition in memory.
 
 Modules
 -------

@@ -6,6 +6,8 @@ import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import os
+import socket
+from pathlib import Path
 
 import polars as pl
 
@@ -17,11 +19,7 @@ from .scan import (
     _Item,
     _with_fetch_meta,
 )
-from .store import (
-    _batch_id,
-    _store,
-    _store_worker_death,
-)
+from .store import _batch_id, _commit, _store, _store_worker_death, write_batch_parts
 from .worker import (
     _init_worker,
     _parse_batch,
@@ -55,6 +53,21 @@ def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
             p.kill()
     with contextlib.suppress(Exception):
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _parse_and_write(items, timeout, reader, builder_pid, limits, out: str, meta: dict) -> dict:
+    """On a cluster worker: parse a batch and write its parts straight into the corpus folder (shared
+    storage).  Only metadata goes back to the client (part paths, row counts, file entries): no
+    report-level frame crosses the network.  The parts carry no alias table (the build applies it
+    afterwards, per part, like any alias change)."""
+    res = _parse_batch(items, timeout, reader, builder_pid, limits, encode=False)
+    tables = res.pop("tables")
+    if res["parser_version"] == PARSER_VERSION and res["files"]:
+        if meta and "reports" in tables:
+            tables["reports"] = _with_fetch_meta(tables["reports"], meta)
+        paths, rows = write_batch_parts(Path(out), _batch_id(res["files"]), tables)
+        res["written"] = {"paths": paths, "rows": rows, "by": f"{socket.gethostname()}:{os.getpid()}"}
+    return res
 
 
 def _bar(progress: bool, total: int | None, desc: str, unit: str):
@@ -111,7 +124,11 @@ def _parse_all(todo, out, parts, files, summary, workers, dask_scheduler, execut
     def submit_main(batch: list[_Item], kind: str) -> None:
         nonlocal ex, own
         try:
-            fut = ex.submit(_parse_batch, *args_of(batch))
+            if client is not None and not own:  # Dask: the worker writes its parts itself
+                meta = {i.sha256: fetch_meta[i.sha256] for i in batch if fetch_meta and i.sha256 in fetch_meta}
+                fut = ex.submit(_parse_and_write, *args_of(batch), str(out), meta)
+            else:
+                fut = ex.submit(_parse_batch, *args_of(batch))
         except cf.BrokenExecutor:
             if not own:
                 summary.notes.append(f"{summary.executor} broke; continued on a local process pool")
@@ -166,6 +183,13 @@ def _parse_all(todo, out, parts, files, summary, workers, dask_scheduler, execut
                         f"a worker runs gxlib {res.get('parser_version')} but this process runs {PARSER_VERSION}: "
                         "install the same gxlib on every worker"
                     )
+                if "written" in res:
+                    w = res["written"]
+                    _commit(out, _batch_id(res["files"]), w["paths"], w["rows"], res["files"], parts, files,
+                            summary, None, writer=w["by"])
+                    if bar is not None:
+                        bar.update(len(batch))
+                    continue
                 tables = {t: pl.read_ipc(b) for t, b in res["tables"].items()}
                 if fetch_meta and "reports" in tables:
                     tables["reports"] = _with_fetch_meta(tables["reports"], fetch_meta)

@@ -193,14 +193,17 @@ def _store(out: Path, pid: str, tables: dict[str, pl.DataFrame], entries: dict[s
 
 
 def _commit(out: Path, pid: str, paths: dict[str, list[str]], rows: dict[str, int], entries: dict[str, dict],
-            parts: dict, files: dict, summary: BuildSummary, alias_digest) -> None:
-    """A batch whose parts are on disk: its journal entry, then its files counted."""
+            parts: dict, files: dict, summary: BuildSummary, alias_digest, writer: str | None = None) -> None:
+    """A batch whose parts are on disk: its journal entry, then its files counted.  ``writer``:
+    host:pid of the cluster worker that wrote the parts (None: this process)."""
     recovery.crash_point("part")
     shas = sorted(entries)
     part = {"n_files": len(shas), "paths": paths, "rows": rows, "aliases": alias_digest}
+    if writer:
+        part["writer"] = writer
     _write_json(
         {"id": pid, "parser_version": PARSER_VERSION, "shas": shas, "paths": paths, "rows": rows, "files": entries,
-         "aliases": alias_digest},
+         "aliases": alias_digest, **({"writer": writer} if writer else {})},
         out / JOURNAL / f"{pid}.json",
     )
     recovery.crash_point("journal")

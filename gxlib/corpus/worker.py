@@ -236,8 +236,10 @@ def _parse_batch(
     reader: Callable[[str, bytes], Any] | None = None,
     builder_pid: int | None = None,
     limits: budget.Budget | None = None,
+    encode: bool = True,
 ) -> dict:
-    """Parse a batch of files in a worker: {"tables": {name: IPC bytes}, "files": {sha: entry}}.
+    """Parse a batch of files in a worker: {"tables": {name: IPC bytes}, "files": {sha: entry}}
+    (``encode=False``: frames, for a worker that writes its own parts).
 
     Never raises for a bad file (each becomes an ``errors`` row); an exception out of here means the
     worker itself failed."""
@@ -299,7 +301,9 @@ def _parse_batch(
             z.close()
     if errors:
         out["errors"].append(errors)
-    tables = {t: _to_ipc(_batch_frame(t, parts)) for t, parts in out.items() if parts}
+    tables = {t: _batch_frame(t, parts) for t, parts in out.items() if parts}
+    if encode:
+        tables = {t: _to_ipc(df) for t, df in tables.items()}
     return {
         "tables": tables,
         "files": entries,
