@@ -60,8 +60,10 @@ How a build works
   ``published`` from the page when the document prints no date (``gxlib.fetch``).
 * Files are parsed in batches on a :class:`concurrent.futures.Executor`: a local
   ``ProcessPoolExecutor`` (``spawn``; default ``workers`` = CPU count), a Dask distributed executor
-  (``dask_scheduler="tcp://host:8786"``), or any executor given.  Workers return Arrow IPC bytes, one
-  stream per table; the building process writes the parts.
+  (``dask_scheduler="tcp://host:8786"``), or any executor given.  Local (and custom-executor) workers
+  return Arrow IPC bytes, one stream per table, and the building process writes the parts; Dask
+  workers write their parts into the corpus folder themselves (shared storage, same path on every
+  machine) and return only paths, row counts and per-file entries.
 * Incremental: a file whose sha256 is in the corpus with the same parser version is not parsed again
   ("unchanged"); a new parser version reparses everything and the old parts are dropped at the end.
   The corpus mirrors the sources of the latest build: files no longer found (or changed) leave it.
