@@ -7,7 +7,8 @@ manifest's ``build`` section.  Memory is bounded by one partition, not the corpu
 
 * ``cross_year`` (:func:`gxlib.checks.check_corpus`: carry-over, in-force, copy-paste fingerprints,
   outliers) runs per bucket of agencies (hash of ``agency_key``; every rule compares years of one
-  agency), on ~:data:`BUCKET_REPORTS` reports and their 表二/表三 cells at a time;
+  agency), on at most ~:data:`BUCKET_REPORTS` reports (and ~:data:`BUCKET_PAIRS` rows of the rules'
+  self-joins) and their 表二/表三 cells at a time, the cells spilled per bucket in one pass;
 * ``registry`` builds the registry from a narrow projection of ``reports`` (10 columns, one row per
   report: the one step whose input grows with the corpus), then the roll-up checks year by year;
 * :func:`reading_quality` is a streaming sum.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import shutil
 from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -93,7 +95,8 @@ def _load_aliases_maybe(aliases) -> Mapping | None:
 
 
 
-BUCKET_REPORTS = 20_000  # reports per cross-year bucket: ~2M 表二/表三 cells, a few hundred MB at most
+BUCKET_REPORTS = 20_000  # reports per cross-year bucket: ~4M 表二/表三 cells, a few hundred MB at most
+BUCKET_PAIRS = 8_000_000  # rows of the rules' per-agency self-joins per bucket (~4 × Σ reports² per agency)
 
 
 @dataclass
@@ -136,28 +139,45 @@ class Wide:
 
 
 def cross_year(ctx: Wide) -> None:
-    """Corpus-scope checks (``findings_corpus``), one bucket of agencies at a time."""
+    """Corpus-scope checks (``findings_corpus``), one bucket of agencies at a time.
+
+    The bucket count bounds both the reports per bucket and the rows of the rules' self-joins (an
+    agency's reports compared pairwise: Σ reports² per agency, large when one key holds many reports a
+    year).  The 表二/表三 cells are first spilled to ``_state/spill/b=<bucket>/`` year by year (one
+    pass over the cells), so each bucket reads only its own rows."""
     try:
         from ..checks import check_corpus
     except ImportError as e:
         ctx.notes.append(f"corpus-scope checks skipped: gxlib.checks.check_corpus is not available yet ({e})")
         return
-    lazy = ctx.lazy()
-    # only what the cross-year rules read (表二/表三 values, no raw text or provenance)
-    reports = lazy["reports"].select("report_id", "agency_key", "year", "template", "agency")
-    cells = lazy["cells"].filter(pl.col("table").is_in(["applications", "proactive"])).select(
-        "report_id", "table", "row", "col", "value", "ambiguous")
-    n_buckets = max(1, math.ceil(ctx.n_reports() / BUCKET_REPORTS))
-    bucket = pl.col("agency_key").fill_null("").hash(seed=0) % n_buckets
+    spill = ctx.out / "_state" / "spill"
+    shutil.rmtree(spill, ignore_errors=True)  # a killed build's leftovers
     try:
+        reports = ctx.lazy()["reports"].select("report_id", "agency_key", "year", "template", "agency")
+        per_key = reports.group_by("agency_key").agg(n=pl.len()).collect(engine="streaming")
+        n_buckets = max(1, math.ceil(ctx.n_reports() / BUCKET_REPORTS),
+                        math.ceil(4 * int((per_key["n"].cast(pl.Int64) ** 2).sum() or 0) / BUCKET_PAIRS))
+        bucket = (pl.col("agency_key").fill_null("").hash(seed=0) % n_buckets).alias("_b")
+        buckets = reports.select("report_id", bucket).collect(engine="streaming")
+        for y in ctx.years():
+            cy = (ctx.lazy(years=[y])["cells"].filter(pl.col("table").is_in(["applications", "proactive"]))
+                  .select("report_id", "table", "row", "col", "value", "ambiguous")
+                  .join(buckets.lazy(), on="report_id").collect(engine="streaming"))
+            for (b,), g in cy.partition_by("_b", as_dict=True, include_key=False).items():
+                _write_parquet(g, spill / f"b={b}" / f"y={'null' if y is None else y}.parquet")
+            del cy
+        del buckets
         for b in range(n_buckets):
             rb = reports.filter(bucket == b).collect(engine="streaming")
-            if rb.is_empty():
+            files = sorted((spill / f"b={b}").glob("*.parquet"))
+            if rb.is_empty() or not files:
                 continue
-            cb = cells.filter(pl.col("report_id").is_in(rb["report_id"].implode())).collect(engine="streaming")
+            cb = pl.read_parquet(files)
             ctx.write(CORPUS_FINDINGS, conform(check_corpus(rb, cb), "findings"))
     except Exception as e:  # noqa: BLE001 - a failing rule must not lose the build
         ctx.failed("check_corpus", e)
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def registry(ctx: Wide) -> None:
