@@ -56,11 +56,13 @@ def _lazy_tables(out: Path, manifest: dict, include_build: bool = True,
 
 
 def corpus_years(manifest: dict) -> list[int | None]:
-    """The report years with a partition in the corpus (None: reports of unknown year), in order."""
+    """The report years with a partition in the corpus (None: reports of unknown year), in order; ""
+    last when some parts are unpartitioned (format 1): ``_lazy_tables(years=[""])`` opens those."""
     ys = {year_of(rel) for part in manifest.get("parts", {}).values() for t, rel in _part_tables(part)
           if t in YEAR_TABLES}
+    flat = "" in ys  # parts of the format 1 layout (all years in one file): listed as ""
     ys.discard("")
-    return sorted(ys, key=lambda y: (y is None, y or 0))
+    return sorted(ys, key=lambda y: (y is None, y or 0)) + ([""] if flat else [])
 
 
 @dataclass

@@ -164,7 +164,7 @@ def cross_year(ctx: Wide) -> None:
                   .select("report_id", "table", "row", "col", "value", "ambiguous")
                   .join(buckets.lazy(), on="report_id").collect(engine="streaming"))
             for (b,), g in cy.partition_by("_b", as_dict=True, include_key=False).items():
-                _write_parquet(g, spill / f"b={b}" / f"y={'null' if y is None else y}.parquet")
+                _write_parquet(g, spill / f"b={b}" / f"y={'null' if y is None else y or 'flat'}.parquet")
             del cy
         del buckets
         for b in range(n_buckets):
@@ -193,13 +193,15 @@ def registry(ctx: Wide) -> None:
                                          "url", "signature", "phone", "address").collect(engine="streaming")
         reg, rows = build_registry(reports, ctx.reg_file, table)
         rows += rename_findings(rename_candidates(reports, reg))
-        for y in ctx.years():  # a consolidated body and its members are compared within one year
-            if y is None:
-                continue
-            cells = ctx.lazy(years=[y])["cells"].filter(pl.col("table").is_in(["applications", "reviews"])).select(
+        years = ctx.years()
+        # a consolidated body and its members are compared within one year; unpartitioned (format 1)
+        # parts hold every year, so then the roll-up runs once over everything
+        groups = [[y] for y in years if y is not None] if "" not in years else [None]
+        for ys in groups:
+            cells = ctx.lazy(years=ys)["cells"].filter(pl.col("table").is_in(["applications", "reviews"])).select(
                 "report_id", "table", "row", "col", "value", "ambiguous")
-            rows += rollup_findings(SimpleNamespace(registry=reg, reports=reports.filter(pl.col("year") == y),
-                                                    cells=cells))
+            rep = reports if ys is None else reports.filter(pl.col("year") == ys[0])
+            rows += rollup_findings(SimpleNamespace(registry=reg, reports=rep, cells=cells))
         reg = conform(reg, "registry")
         ctx.registry = reg
         ctx.write(REGISTRY, reg)
