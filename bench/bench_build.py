@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_build.py                 # N = 1k and 10k (html + text)
     .venv/bin/python bench/bench_build.py --sizes 1000    # one size
     .venv/bin/python bench/bench_build.py --big           # also 100k (slow: ~1 h of CPU at ~25 ms/report)
+    .venv/bin/python bench/bench_build.py --sizes 10000 100000 --no-dask --only-two   # issue 14's figures
     .venv/bin/python bench/bench_build.py --keep DIR      # keep inputs/corpora under DIR (bench_load can reuse them)
 
 Inputs come from ``gxlib.demo.generate`` (synthetic reports; never the real ones).  Each size is built
@@ -89,8 +90,9 @@ def run(label: str, src: Path, out: Path, n_workers: int, **kw) -> dict:
         s = build_corpus([src], out, progress=False, **kw)
     rate = s.parsed / s.elapsed
     print(f"  {label:<22} {s.parsed:>7} reports  {s.elapsed:7.1f}s  {rate:7.1f} reports/s  "
-          f"{rate / n_workers:6.1f} /s/worker  peak RSS {rss.peak / 2**20:7.0f} MiB  failed {s.n_failed}")
-    return {"label": label, "n": s.parsed, "seconds": s.elapsed, "rate": rate}
+          f"{rate / n_workers:6.1f} /s/worker  {1000 * s.elapsed / max(1, s.parsed):5.2f} s per 1,000  "
+          f"peak RSS (process tree) {rss.peak / 2**20:7.0f} MiB  failed {s.n_failed}", flush=True)
+    return {"label": label, "n": s.parsed, "seconds": s.elapsed, "rate": rate, "rss": rss.peak}
 
 
 def main() -> int:
@@ -127,6 +129,9 @@ def main() -> int:
             for i, label in enumerate(r["label"] for r in results[ns[0]]):
                 print(f"  {label:<22} " + "  ".join(
                     f"N={n}: {1000 * results[n][i]['seconds'] / max(1, results[n][i]['n']):.2f}s" for n in ns))
+            print("peak RSS of the process tree (flat figures = memory does not grow with the corpus):")
+            for i, label in enumerate(r["label"] for r in results[ns[0]]):
+                print(f"  {label:<22} " + "  ".join(f"N={n}: {results[n][i]['rss'] / 2**20:.0f} MiB" for n in ns))
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -74,7 +74,7 @@ def main() -> None:
     run("/dev/zero (gx explain)", ["explain", "/dev/zero"], timeout=60)
     out = d / "corpus"
     run("gx build, 2 workers, all", ["build", str(src), "-o", str(out), "--workers", "2", "--no-progress"])
-    parts = sorted((out / "cells").glob("part-*.parquet"))
+    parts = sorted((out / "cells").rglob("part-*.parquet"))
     if parts:
         h.truncate(parts[0])
         run("truncated part: build", ["build", str(src), "-o", str(out), "--workers", "2", "--no-progress"])

@@ -307,7 +307,8 @@ def _gc(out: Path, entry: dict) -> None:
 
 def refresh(out: str | os.PathLike) -> dict | None:
     """Recompute the aggregates of a built corpus (after ``gx build --roster`` stored its roster)."""
-    from .corpus import _write_json, load_corpus
+    from .corpus import load_corpus
+    from .corpus.store import _write_json
 
     c = load_corpus(out)
     notes: list[str] = []

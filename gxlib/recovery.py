@@ -84,10 +84,16 @@ def confined(out: Path, rel: str) -> Path:
 
 def manifest_paths(m: dict) -> list[tuple[str, str, str]]:
     """(batch id or "build", table, relative path) of every part a manifest lists."""
-    out = [(pid, t, rel) for pid, part in (m.get("parts") or {}).items() for t, rel in (part.get("paths") or {}).items()]
+    out = [(pid, t, rel) for pid, part in (m.get("parts") or {}).items()
+           for t, v in (part.get("paths") or {}).items() for rel in _rels(v)]
     for t, rels in ((m.get("build") or {}).get("paths") or {}).items():
         out.extend(("build", t, rel) for rel in rels)
     return out
+
+
+def _rels(v) -> list:
+    """A part's paths for one table: a list (corpus format 2, one file per report year) or one path."""
+    return [v] if isinstance(v, str) else list(v or [])
 
 
 def check_confined(out: Path, m: dict) -> None:
@@ -134,6 +140,7 @@ def verify(out: Path, m: dict) -> list[Damage]:
     found = []
     parts = m.get("parts") or {}
     build_rows = (m.get("build") or {}).get("rows") or {}
+    seen: dict[tuple[str, str], int] = {}  # (batch, table) -> rows read, when every file of it read
     for pid, t, rel in manifest_paths(m):
         try:
             p = confined(out, rel)
@@ -149,9 +156,17 @@ def verify(out: Path, m: dict) -> list[Damage]:
         if df.schema != want_schema:
             found.append(Damage(pid, t, rel, f"schema differs from frames.SCHEMAS[{t!r}]"))
             continue
-        want = parts[pid]["rows"].get(t) if pid != "build" else (build_rows.get(t) if len(m["build"]["paths"][t]) == 1 else None)
-        if want is not None and df.height != want:
-            found.append(Damage(pid, t, rel, f"{df.height} rows, the manifest records {want}"))
+        seen[(pid, t)] = seen.get((pid, t), 0) + df.height
+        if pid == "build":
+            want = build_rows.get(t) if len(m["build"]["paths"][t]) == 1 else None
+            if want is not None and df.height != want:
+                found.append(Damage(pid, t, rel, f"{df.height} rows, the manifest records {want}"))
+    damaged = {(d.part, d.table) for d in found}
+    for (pid, t), n in seen.items():  # a batch's rows of one table are spread over its year files
+        want = parts[pid]["rows"].get(t) if pid != "build" else None
+        if want is not None and n != want and (pid, t) not in damaged:
+            names = ", ".join(_rels(parts[pid]["paths"][t]))  # one of them is short: the total says which batch
+            found.append(Damage(pid, t, names, f"{n} rows, the manifest records {want}"))
     for sha, e in (m.get("files") or {}).items():
         if e.get("part") not in parts:
             found.append(Damage(e.get("part") or "?", "files", f"files/{sha[:16]}", f"{e.get('source')}: its part is not in the manifest"))
@@ -184,15 +199,16 @@ def relocate(out: Path, parts: dict, files: dict, moved: dict[str, str], write) 
         part = parts[pid]
         tag = hashlib.sha256(repr(sorted(m.items())).encode()).hexdigest()[:8]
         for t in ("reports", "errors"):
-            rel = part["paths"].get(t)
-            if not rel:
-                continue
-            df = pl.read_parquet(confined(out, rel))
-            new_source = pl.col("sha256").replace_strict(m, default=pl.col("source"), return_dtype=pl.String)
-            df = df.with_columns(new_source.alias("source"))
-            name = re.sub(r"(\.m[0-9a-f]{8})?\.parquet$", f".m{tag}.parquet", rel)
-            write(df, out / name)
-            part["paths"][t] = name
+            names = []
+            for rel in _rels(part["paths"].get(t)):
+                df = pl.read_parquet(confined(out, rel))
+                new_source = pl.col("sha256").replace_strict(m, default=pl.col("source"), return_dtype=pl.String)
+                df = df.with_columns(new_source.alias("source"))
+                name = re.sub(r"(\.m[0-9a-f]{8})?\.parquet$", f".m{tag}.parquet", rel)
+                write(df, out / name)
+                names.append(name)
+            if names:
+                part["paths"][t] = names
         for sha, new in m.items():
             files[sha]["source"] = new
     return sum(len(m) for m in by_part.values())

@@ -196,15 +196,15 @@ def test_new_parser_version_reparses_all(tmp_path):
     m = json.loads(mp.read_text())
     m["parser_version"] = "0.0.1-old"  # as if an older gxlib had built it
     mp.write_text(json.dumps(m))
-    old_parts = {p for part in m["parts"].values() for p in part["paths"].values()}
+    old_parts = {p for part in m["parts"].values() for ps in part["paths"].values() for p in ps}
     # a stray old part that no manifest lists must not be read, and is cleaned up
     s = build_corpus([src], out, workers=2, progress=False)
     assert s.parsed == first.found and s.unchanged == 0
     m2 = json.loads(mp.read_text())
-    new_parts = {p for part in m2["parts"].values() for p in part["paths"].values()}
+    new_parts = {p for part in m2["parts"].values() for ps in part["paths"].values() for p in ps}
     assert frames_of(out)["reports"].height == 3
     # same files and same version → same part names; anything not listed is gone from disk
-    on_disk = {f"{p.parent.name}/{p.name}" for t in (*TABLES, CORPUS_FINDINGS, REGISTRY) for p in (out / t).glob("part-*.parquet")}
+    on_disk = {p.relative_to(out).as_posix() for t in (*TABLES, CORPUS_FINDINGS, REGISTRY) for p in (out / t).rglob("part-*.parquet")}
     assert on_disk == new_parts | {p for ps in m2["build"]["paths"].values() for p in ps}
     assert old_parts  # the old manifest had parts
 
