@@ -605,7 +605,7 @@ def test_an_error_in_a_rule_is_the_check_stages(monkeypatch):
     corpus build as the check stage's, not the extractor's."""
     from dataclasses import replace
 
-    from gxlib import corpus
+    from gxlib.corpus import worker
 
     def broken(ctx):
         raise ZeroDivisionError("a broken rule")
@@ -613,4 +613,4 @@ def test_an_error_in_a_rule_is_the_check_stages(monkeypatch):
     monkeypatch.setitem(RULES, "table3.balance", replace(RULES["table3.balance"], func=broken))
     with pytest.raises(ZeroDivisionError) as e:
         checks.check_records({"report_id": "r", "template": "2021"}, [])
-    assert corpus._stage_of(e.value) == "check"
+    assert worker._stage_of(e.value) == "check"
