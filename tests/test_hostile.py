@@ -151,6 +151,43 @@ def test_parse_timeout(tmp_path):
     assert time.monotonic() - t0 < 30
 
 
+@pytest.mark.parametrize("in_thread", [False, True], ids=["signal", "thread"])
+def test_timeout_wrapped_by_a_library_is_still_a_timeout(in_thread):
+    """ctypes (pdfium) turns an alarm raised inside a call into ``ArgumentError``, and a reader may
+    wrap that again; once the limit has fired the failure is the timeout, whatever it is called."""
+    import threading
+
+    from gxlib.corpus.worker import run_bounded
+    from gxlib.errors import ParseTimeout
+
+    def wrapped_by_library():
+        try:
+            while True:
+                time.sleep(0.01)
+        except BaseException as e:  # what a C binding does with an exception raised in its call
+            raise RuntimeError(f"argument 1: {type(e).__name__}") from e
+
+    def call():
+        with pytest.raises(ParseTimeout, match="--timeout"):
+            run_bounded("x.pdf", wrapped_by_library, budget.Budget(timeout=0.3))
+
+    if in_thread:
+        out: list[BaseException] = []
+        t = threading.Thread(target=lambda: _catch(call, out))
+        t.start()
+        t.join(30)
+        assert not t.is_alive() and not out, out
+    else:
+        call()
+
+
+def _catch(fn, out: list) -> None:
+    try:
+        fn()
+    except BaseException as e:  # noqa: BLE001 - reported to the test's thread
+        out.append(e)
+
+
 def test_worker_memory_limit_costs_only_its_file(tmp_path):
     src = tmp_path / "src"
     src.mkdir()

@@ -88,44 +88,72 @@ def _limit(seconds: float | None, source: str, hard: bool):
     if wd is not None:
         with wd.lock:
             wd.deadlines[tid] = (time.monotonic() + seconds + max(5.0, seconds), source)
+    fired = {"yes": False}
     try:
-        if threading.current_thread() is threading.main_thread():
-
-            def on_alarm(signum, frame):
-                raise _Alarm()
-
-            old = signal.signal(signal.SIGALRM, on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, seconds)
-            try:
-                yield
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, old)
-        else:
-            state = {"armed": True, "fired": False}
-            lock = threading.Lock()
-
-            def fire():
-                with lock:
-                    if state["armed"]:
-                        state["fired"] = True
-                        _set_async_exc(tid, _Alarm)
-
-            timer = threading.Timer(seconds, fire)
-            timer.daemon = True
-            timer.start()
-            try:
-                yield
-            finally:
-                with lock:
-                    state["armed"] = False
-                    timer.cancel()
-                    if state["fired"]:
-                        _clear_async_exc(tid, None)  # drop it if it has not been raised yet
+        with _alarm_wins(fired):
+            if threading.current_thread() is threading.main_thread():
+                with _signal_alarm(seconds, fired):
+                    yield
+            else:
+                with _async_alarm(seconds, tid, fired):
+                    yield
     finally:
         if wd is not None:
             with wd.lock:
                 wd.deadlines.pop(tid, None)
+
+
+@contextlib.contextmanager
+def _alarm_wins(fired: dict):
+    """An alarm raised inside a C call can come out as another exception (ctypes turns it into
+    ``ArgumentError``, a library may wrap it): once the limit has fired, any failure is the timeout."""
+    try:
+        yield
+    except _Alarm:
+        raise
+    except Exception as e:
+        if fired["yes"]:
+            raise _Alarm() from e
+        raise
+
+
+@contextlib.contextmanager
+def _signal_alarm(seconds: float, fired: dict):
+    def on_alarm(signum, frame):
+        fired["yes"] = True
+        raise _Alarm()
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@contextlib.contextmanager
+def _async_alarm(seconds: float, tid: int, fired: dict):
+    lock = threading.Lock()
+    armed = {"yes": True}
+
+    def fire():
+        with lock:
+            if armed["yes"]:
+                fired["yes"] = True
+                _set_async_exc(tid, _Alarm)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            armed["yes"] = False
+            timer.cancel()
+            if fired["yes"]:
+                _clear_async_exc(tid, None)  # drop it if it has not been raised yet
 
 
 def run_bounded(source: str, fn: Callable[[], Any], limits: budget.Budget | None = None) -> Any:
