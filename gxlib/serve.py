@@ -69,9 +69,19 @@ def kernel_env(corpus: str | os.PathLike[str] | None = None, base: dict[str, str
         env["GX_DEMO"] = "1"
     else:
         env.pop("GX_DEMO", None)
-    # Our template first; Voilà looks templates up in the Jupyter data path.
+    # Our template first; Voilà looks templates up in the Jupyter data path.  The chart bundle is
+    # published as a static file of that template, from a data dir of its own (gxlib.app.bundle).
+    from .app import bundle  # altair and vl-convert: only when serving
+
+    dirs = [str(TEMPLATE_ROOT)]
+    published = bundle.publish()
+    if published:
+        dirs.append(str(published[0]))
+        env[bundle.URL_ENV] = published[1]
+    else:
+        env.pop(bundle.URL_ENV, None)
     jp = env.get("JUPYTER_PATH")
-    env["JUPYTER_PATH"] = str(TEMPLATE_ROOT) + (os.pathsep + jp if jp else "")
+    env["JUPYTER_PATH"] = os.pathsep.join(dirs + ([jp] if jp else []))
     env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
     return env
 

@@ -40,6 +40,7 @@ class DashPage:
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    ws_bytes: list[int] = field(default_factory=lambda: [0])  # received over the kernel websocket
 
     def wait_state(self, query_contains: str = "", timeout: int = 30_000) -> None:
         """Wait until the dashboard has drawn a state whose query string contains ``query_contains``."""
@@ -87,6 +88,11 @@ def dash_pages(dash_server, browser) -> Iterator[dict]:
             pass
 
 
+def _count_frame(dp: DashPage, frame) -> None:
+    payload = frame.get("payload", b"") if isinstance(frame, dict) else frame
+    dp.ws_bytes[0] += len(payload)
+
+
 def open_dash(dash_server: DashServer, browser, pages: dict, name: str, query: str = "") -> DashPage:
     if name in pages:
         return pages[name]
@@ -94,6 +100,7 @@ def open_dash(dash_server: DashServer, browser, pages: dict, name: str, query: s
     page = context.new_page()
     dp = DashPage(name, context, page)
     page.on("request", lambda r: dp.requests.append(r.url))
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: _count_frame(dp, f)))
     page.on("console", lambda m: dp.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: dp.errors.append(f"pageerror: {e}"))
     page.on("requestfailed", lambda r: dp.errors.append(f"requestfailed: {r.url} {r.failure}"))

@@ -203,6 +203,11 @@ def test_overview_url_round_trip_and_hygiene(dash_server, browser, dash_pages, o
     finally:
         ctx.close()
     check_page_hygiene(dp, screenshot_dir)
+    # the vega bundle comes once, as the gx template's static file (gxlib.app.bundle), not inside
+    # every chart widget's state over the websocket (≈0.9 MB per chart, 3.9 MB for this page)
+    bundles = [u for u in dp.requests if "/voila/templates/gx/static/jupyterchart-" in u]
+    assert len(bundles) == 1, bundles
+    assert dp.ws_bytes[0] < 1_000_000, f"{dp.ws_bytes[0]:,} bytes over the websocket"
 
 
 # --------------------------------------------------------------------------- 单位画像

@@ -68,7 +68,12 @@ def test_kernel_env_demo_default_and_explicit_corpus(tmp_path: Path) -> None:
     env = serve.kernel_env(str(tmp_path), base={"GX_DEMO": "1", "JUPYTER_PATH": "/x"})
     assert env["GX_CORPUS"] == str(tmp_path.resolve())
     assert "GX_DEMO" not in env
-    assert env["JUPYTER_PATH"] == f"{serve.TEMPLATE_ROOT}:/x"
+    data_dir = env["JUPYTER_PATH"].split(":")[1]
+    assert env["JUPYTER_PATH"] == f"{serve.TEMPLATE_ROOT}:{data_dir}:/x"
+    # the chart bundle, published once as a static file of the gx template (gxlib.app.bundle)
+    bundle = Path(data_dir) / env["GX_CHART_BUNDLE"].lstrip("/")
+    assert bundle.is_file() and bundle.stat().st_size > 100_000
+    assert "export" in bundle.read_text(encoding="utf-8")[-2000:]
 
     (tmp_path / "DEMO").write_text("")
     assert serve.kernel_env(str(tmp_path), base={})["GX_DEMO"] == "1"

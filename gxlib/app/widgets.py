@@ -15,7 +15,7 @@ import ipywidgets as W
 import polars as pl
 
 from .. import charts, metrics
-from . import labels
+from . import bundle, labels
 from .data import DEMO_TEXT, UNKNOWN_SUFFIX, STATUS_COLORS, TABLE_ROWS, Data
 from .downloads import DownloadButtons, unknown_columns
 
@@ -210,33 +210,8 @@ def enable_offline() -> None:
     global _OFFLINE_DONE
     if not _OFFLINE_DONE:
         charts.enable_offline()
-        _jupyterchart_offline()
+        bundle.enable_offline()
         _OFFLINE_DONE = True
-
-
-def _jupyterchart_offline() -> None:
-    """alt.JupyterChart.enable_offline(), with its vl-convert bundle cached on disk: bundling takes
-    ≈2.5 s of every kernel start (each preheated kernel), reading the cached bundle ≈5 ms."""
-    import tempfile
-
-    import vl_convert
-
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gxlib"
-    f = cache / f"jupyterchart-{alt.__version__}-{vl_convert.__version__}.js"
-    try:
-        alt.JupyterChart._esm = f.read_text(encoding="utf-8")
-        alt.JupyterChart._is_offline = True
-        return
-    except OSError:
-        pass
-    alt.JupyterChart.enable_offline()
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=cache, delete=False, suffix=".tmp") as t:
-            t.write(alt.JupyterChart._esm)
-        os.replace(t.name, f)
-    except OSError:
-        pass  # a read-only home: bundle on every start, as before
 
 
 EMBED = {"renderer": "svg", "actions": False}

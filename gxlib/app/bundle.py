@@ -1,0 +1,89 @@
+"""The vega bundle of altair's offline chart widget, built once and served once.
+
+``alt.JupyterChart.enable_offline()`` puts the whole vega bundle (≈900 KB of JavaScript, made by
+vl-convert in ≈2.5 s) into every chart widget's ``_esm``: each page view shipped it once per chart,
+kernel → server → websocket (3.9 MB for the overview).  Here it is built once per (altair,
+vl-convert) version and cached on disk; ``gx serve`` also publishes it as a static file of the
+``gx`` Voilà template (``/voila/templates/gx/static/…``, which the browser caches) and tells the
+kernels its URL (``GX_CHART_BUNDLE``), so a chart widget carries a loader of a few hundred bytes.
+Outside ``gx serve`` (JupyterLab, nbval) the widgets keep the bundle inline: it works offline and
+in saved notebooks.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+URL_ENV = "GX_CHART_BUNDLE"
+STATIC_PREFIX = "voila/templates/gx/static"  # the gx template's static folder, under a data dir
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gxlib"
+
+
+def _name() -> str:
+    import altair as alt
+    import vl_convert
+
+    return f"jupyterchart-{alt.__version__}-{vl_convert.__version__}.js"
+
+
+def _write(path: Path, text: str) -> None:
+    """Atomically: concurrent kernels may build and read the same file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as t:
+        t.write(text)
+    os.chmod(t.name, 0o644)
+    os.replace(t.name, path)
+
+
+def bundle_text() -> str:
+    """The offline JupyterChart module: from the disk cache, else built (and cached if possible)."""
+    import altair as alt
+
+    f = cache_dir() / _name()
+    try:
+        return f.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    alt.JupyterChart.enable_offline()
+    text = alt.JupyterChart._esm
+    try:
+        _write(f, text)
+    except OSError:
+        pass  # a read-only home: bundle on every start
+    return text
+
+
+def publish() -> tuple[Path, str] | None:
+    """Put the bundle in a Jupyter data dir as a static file of the ``gx`` template; return (that data
+    dir, the file's URL path), or None when it cannot be written (the widgets then carry it inline)."""
+    data_dir = cache_dir() / "voila-data"
+    target = data_dir / STATIC_PREFIX / _name()
+    try:
+        if not target.is_file():
+            text = bundle_text()
+            _write(target, text)
+    except OSError:
+        return None
+    return data_dir, f"/{STATIC_PREFIX}/{target.name}"
+
+
+def loader(url_path: str) -> str:
+    """The widget module that imports the published bundle from this page's own server. anywidget
+    evaluates ``_esm`` from a blob: URL, against which a path cannot resolve; hence the origin."""
+    return (f"const m = await import(new URL({url_path!r}, window.location.origin).href);\n"
+            "export default m.default;\n")
+
+
+def enable_offline() -> None:
+    """Offline chart widgets: the published bundle's loader under ``gx serve``, else the bundle inline."""
+    import altair as alt
+
+    url = os.environ.get(URL_ENV)
+    alt.JupyterChart._esm = loader(url) if url else bundle_text()
+    alt.JupyterChart._is_offline = True
+
