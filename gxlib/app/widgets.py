@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import altair as alt
