@@ -2,9 +2,15 @@
 viewer's first-chart time, how many rendered, and the peak RSS of the server's process tree.
 
     .venv/bin/python bench/bench_service.py [--viewers 8] [--corpus DIR] [--pool N] [--rounds 1]
+                                            [--protocol] [--query 'year=2022']
 
 Uses the pools of voila.json unless --pool is given; waits until every pool is full before the
 viewers arrive (a fresh server is not a steady state).  Debian chromium via Playwright.
+
+``--protocol``: the viewers are not browsers but clients of the same protocol a page speaks (GET
+the page, open its kernel's websocket, ask the widget manager's control comm for every widget's
+state, as Voilà's page does, until the chart widgets are there): the server's share of a first chart,
+without N browsers competing for this machine's cores (a real viewer's browser runs on its own).
 """
 
 from __future__ import annotations
@@ -87,6 +93,65 @@ async def viewer(browser, url: str, t0: float) -> tuple[float | None, str]:
         await ctx.close()
 
 
+def _msg(msg_type: str, content: dict, session: str, metadata: dict | None = None) -> str:
+    import json
+    import uuid
+
+    return json.dumps({"header": {"msg_id": uuid.uuid4().hex, "username": "bench", "session": session,
+                                  "msg_type": msg_type, "version": "5.3", "date": ""},
+                       "parent_header": {}, "metadata": metadata or {}, "content": content,
+                       "channel": "shell", "buffers": []})
+
+
+async def _states(ws, comm: str, session: str) -> dict:
+    import json
+
+    await ws.write_message(_msg("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}, session))
+    while True:
+        m = await ws.read_message()
+        if m is None:
+            raise ConnectionError("kernel websocket closed")
+        if isinstance(m, bytes):
+            continue
+        j = json.loads(m)
+        if j["header"]["msg_type"] == "comm_msg" and j["content"].get("comm_id") == comm:
+            return j["content"]["data"].get("states", {})
+
+
+async def protocol_viewer(url: str, t0: float) -> tuple[float | None, str]:
+    """First chart's state delivered, as the page's widget manager receives it (no rendering)."""
+    import re
+    import uuid
+
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.websocket import websocket_connect
+
+    try:
+        r = await AsyncHTTPClient().fetch(url, request_timeout=180)
+        t_html = time.monotonic() - t0
+        kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', r.body.decode()).group(1)
+        base = url.split("/voila/")[0].replace("http", "ws", 1)
+        session = uuid.uuid4().hex
+        ws = await websocket_connect(f"{base}/api/kernels/{kernel}/channels?session_id={session}")
+        comm = uuid.uuid4().hex
+        await ws.write_message(_msg("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control",
+                                                  "data": {}}, session, {"version": "1.0.0"}))
+        while time.monotonic() - t0 < 180:
+            states = await _states(ws, comm, session)
+            if any("gx-chart" in s.get("state", {}).get("_dom_classes", ()) for s in states.values()):
+                ws.close()
+                return time.monotonic() - t0, f"page {t_html:.1f}s"
+            await asyncio.sleep(0.1)
+        return None, "no chart state within 180 s"
+    except Exception as e:  # noqa: BLE001 - a viewer that never got its chart is the figure
+        return None, type(e).__name__
+
+
+async def protocol_round(url: str, n: int) -> list[tuple[float | None, str]]:
+    t0 = time.monotonic()
+    return await asyncio.gather(*[protocol_viewer(url, t0) for _ in range(n)])
+
+
 async def round_(url: str, n: int) -> list[tuple[float | None, str]]:
     from playwright.async_api import async_playwright
 
@@ -104,6 +169,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--corpus", default=None)
     ap.add_argument("--pool", type=int, default=None)
+    ap.add_argument("--protocol", action="store_true", help="protocol clients instead of browsers (see above)")
+    ap.add_argument("--query", default="", help="the overview URL's query string, e.g. 'year=2022'")
     a = ap.parse_args()
     port = free_port()
     cmd = [sys.executable, "-m", "gxlib.cli", "serve", "--port", str(port), "--no-browser"]
@@ -142,12 +209,13 @@ def main() -> int:
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"server up, {want} preheated kernels idle after {time.monotonic() - t_start:.0f}s; "
               f"server tree RSS {tree_rss(proc.pid) / 2**20:,.0f} MiB")
-        url = f"{base}/voila/render/overview.ipynb"
+        url = f"{base}/voila/render/overview.ipynb" + (f"?{a.query}" if a.query else "")
+        how = "protocol clients (server share)" if a.protocol else "browsers"
         for r in range(a.rounds):
-            res = asyncio.run(round_(url, a.viewers))
+            res = asyncio.run(protocol_round(url, a.viewers) if a.protocol else round_(url, a.viewers))
             times = sorted(t for t, _ in res if t is not None)
             bad = [m for t, m in res if t is None]
-            print(f"round {r + 1}: {a.viewers} viewers, rendered {len(times)}/{a.viewers}; first chart (s): "
+            print(f"round {r + 1}: {a.viewers} {how}, rendered {len(times)}/{a.viewers}; first chart (s): "
                   + ", ".join(f"{t:.1f}" for t in times)
                   + (f"; median {statistics.median(times):.1f}, max {max(times):.1f}" if times else "")
                   + (f"; failed: {bad}" if bad else ""))

@@ -229,17 +229,31 @@ def _num_text(v: float | None) -> str | None:
     return None if v is None else (str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else repr(v))
 
 
+def _pct_text(v: float | None, signed: bool = False) -> str | None:
+    return None if v is None else (f"{v:+.2%}" if signed else f"{v:.2%}")
+
+
 def _csv(frame: pl.DataFrame, chinese_headers: bool, filters: Mapping[str, str] | None,
          names: Mapping[str, str] | None = None) -> bytes:
-    """CSV: integers without .0, text cells defused; with ``filters`` first one line
-    ``# 筛选条件：…`` (read it back with ``comment_prefix="#"``)."""
+    """CSV: integers without .0, rates as percentages (``43.33%``: Excel reads it as a number), text
+    cells defused; with ``filters`` first one line ``# 筛选条件：…`` (read it back with
+    ``comment_prefix="#"``)."""
     shown = _display(_ints(frame), chinese_headers, names)
     shown = shown.with_columns(pl.col(c).map_elements(defuse, return_dtype=pl.String)
                                for c, t in shown.schema.items() if t == pl.String)
-    if rate_rows(frame):  # counts and rates in one column (KPI table): counts without .0 (after defuse: numbers)
+    rates = [i for i, c in enumerate(frame.columns) if is_rate(c) and frame.schema[c].is_numeric()]
+    shown = shown.with_columns(pl.col(shown.columns[i]).cast(pl.Float64).map_elements(
+        _pct_text, return_dtype=pl.String) for i in rates)
+    rr = rate_rows(frame)
+    if rr:  # counts and rates in one column (KPI, ranking, profile): per row, a count or a percentage
         idx = [i for i, c in enumerate(frame.columns) if c in RATE_VALUE_COLS and frame.schema[c].is_float()]
+        is_rate_row = pl.Series(rr, dtype=pl.Boolean)
         shown = shown.with_columns(
-            pl.col(shown.columns[i]).map_elements(_num_text, return_dtype=pl.String) for i in idx)
+            pl.when(pl.lit(is_rate_row))
+            .then(pl.col(shown.columns[i]).map_elements(
+                lambda v, signed=frame.columns[i] == "change": _pct_text(v, signed), return_dtype=pl.String))
+            .otherwise(pl.col(shown.columns[i]).map_elements(_num_text, return_dtype=pl.String))
+            for i in idx)
     head = ""
     if filters is not None:
         head = "# 筛选条件：" + "；".join(f"{k}={v}" for k, v in _filters_rows(filters)) + "\n"

@@ -71,12 +71,23 @@ def test_kernel_env_demo_default_and_explicit_corpus(tmp_path: Path) -> None:
     data_dir = env["JUPYTER_PATH"].split(":")[1]
     assert env["JUPYTER_PATH"] == f"{serve.TEMPLATE_ROOT}:{data_dir}:/x"
     # the chart bundle, published once as a static file of the gx template (gxlib.app.bundle)
-    bundle = Path(data_dir) / env["GX_CHART_BUNDLE"].lstrip("/")
+    bundle = Path(data_dir) / env["GX_CHART_BUNDLE"].lstrip("/").split("?v=")[0]
     assert bundle.is_file() and bundle.stat().st_size > 100_000
     assert "export" in bundle.read_text(encoding="utf-8")[-2000:]
 
     (tmp_path / "DEMO").write_text("")
     assert serve.kernel_env(str(tmp_path), base={})["GX_DEMO"] == "1"
+
+
+def test_preheated_kernels_wait_for_their_visitor_without_a_cell_time_limit() -> None:
+    """A preheated kernel blocks in its ``query_params`` cell until a visitor arrives, which may be
+    hours; with a per-cell limit (``VoilaExecutor.timeout``, 300 s before) that cell timed out and
+    Voilà stopped the notebook there, so the next visitor got a page without its dashboard (seen in
+    the test server's log: "A cell timed out ... params = gd.query_params()")."""
+    conf = json.loads((REPO_ROOT / "voila.json").read_text(encoding="utf-8"))
+    assert conf["VoilaConfiguration"]["preheat_kernel"] is True
+    assert not conf["VoilaExecutor"].get("timeout"), "0/null: nbclient waits without limit"
+    assert conf["VoilaExecutor"]["raise_on_iopub_timeout"] is True  # a stuck output still fails visibly
 
 
 def test_dashboard_notebooks_have_no_stored_outputs() -> None:

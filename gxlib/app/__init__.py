@@ -45,26 +45,34 @@ __all__ = ["APPS", "DEMO_TEXT", "MISSING", "AgencyApp", "Data", "OverviewApp", "
 
 APPS = {"overview": OverviewApp, "quality": QualityApp, "agency": AgencyApp}
 
+_WARM: dict[type, tuple[object, set]] = {}  # each dashboard's default page, built by its preheated kernel
+
+
 def warm(app_cls: type, data: Data) -> None:
-    """Compute the page's default view ahead of the visitor (in the preheated kernel, before
-    query_params blocks): the page built after the request then reuses those results (``Data.cache``).
-    The widgets of this throw-away page are closed again (no frontend ever sees them)."""
+    """Build the page's default view ahead of the visitor (in the preheated kernel, before
+    query_params blocks).  A visitor with no filters in the URL (the landing page's links) gets
+    this very page; any other URL builds its own, reusing the results computed here (``Data.cache``)."""
     if not data.ok:
         return
     from ipywidgets.widgets.widget import _instances
 
     before = set(_instances)
-    try:
-        app_cls(data, None)
-    finally:
-        for k in set(_instances) - before:
-            w = _instances.get(k)
-            if w is not None:
-                w.close()
+    app = app_cls(data, None)
+    _WARM[app_cls] = (app, set(_instances) - before)
 
 
 def page(app_cls: type, data: Data, params: Mapping[str, str] | None) -> W.Widget | None:
     """The dashboard's page, or None when there is no data (the banner says why)."""
     if not data.ok:
         return None
+    warmed = _WARM.pop(app_cls, None)
+    if warmed is not None and not params:
+        return warmed[0].widget()
+    if warmed is not None:  # a URL with filters: the default page is never shown, free its widgets
+        from ipywidgets.widgets.widget import _instances
+
+        for k in warmed[1]:
+            w = _instances.get(k)
+            if w is not None:
+                w.close()
     return app_cls(data, params).widget()

@@ -4,8 +4,9 @@
 vl-convert in ≈2.5 s) into every chart widget's ``_esm``: each page view shipped it once per chart,
 kernel → server → websocket (3.9 MB for the overview).  Here it is built once per (altair,
 vl-convert) version and cached on disk; ``gx serve`` also publishes it as a static file of the
-``gx`` Voilà template (``/voila/templates/gx/static/…``, which the browser caches) and tells the
-kernels its URL (``GX_CHART_BUNDLE``), so a chart widget carries a loader of a few hundred bytes.
+``gx`` Voilà template (``/voila/templates/gx/static/jupyterchart.js``, preloaded by the page while
+Voilà's own scripts load, and cached by the browser) and tells the kernels its URL
+(``GX_CHART_BUNDLE``), so a chart widget carries a loader of a few hundred bytes.
 Outside ``gx serve`` (JupyterLab, nbval) the widgets keep the bundle inline: it works offline and
 in saved notebooks.
 """
@@ -58,18 +59,26 @@ def bundle_text() -> str:
     return text
 
 
+PUBLISHED_NAME = "jupyterchart.js"  # stable: the gx template preloads it (index.html.j2)
+
+
 def publish() -> tuple[Path, str] | None:
-    """Put the bundle in a Jupyter data dir as a static file of the ``gx`` template; return (that data
-    dir, the file's URL path), or None when it cannot be written (the widgets then carry it inline)."""
+    """Put the bundle in a Jupyter data dir as the ``gx`` template's ``static/jupyterchart.js``; return
+    (that data dir, its URL path with the content version Voilà's ``include_url`` gives the template's
+    preload link, so page and widgets share one download), or None when it cannot be written (the
+    widgets then carry it inline)."""
+    from tornado.web import StaticFileHandler
+
     data_dir = cache_dir() / "voila-data"
-    target = data_dir / STATIC_PREFIX / _name()
+    target = data_dir / STATIC_PREFIX / PUBLISHED_NAME
     try:
-        if not target.is_file():
-            text = bundle_text()
+        text = bundle_text()
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
             _write(target, text)
     except OSError:
         return None
-    return data_dir, f"/{STATIC_PREFIX}/{target.name}"
+    version = StaticFileHandler.get_content_version(str(target))
+    return data_dir, f"/{STATIC_PREFIX}/{PUBLISHED_NAME}?v={version}"
 
 
 def loader(url_path: str) -> str:
