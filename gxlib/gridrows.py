@@ -17,7 +17,9 @@ alone cannot.  A cell is stated only when every reading kept gives it the same v
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from itertools import combinations
+from math import copysign
 
 from . import solver, spec
 from .coded import CodedCell, Extraction
@@ -127,9 +129,25 @@ def _holds(reading: Reading, cols) -> bool:
 
 def _vector(reading: Reading, cols) -> solver.Vector | None:
     try:
-        return tuple(Decimal(str(_number(c, col))) for c, col in zip(reading, cols))
+        return tuple(_decimal(_number(c, col)) for c, col in zip(reading, cols))
     except Unreadable:
         return None
+
+
+_ZERO, _MINUS_ZERO = Decimal("0.0"), Decimal("-0.0")
+
+
+def _decimal(x: float) -> Decimal:
+    """Decimal(str(x)), cached: the same few numbers fill most cells (0.0 and -0.0, one key
+    to a cache, are told apart here)."""
+    if x == 0:
+        return _MINUS_ZERO if copysign(1.0, x) < 0 else _ZERO
+    return _decimal_of(x)
+
+
+@lru_cache(maxsize=65536)
+def _decimal_of(x: float) -> Decimal:
+    return Decimal(str(x))
 
 
 def _under_header(reading: Reading, header: list[tuple[int, int]]) -> bool:

@@ -152,3 +152,15 @@ def test_real_page_document_is_unchanged_by_the_walk_choice(monkeypatch):
         slow = read_document(page)
         monkeypatch.undo()
         assert (fast.text, _cells(fast.grids), fast.meta) == (slow.text, _cells(slow.grids), slow.meta)
+
+
+def test_control_count_is_the_pattern_count():
+    """decode_text's count of control characters (in C, on UTF-8 bytes) is _CONTROL's."""
+    from gxlib.readers import _CONTROL, _count_control
+
+    rng = random.Random(3)
+    alphabet = ["\x00", "\x08", "\t", "\n", "\x0b", "\x0c", "\r", "\x0e", "\x1f", " ", "a", "中", "\ufffd",
+                "\ud800", "\U0001f600", "\x7f", "\x80", "\xef"]
+    for _ in range(3000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert _count_control(s) == len(_CONTROL.findall(s))

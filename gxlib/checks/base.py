@@ -81,12 +81,15 @@ class _Cell:
 
 class _Cells:
     def __init__(self, cells: list[dict]):
-        self.map: dict[tuple[str, str, str], _Cell] = {
-            (x["table"], x["row"], x["col"]): _Cell(x["value"], bool(x.get("ambiguous"))) for x in cells
-        }
+        self.map: dict[tuple[str, str, str], _Cell] = {}
         rows: dict[str, dict[str, None]] = {}  # table -> its rows in order of first appearance
-        for t, r, _c in self.map:
-            rows.setdefault(t, {})[r] = None
+        for x in cells:
+            t, r = x["table"], x["row"]
+            self.map[(t, r, x["col"])] = _Cell(x["value"], bool(x.get("ambiguous")))
+            if (seen := rows.get(t)) is None:
+                rows[t] = {r: None}
+            else:
+                seen[r] = None
         self.rows: dict[str, list[str]] = {t: list(rs) for t, rs in rows.items()}
 
     def get(self, t: str, r: str, c: str) -> _Cell | None:
