@@ -136,19 +136,24 @@ def _grid(rows, index: int) -> Grid:
     out: list[list[Cell]] = []
     below: dict[int, set[int]] = {}  # row -> grid columns taken by a rowspan from above
     prefix = f"table {index}, row "
+    fold = _WS_FOLD.sub
     for r, tr in enumerate(rows):
         row: list[Cell] = []
-        taken = below.pop(r, ())
-        c = k = 0
-        for rs, cs, text in tr:
-            k += 1
-            while c in taken:
-                c += 1
+        taken = below.pop(r, None)
+        where = f"{prefix}{r + 1}, cell "
+        c = 0
+        for k, (rs, cs, text) in enumerate(tr, 1):
+            if taken:
+                while c in taken:
+                    c += 1
             rs = 1 if rs is None else _span(rs)
             cs = 1 if cs is None else _span(cs)
             for dr in range(1, rs):
                 below.setdefault(r + dr, set()).update(range(c, c + cs))
-            row.append(Cell(_clean(text), f"{prefix}{r + 1}, cell {k}", r, c, rs, cs))
+            s = text.strip()  # _clean(text), inline (a call per cell is a good part of the cost)
+            if s and not s.isalnum() and not (s.isprintable() and " " not in s):
+                s = fold(" ", text).replace("\n", "").strip()
+            row.append(Cell(s, f"{where}{k}", r, c, rs, cs))
             c += cs
         out.append(row)
     return Grid(out, where=f"table {index}")
