@@ -141,3 +141,33 @@ def test_section_headings_found_as_the_full_pattern_finds_them():
         want = [(m.start("num"), m.group("num"), m.group("title")) for m in document._SECTION_RE.finditer(text)]
         got = [(m.start("num"), m.group("num"), m.group("title")) for m in document._heading_starts(text)]
         assert got == want
+
+
+def test_checks_read_the_coded_cells_as_they_read_the_rows():
+    """read_report hands the checks its CodedCells (no lookup object per cell): the findings are
+    those the CELLS rows give, on every real report and every demo report."""
+    from pathlib import Path
+
+    from gxlib import read_report
+    from gxlib.checks import check_records
+    from gxlib.errors import GxError
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "reports"
+    files = [p for p in sorted((SHARED / "corpus").rglob("*")) + sorted(demo.glob("*.htm*")) + sorted(demo.glob("*.txt"))
+             if p.suffix in (".html", ".txt", ".md", ".pdf", ".docx") and "gold" not in p.parts
+             and p.name != "README.md"]
+    if not files:
+        pytest.skip("no real or demo report to read")
+    n = 0
+    for f in files:
+        try:
+            rep = read_report(f)
+        except GxError:
+            continue
+        r = rep.rows
+        slow = check_records(r["reports"][0], r["cells"], r["narrative"], rep.document.sections)
+        fast = check_records(r["reports"][0], r["cells"], r["narrative"], rep.document.sections,
+                             coded=rep.extraction.cells)
+        assert fast == slow, f
+        n += bool(slow)
+    assert n > 10  # reports with findings were compared
