@@ -53,7 +53,9 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
         _choose(ex, table, row, values, _short_readings(values, len(cols)), "placings of the empty cell", header)
         return
     extra = [v for v in values[len(cols):] if not is_blank(v.text)]
-    blanks = [j for j, v in enumerate(values) if is_blank(v.text) and not v.text.strip()]
+    # (the spacer choices below arise only in a row printing more cells than columns)
+    blanks = [j for j, v in enumerate(values) if is_blank(v.text) and not v.text.strip()] \
+        if len(values) > len(cols) else []
     if extra and len(values) - len(cols) <= len(blanks):
         readings = _spacer_readings(values, blanks, len(cols))
         if cols[-1].code != "total" or any(_holds(r, cols) for r in readings):
