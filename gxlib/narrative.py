@@ -384,6 +384,28 @@ def _applications(text: str, context: str = "") -> list[dict]:
 _COUNTED = re.compile(r"[\d一二两三四五六七八九十百千]\s*[条件起宗次]|复议|诉讼|[未没][有]?[收受接][到理]")
 
 
+_BOUNDARY = re.compile(f"[{_SENT_END}]")
+
+
+def _counted_sentences(text: str):
+    """The sentences of :func:`_sentences` in which _COUNTED finds a count, from one scan of the
+    whole text for _COUNTED (not a search per sentence).  A match that crosses a boundary (a
+    digit, a line break, 件) is in no sentence; it hides no match within one, as no alternative
+    of _COUNTED starts with white space or with 条件起宗次."""
+    end = -1
+    for m in _COUNTED.finditer(text):
+        a, b = m.span()
+        if a < end:
+            continue  # in the sentence just given
+        e = _BOUNDARY.search(text, a)
+        e = len(text) if e is None else e.start()
+        if b > e:
+            continue
+        start = max(text.rfind(c, 0, a) for c in _SENT_END) + 1
+        end = e
+        yield start, text[start:e]
+
+
 def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
     """The numbers ``text`` states, as a NARRATIVE frame (one row per number, document order)."""
     return frames.frame("narrative", narrative_records(report_id, text))
@@ -397,12 +419,9 @@ def narrative_records(report_id: str, text: str, sections: dict[str, str] | None
     bounds = _section_bounds(text, sections)
     volumes: list[dict] = []
     apps: list[dict] = []
-    counted = _COUNTED.search
-    for m in _SENTENCE.finditer(text):  # (the loop of _sentences, inline)
-        sent = m.group()
-        if " | " in sent or not counted(sent):  # a table row (cells joined by " | "), or no count
+    for start, sent in _counted_sentences(text):
+        if " | " in sent:  # a table row (cells joined by " | ")
             continue
-        start = m.start()
         st = parse_statement(sent)
         if st is not None:
             for cat, n, off in st.stated + st.parts:

@@ -171,3 +171,23 @@ def test_checks_read_the_coded_cells_as_they_read_the_rows():
         assert fast == slow, f
         n += bool(slow)
     assert n > 10  # reports with findings were compared
+
+
+def test_counted_sentences_are_the_sentences_holding_a_count():
+    """narrative._counted_sentences (one scan of the text) gives the sentences that
+    _COUNTED.search finds a count in, on every real report text and on random texts made of the
+    characters the patterns turn on (boundaries, white space, numerals, units, 复议/诉讼/未收到)."""
+    import random
+
+    def slow(text):
+        return [(st, s) for st, s in narrative._sentences(text) if narrative._COUNTED.search(s)]
+
+    texts = []
+    for f in sorted((SHARED / "corpus").rglob("*")):
+        if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md":
+            texts.append(read_document(f).text)
+    rng = random.Random(1)
+    alphabet = list("。；;！？!?\n 　5二件条起宗次复议诉讼未没有收受接到理a") + ["\t", "１", "百"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
+    for text in texts:
+        assert list(narrative._counted_sentences(text)) == slow(text), text[:80]
