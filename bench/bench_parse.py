@@ -9,7 +9,7 @@ extract → narrative → checks) beside a baseline measured in the same process
 
 Figures are medians of ``--runs`` runs (default 15), wall clock and CPU time of this process
 (``time.process_time``: what the parse itself costs when other processes share the cores);
-the load average is printed with them.
+the 1-minute load average is printed with each file; the target is judged on CPU time.
 
     python bench/bench_parse.py [--runs N] [FILES or folders ...]   (default: ../shared/corpus and its peer/)
 """
@@ -97,19 +97,21 @@ def main(argv: list[str]) -> None:
     print(f"gxlib {gxlib.PARSER_VERSION}; median of {a.runs} runs, ours and the baseline alternately; "
           f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'file':<34} {'format':<8} {'ours ms':>8} {'cpu':>6}  {'baseline':<25} {'base ms':>8} {'cpu':>6} "
-          f"{'ratio':>6} {'cpu':>5}  target")
+          f"{'ratio':>6} {'cpu':>5}  {'load':>5}  target")
     for f in files:
         data = f.read_bytes()
         fmt = gxlib.read_report(f, data=data).rows["reports"][0]["format"]
         name, fn = baseline(data, fmt)
         (ow, oc), base = measure(lambda: gxlib.read_report(f, data=data), fn, a.runs)
+        load = os.getloadavg()[0]  # the 1-minute load while this file was measured
         if base is None:
-            print(f"{f.name[:34]:<34} {fmt:<8} {ow:>8.1f} {oc:>6.1f}")
+            print(f"{f.name[:34]:<34} {fmt:<8} {ow:>8.1f} {oc:>6.1f}  {'':<25} {'':>8} {'':>6} {'':>6} {'':>5}  {load:>5.2f}")
             continue
         (bw, bc), target = base, TARGET.get(fmt)
-        ok = "" if target is None else f"≤{target} {'ok' if ow / bw <= target else 'MISSED'}"
+        # the target is read from CPU time: the load of a shared machine weighs on wall clock far more
+        ok = "" if target is None else f"≤{target} {'ok' if oc / bc <= target else 'MISSED'}"
         print(f"{f.name[:34]:<34} {fmt:<8} {ow:>8.1f} {oc:>6.1f}  {name:<25} {bw:>8.1f} {bc:>6.1f} "
-              f"{ow / bw:>6.2f} {oc / bc:>5.2f}  {ok}")
+              f"{ow / bw:>6.2f} {oc / bc:>5.2f}  {load:>5.2f}  {ok}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -197,6 +197,12 @@ def match_row(label: str, tpl: str, taken: set[tuple[str, str]]) -> tuple[_Targe
 _REVIEW_HEADERS = ("行政复议", "行政诉讼")
 
 
+@lru_cache(maxsize=65536)
+def _opens_reviews(printed: str) -> bool:
+    """A label cell that starts 表四's header (行政复议 / 行政诉讼)."""
+    return spec.normalize_label(printed).startswith(_REVIEW_HEADERS)
+
+
 def extract(doc: Document, year_template: str | None = None) -> Extraction:
     """Map every template cell the document's grids print to its (table, row, col) code.
 
@@ -239,7 +245,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
         for ri, row in enumerate(grid.rows):
             labels, values = _split_row(row)
             labels = _caption_label(grid, row, labels, values)
-            if labels and any(spec.normalize_label(c.text).startswith(h) for c in labels for h in _REVIEW_HEADERS):
+            if labels and any(_opens_reviews(c.text) for c in labels):
                 in_reviews = True
             if not values:
                 continue
@@ -262,10 +268,9 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                     or all(is_blank(v.text) for v in values)
                 ):
                     target = None  # 表四 already read as its one 15-value row, or its header (行政复议 … 行政诉讼)
-            reviews_rows_taken = any(t == "reviews" for t, _ in taken)
             printed = _trim_blanks(values)
-            if target is None and (in_reviews or says_reviews and len(printed) >= 12) and not reviews_rows_taken \
-                    and len(values) >= 15:
+            if target is None and (in_reviews or says_reviews and len(printed) >= 12) and len(values) >= 15 \
+                    and not any(t == "reviews" for t, _ in taken):  # no 表四 row read yet
                 # 表四's data row: no label of its own (or a word such as 数量); an empty column
                 # printed before it (Word exports) is not a value
                 while len(values) > 15 and is_blank(values[0].text):

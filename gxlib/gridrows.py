@@ -17,12 +17,14 @@ alone cannot.  A cell is stated only when every reading kept gives it the same v
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from itertools import combinations
+from math import copysign
 
 from . import solver, spec
 from .coded import CodedCell, Extraction
 from .document import Cell, Grid
-from .values import Unreadable, is_blank, parse_value
+from .values import _UNREADABLE, Unreadable, _parse_value, is_blank, parse_value
 
 # Formats whose rows do not keep an empty cell's place: a short row's missing cell may be
 # anywhere (HTML, Word and PDF rows keep their cells' places).
@@ -51,7 +53,9 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
         _choose(ex, table, row, values, _short_readings(values, len(cols)), "placings of the empty cell", header)
         return
     extra = [v for v in values[len(cols):] if not is_blank(v.text)]
-    blanks = [j for j, v in enumerate(values) if is_blank(v.text) and not v.text.strip()]
+    # (the spacer choices below arise only in a row printing more cells than columns)
+    blanks = [j for j, v in enumerate(values) if is_blank(v.text) and not v.text.strip()] \
+        if len(values) > len(cols) else []
     if extra and len(values) - len(cols) <= len(blanks):
         readings = _spacer_readings(values, blanks, len(cols))
         if cols[-1].code != "total" or any(_holds(r, cols) for r in readings):
@@ -127,9 +131,25 @@ def _holds(reading: Reading, cols) -> bool:
 
 def _vector(reading: Reading, cols) -> solver.Vector | None:
     try:
-        return tuple(Decimal(str(_number(c, col))) for c, col in zip(reading, cols))
+        return tuple(_decimal(_number(c, col)) for c, col in zip(reading, cols))
     except Unreadable:
         return None
+
+
+_ZERO, _MINUS_ZERO = Decimal("0.0"), Decimal("-0.0")
+
+
+def _decimal(x: float) -> Decimal:
+    """Decimal(str(x)), cached: the same few numbers fill most cells (0.0 and -0.0, one key
+    to a cache, are told apart here)."""
+    if x == 0:
+        return _MINUS_ZERO if copysign(1.0, x) < 0 else _ZERO
+    return _decimal_of(x)
+
+
+@lru_cache(maxsize=65536)
+def _decimal_of(x: float) -> Decimal:
+    return Decimal(str(x))
 
 
 def _under_header(reading: Reading, header: list[tuple[int, int]]) -> bool:
@@ -262,20 +282,17 @@ def header_columns(grid: Grid, upto: int, cols: tuple[spec.Column, ...], fmt: st
 
 
 def coded(ex: Extraction, table: str, row: str, col: spec.Column, cell: Cell) -> CodedCell:
-    how = "print"
-    try:
-        value = parse_value(cell.text, col.unit)
-    except Unreadable:
-        value = None
-        how = "unreadable"
-        ex.problems.append(
-            {
-                "rule": "extract.unreadable",
-                "severity": "warning",
-                "table": table,
-                "row": row,
-                "col": col.code,
-                "message": f"{cell.where}: 无法识别的数值 {cell.text!r}",
-            }
-        )
-    return CodedCell(table, row, col.code, value, cell.text, cell.where, settled=how)
+    value = _parse_value(cell.text, col.unit)  # parse_value without its wrapper: a call per cell less
+    if value is not _UNREADABLE:
+        return CodedCell(table, row, col.code, value, cell.text, cell.where)
+    ex.problems.append(
+        {
+            "rule": "extract.unreadable",
+            "severity": "warning",
+            "table": table,
+            "row": row,
+            "col": col.code,
+            "message": f"{cell.where}: 无法识别的数值 {cell.text!r}",
+        }
+    )
+    return CodedCell(table, row, col.code, None, cell.text, cell.where, settled="unreadable")

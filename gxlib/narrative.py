@@ -303,6 +303,10 @@ _APP_WORDS = {rx: words for rx, words in zip((rx for _, rx in _APP_PATTERNS), (
     ("部分公开",), ("予以公开",), ("收到", "受理", "接收", "接到", "收悉"), ("收到", "受理", "接收", "接到"),
     ("办结",), ("答复",), ("结转", "顺延"), ("结转", "顺延"), ("复议",), ("诉讼",)))}
 assert len(_APP_WORDS) == len(_APP_PATTERNS)
+# per pattern: (measure, pattern, whether it needs a sentence about applications, a search for
+# one of its words: the any(word in text) test in C)
+_APP_RUNS = [(measure, rx, measure in ("applications_concluded", "applications_carried_forward"),
+              re.compile("|".join(map(re.escape, _APP_WORDS[rx])))) for measure, rx in _APP_PATTERNS]
 # 行政复议、行政诉讼各N件
 _BOTH = re.compile(rf"(?:行政)?复议(?:和|、|及|与)(?:行政)?诉讼(?:案件)?各{_N}{_UNIT}")
 # Zero statements: 没有出现就政府信息公开提出复议、诉讼和申诉的情况 / 未发生…行政复议、行政诉讼
@@ -341,9 +345,8 @@ def _applications(text: str, context: str = "") -> list[dict]:
             add("lawsuits", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
     noisy = _NOISE.search(text) is not None  # no pattern reads a sentence about hotlines, complaints…
     about_applications = ("申请" in text or "申请" in context) and not noisy
-    for measure, rx in _APP_PATTERNS if not noisy else ():
-        needs_context = measure in ("applications_concluded", "applications_carried_forward")
-        if needs_context and not about_applications or not any(w in text for w in _APP_WORDS[rx]):
+    for measure, rx, needs_context, words in _APP_RUNS if not noisy else ():
+        if needs_context and not about_applications or words.search(text) is None:
             continue  # (a pattern cannot match without one of its words: skipped unrun)
         for m in rx.finditer(text):
             mid = m.groupdict().get("mid") or ""
@@ -381,6 +384,28 @@ def _applications(text: str, context: str = "") -> list[dict]:
 _COUNTED = re.compile(r"[\d一二两三四五六七八九十百千]\s*[条件起宗次]|复议|诉讼|[未没][有]?[收受接][到理]")
 
 
+_BOUNDARY = re.compile(f"[{_SENT_END}]")
+
+
+def _counted_sentences(text: str):
+    """The sentences of :func:`_sentences` in which _COUNTED finds a count, from one scan of the
+    whole text for _COUNTED (not a search per sentence).  A match that crosses a boundary (a
+    digit, a line break, 件) is in no sentence; it hides no match within one, as no alternative
+    of _COUNTED starts with white space or with 条件起宗次."""
+    end = -1
+    for m in _COUNTED.finditer(text):
+        a, b = m.span()
+        if a < end:
+            continue  # in the sentence just given
+        e = _BOUNDARY.search(text, a)
+        e = len(text) if e is None else e.start()
+        if b > e:
+            continue
+        start = max(text.rfind(c, 0, a) for c in _SENT_END) + 1
+        end = e
+        yield start, text[start:e]
+
+
 def extract_narrative(report_id: str, text: str) -> pl.DataFrame:
     """The numbers ``text`` states, as a NARRATIVE frame (one row per number, document order)."""
     return frames.frame("narrative", narrative_records(report_id, text))
@@ -394,8 +419,8 @@ def narrative_records(report_id: str, text: str, sections: dict[str, str] | None
     bounds = _section_bounds(text, sections)
     volumes: list[dict] = []
     apps: list[dict] = []
-    for start, sent in _sentences(text):
-        if " | " in sent or not _COUNTED.search(sent):  # a table row (cells joined by " | "), or no count
+    for start, sent in _counted_sentences(text):
+        if " | " in sent:  # a table row (cells joined by " | ")
             continue
         st = parse_statement(sent)
         if st is not None:

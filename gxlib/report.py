@@ -7,6 +7,7 @@ behind them (``document``, ``extraction``) so a user can see why a value came ou
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -148,7 +149,7 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
     narrative = narrative_records(report_id, doc.text, doc.sections)
     findings = [_finding(p, report_id) for p in ex.problems]
     if check:
-        findings += [_finding(f, report_id) for f in check_records(report_row, cells, narrative, doc.sections)]
+        findings += [_finding(f, report_id) for f in check_records(report_row, cells, narrative, doc.sections, coded=ex.cells)]
     rows = {"reports": [report_row], "cells": cells, "narrative": narrative, "findings": findings}
     return Report(doc, meta, ex, rows)
 
@@ -166,6 +167,7 @@ def _is_older(doc: Document, meta: Metadata) -> bool:
 
 def _report_row(report_id: str, doc: Document, meta: Metadata, template: str, ex: Extraction) -> dict:
     who = _describe(meta.agency)
+    settled = Counter(c.settled for c in ex.cells)  # one pass for the four counts
     return {
         "report_id": report_id,
         "source": doc.source,
@@ -180,10 +182,10 @@ def _report_row(report_id: str, doc: Document, meta: Metadata, template: str, ex
         "period_start": meta.period_start,
         "period_end": meta.period_end,
         "n_cells": len(ex.cells),
-        "n_ambiguous": sum(c.settled == "ambiguous" for c in ex.cells),
-        "n_by_print": sum(c.settled == "print" for c in ex.cells),
-        "n_by_identities": sum(c.settled == "identities" for c in ex.cells),
-        "n_unreadable": sum(c.settled == "unreadable" for c in ex.cells),
+        "n_ambiguous": settled["ambiguous"],
+        "n_by_print": settled["print"],
+        "n_by_identities": settled["identities"],
+        "n_unreadable": settled["unreadable"],
         "table_templates": ex.table_templates_text(),
         "parser_version": PARSER_VERSION,
         **identity_signals(doc),

@@ -141,3 +141,53 @@ def test_section_headings_found_as_the_full_pattern_finds_them():
         want = [(m.start("num"), m.group("num"), m.group("title")) for m in document._SECTION_RE.finditer(text)]
         got = [(m.start("num"), m.group("num"), m.group("title")) for m in document._heading_starts(text)]
         assert got == want
+
+
+def test_checks_read_the_coded_cells_as_they_read_the_rows():
+    """read_report hands the checks its CodedCells (no lookup object per cell): the findings are
+    those the CELLS rows give, on every real report and every demo report."""
+    from pathlib import Path
+
+    from gxlib import read_report
+    from gxlib.checks import check_records
+    from gxlib.errors import GxError
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "reports"
+    files = [p for p in sorted((SHARED / "corpus").rglob("*")) + sorted(demo.glob("*.htm*")) + sorted(demo.glob("*.txt"))
+             if p.suffix in (".html", ".txt", ".md", ".pdf", ".docx") and "gold" not in p.parts
+             and p.name != "README.md"]
+    if not files:
+        pytest.skip("no real or demo report to read")
+    n = 0
+    for f in files:
+        try:
+            rep = read_report(f)
+        except GxError:
+            continue
+        r = rep.rows
+        slow = check_records(r["reports"][0], r["cells"], r["narrative"], rep.document.sections)
+        fast = check_records(r["reports"][0], r["cells"], r["narrative"], rep.document.sections,
+                             coded=rep.extraction.cells)
+        assert fast == slow, f
+        n += bool(slow)
+    assert n > 10  # reports with findings were compared
+
+
+def test_counted_sentences_are_the_sentences_holding_a_count():
+    """narrative._counted_sentences (one scan of the text) gives the sentences that
+    _COUNTED.search finds a count in, on every real report text and on random texts made of the
+    characters the patterns turn on (boundaries, white space, numerals, units, 复议/诉讼/未收到)."""
+    import random
+
+    def slow(text):
+        return [(st, s) for st, s in narrative._sentences(text) if narrative._COUNTED.search(s)]
+
+    texts = []
+    for f in sorted((SHARED / "corpus").rglob("*")):
+        if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md":
+            texts.append(read_document(f).text)
+    rng = random.Random(1)
+    alphabet = list("。；;！？!?\n 　5二件条起宗次复议诉讼未没有收受接到理a") + ["\t", "１", "百"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
+    for text in texts:
+        assert list(narrative._counted_sentences(text)) == slow(text), text[:80]

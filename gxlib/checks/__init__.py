@@ -81,11 +81,12 @@ def check_report(report: dict, cells: pl.DataFrame, narrative: pl.DataFrame | No
 
 
 def check_records(report: dict, cells: list[dict], narrative: list[dict] | None = None,
-                  sections: dict[str, str] | None = None) -> list[dict]:
+                  sections: dict[str, str] | None = None, *, coded: list | None = None) -> list[dict]:
     """:func:`check_report` on plain rows (dicts with the CELLS / NARRATIVE columns): the path
     ``read_report`` takes, with no frame built per report.  Returns FINDINGS rows.  An error
-    raised by a rule is marked as the check stage's (``__gx_stage__``, read by the corpus build)."""
-    ctx = _Ctx(report, _Cells(cells), list(narrative or []), sections)
+    raised by a rule is marked as the check stage's (``__gx_stage__``, read by the corpus build).
+    ``coded``: the CodedCells ``cells`` were made from, when the caller has them (read off directly)."""
+    ctx = _Ctx(report, _Cells(cells) if coded is None else _Cells.of_coded(coded), list(narrative or []), sections)
     try:
         for r in RULES.values():
             if r.scope == "report":

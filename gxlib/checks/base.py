@@ -81,13 +81,33 @@ class _Cell:
 
 class _Cells:
     def __init__(self, cells: list[dict]):
-        self.map: dict[tuple[str, str, str], _Cell] = {
-            (x["table"], x["row"], x["col"]): _Cell(x["value"], bool(x.get("ambiguous"))) for x in cells
-        }
+        self.map: dict[tuple[str, str, str], _Cell] = {}
         rows: dict[str, dict[str, None]] = {}  # table -> its rows in order of first appearance
-        for t, r, _c in self.map:
-            rows.setdefault(t, {})[r] = None
+        for x in cells:
+            t, r = x["table"], x["row"]
+            self.map[(t, r, x["col"])] = _Cell(x["value"], bool(x.get("ambiguous")))
+            if (seen := rows.get(t)) is None:
+                rows[t] = {r: None}
+            else:
+                seen[r] = None
         self.rows: dict[str, list[str]] = {t: list(rs) for t, rs in rows.items()}
+
+    @classmethod
+    def of_coded(cls, coded: list) -> _Cells:
+        """The same lookup over the extraction's CodedCells, as ``read_report`` has them: each
+        carries ``value`` and ``ambiguous`` itself (no _Cell is made per cell)."""
+        self = cls.__new__(cls)
+        self.map = {}
+        rows: dict[str, dict[str, None]] = {}
+        for x in coded:
+            t, r = x.table, x.row
+            self.map[(t, r, x.col)] = x
+            if (seen := rows.get(t)) is None:
+                rows[t] = {r: None}
+            else:
+                seen[r] = None
+        self.rows = {t: list(rs) for t, rs in rows.items()}
+        return self
 
     def get(self, t: str, r: str, c: str) -> _Cell | None:
         return self.map.get((t, r, c))

@@ -17,11 +17,12 @@ from lxml import etree
 _tostring = etree.tostring
 
 from .. import budget
+from . import htmlwalk
 from ..document import Cell, Document, Grid
 from ..errors import EmptyDocument, EncodingError, TooLarge
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article", "title"}
+_BLOCK = frozenset(htmlwalk.BLOCK)
 _SKIP = ("script", "style", "noscript", "template", "head")
 # plain etree (no lxml.html element classes: their Python-side lookup doubles the parse time).
 # huge_tree lifts libxml2's nesting limit of 256 (Word exports nest unclosed <font> deeper); our own
@@ -46,6 +47,8 @@ def _parser(huge: bool = True) -> etree.HTMLParser:
 # libxml2 errors after which the tree is incomplete (the rest of the page was dropped)
 _FATAL = ("excessive depth", "huge input lookup", "memory", "parser_max_depth", "xml_parse_huge")
 _WS = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
+# _WS's runs but a lone space, which it would replace by itself: the same substitution, fewer matches
+_WS_FOLD = re.compile(r" [ \t\r\f\v\xa0\u3000]+|[\t\r\f\v\xa0\u3000][ \t\r\f\v\xa0\u3000]*")
 
 
 _MARKUP_START = re.compile(r"\s*(?:<!doctype|<html|<\?xml|<head|<body)", re.I)
@@ -86,66 +89,92 @@ def decode(data: bytes) -> str:
     raise EncodingError("the bytes decode neither as UTF-8 nor as GB18030/GBK")
 
 
-_CELL_BLOCK_TAGS = ("p", "div", "li")
+_CELL_BLOCK_TAGS = htmlwalk.CELL_BLOCK
 
 
-def _cell_text(td) -> str:
-    """A cell's text.  Block children (<p>, <div>) are separated by a space, so two numbers
-    stacked in a cell stay two (unreadable, not one glued number); a <br> inside a heading joins
-    without one (本年新<br>制作数量 is one label).  Scripts and styles were stripped from the tree."""
+def _raw_cell_text(td) -> str:
+    """A cell's text before white space is folded.  Block children (<p>, <div>) are followed
+    by a space, so two numbers stacked in a cell stay two (unreadable, not one glued number); a
+    <br> inside a heading joins without one (本年新<br>制作数量 is one label).  Scripts and
+    styles were stripped from the tree."""
     n = len(td)
     if n == 0:
-        text = td.text or ""
-    elif n == 1 and not len(td[0]) and type(td[0].tag) is str:
+        return td.text or ""
+    if n == 1 and not len(td[0]) and type(td[0].tag) is str:
         # one element with no children (<td><p>5</p></td>, the usual Word/CMS cell): its text
         # read off directly, as the serialisation below would give it
         child = td[0]
         gap = " " if child.tag in _CELL_BLOCK_TAGS else ""
-        text = f"{td.text or ''}{child.text or ''}{gap}{child.tail or ''}"
-    else:
-        for block in td.iter(*_CELL_BLOCK_TAGS):
-            if block is not td:
-                block.tail = " " + (block.tail or "")
-        text = _tostring(td, method="text", encoding="unicode", with_tail=False)
+        return f"{td.text or ''}{child.text or ''}{gap}{child.tail or ''}"
+    for block in td.iter(*_CELL_BLOCK_TAGS):
+        if block is not td:
+            block.tail = " " + (block.tail or "")
+    return _tostring(td, method="text", encoding="unicode", with_tail=False)
+
+
+def _clean(text: str) -> str:
+    """A cell's printed text: white space folded, line breaks dropped."""
     s = text.strip()
-    if s.isalnum():  # a bare number or word: nothing inside to fold
-        return s
-    return _WS.sub(" ", text).replace("\n", "").strip()
+    if not s or s.isalnum() or s.isprintable() and " " not in s:
+        return s  # no white space inside to fold (\xa0, \u3000 and the controls are not printable)
+    return _WS_FOLD.sub(" ", text).replace("\n", "").strip()
 
 
-def _grid(table, index: int) -> Grid:
-    rows: list[list[Cell]] = []
+def _cell_text(td) -> str:
+    return _clean(_raw_cell_text(td))
+
+
+def _table_rows(table):
+    """A leaf table's rows as the Python walk reads them: per ``td``/``th`` child of each
+    ``tr`` (document order), its rowspan and colspan attributes and its raw text."""
+    return ([(td.get("rowspan"), td.get("colspan"), _raw_cell_text(td)) for td in tr
+             if td.tag == "td" or td.tag == "th"] for tr in table.iter("tr"))
+
+
+def _grid(rows, index: int) -> Grid:
+    """A Grid from rows of (rowspan, colspan, raw text), colspan/rowspan resolved into grid columns."""
+    out: list[list[Cell]] = []
     below: dict[int, set[int]] = {}  # row -> grid columns taken by a rowspan from above
     prefix = f"table {index}, row "
-    for r, tr in enumerate(table.iter("tr")):
+    fold = _WS_FOLD.sub
+    for r, tr in enumerate(rows):
         row: list[Cell] = []
-        taken = below.pop(r, ())
-        c = k = 0
-        for td in tr:
-            if td.tag != "td" and td.tag != "th":
-                continue
-            k += 1
-            while c in taken:
-                c += 1
-            rs = td.get("rowspan")
+        taken = below.pop(r, None)
+        where = f"{prefix}{r + 1}, cell "
+        c = 0
+        for k, (rs, cs, text) in enumerate(tr, 1):
+            if taken:
+                while c in taken:
+                    c += 1
             rs = 1 if rs is None else _span(rs)
-            cs = td.get("colspan")
             cs = 1 if cs is None else _span(cs)
             for dr in range(1, rs):
                 below.setdefault(r + dr, set()).update(range(c, c + cs))
-            row.append(Cell(_cell_text(td), f"{prefix}{r + 1}, cell {k}", r, c, rs, cs))
+            s = text.strip()  # _clean(text), inline (a call per cell is a good part of the cost)
+            if s and not s.isalnum() and not (s.isprintable() and " " not in s):
+                s = fold(" ", text).replace("\n", "").strip()
+            row.append(Cell(s, f"{where}{k}", r, c, rs, cs))
             c += cs
-        rows.append(row)
-    return Grid(rows, where=f"table {index}")
+        out.append(row)
+    return Grid(out, where=f"table {index}")
 
 
 def _span(v: str | None) -> int:
-    if v is None or v == "1":
+    if not v or v == "1":  # absent, or as printed most often
         return 1
     try:
         return max(1, min(int(v.strip()), 200))
     except ValueError:
         return 1
+
+
+def _grid_text(grid: Grid) -> str:
+    return "\n" + "\n".join(" | ".join(c.text for c in row) for row in grid.rows) + "\n"
+
+
+def _lines(raw: str) -> str:
+    """The plain text's lines: white space folded, cell bars trimmed at the ends, empty lines dropped."""
+    return "\n".join(s for ln in _WS_FOLD.sub(" ", raw).split("\n") if (s := ln.strip(" |").strip()))
 
 
 def _plain_text(root, grids: dict | None = None) -> str:
@@ -171,7 +200,7 @@ def _plain_text(root, grids: dict | None = None) -> str:
             continue
         grid = grids.get(el)
         if grid is not None:
-            out.append("\n" + "\n".join(" | ".join(c.text for c in row) for row in grid.rows) + "\n")
+            out.append(_grid_text(grid))
             if el.tail:
                 out.append(el.tail)
             continue
@@ -185,25 +214,48 @@ def _plain_text(root, grids: dict | None = None) -> str:
             out.append(el.text)
         stack.append((el, block, True))  # "in_cell" slot carries whether to close a block
         stack.extend((child, in_cell or cell, False) for child in reversed(el))
-    lines = (_WS.sub(" ", ln).strip(" |") for ln in "".join(out).split("\n"))
-    return "\n".join(ln.strip() for ln in lines if ln.strip())
+    return _lines("".join(out))
+
+
+def _read_python(root, start) -> tuple[list[Grid], str]:
+    """Grids and plain text by walking the tree in Python (any depth, any text)."""
+    leaf_tables = [t for t in root.iter("table") if t.find(".//table") is None]
+    grids = [_grid(_table_rows(t), i + 1) for i, t in enumerate(leaf_tables)]
+    return grids, _plain_text(start, dict(zip(leaf_tables, grids)))
+
+
+def _read_xslt(root, start) -> tuple[list[Grid], str]:
+    """The same by one libxslt pass (:mod:`.htmlwalk`): what the Python walk reads, in C."""
+    tables, pieces = htmlwalk.walk(root)
+    grids = [_grid(htmlwalk.rows(t), i + 1) for i, t in enumerate(tables)]
+    raw = [pieces[0]]
+    for grid, piece in zip(grids, pieces[1:]):
+        raw += (_grid_text(grid), piece)
+    raw.append(start.tail or "")
+    return grids, _lines("".join(raw))
 
 
 def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = None) -> Document:
     if not text.strip():
         raise EmptyDocument(f"{source}: the page is empty")
     text = _XML_DECL.sub("", text, count=1)  # lxml refuses a str that declares its encoding
-    root = _parse_tree(text, source)
+    root, shallow = _parse_tree(text, source)
     meta = dict(meta or {})
     title = root.find(".//title")
     if title is not None and title.text and "title" not in meta:
         meta["title"] = title.text.strip()
     embedded = _embedded_report(root)
     etree.strip_elements(root, *_SKIP, etree.Comment, with_tail=False)
-    leaf_tables = [t for t in root.iter("table") if t.find(".//table") is None]
-    grids = [_grid(t, i + 1) for i, t in enumerate(leaf_tables)]
     body = root.find("body")
-    plain = _plain_text(body if body is not None else root, dict(zip(leaf_tables, grids)))
+    start = body if body is not None else root
+    grids = plain = None
+    if shallow and htmlwalk.safe(text):  # libxslt's recursion is bounded: deep pages take the Python walk
+        try:
+            grids, plain = _read_xslt(root, start)
+        except etree.XSLTApplyError:
+            grids = None
+    if grids is None:
+        grids, plain = _read_python(root, start)
     if embedded is not None and len(embedded) > len(plain) // 2:
         # the page renders the report from a script string (``let content = "..."``)
         inner = parse(embedded, source, sha256, meta)
@@ -213,8 +265,9 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
 
 
 def _parse_tree(text: str, source: str):
-    """The page's tree, complete or an error: a parser error that truncated the tree is never
-    ignored (it would read as a report with tables missing)."""
+    """(the page's tree, whether it is within libxml2's default depth), complete or an error: a
+    parser error that truncated the tree is never ignored (it would read as a report with
+    tables missing)."""
     b = budget.current()
     if b.max_html_elements and text.count("<") > 4 * b.max_html_elements:
         raise budget.too_large(source, "max_html_elements", b.max_html_elements, f"{text.count('<'):,} tags")
@@ -235,7 +288,7 @@ def _parse_tree(text: str, source: str):
             raise budget.too_large(source, "max_html_elements", b.max_html_elements, f"{n:,} elements")
     else:
         budget.check_tree(root, source, b)
-    return root
+    return root, shallow
 
 
 _COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")

@@ -42,11 +42,14 @@ _FLAT = re.compile(r"^\s*(?P<label>[^\d\s|#(（—\-][^|。；，]{1,40}?)\s+(?P
 
 def looks_like_markdown(text: str, name: str = "") -> bool:
     """Pipe tables with delimiter rows, or several ``#`` headings (a ``.md`` name helps)."""
+    md_name = name.lower().endswith((".md", ".markdown"))
+    if not md_name and "|" not in text:
+        return False  # both tests below need table rows, and a row starts with "|"
     lines = text.splitlines()
     delims = sum(1 for ln in lines if "-" in ln and _DELIM.match(ln) and "|" in ln)
     rows = sum(1 for ln in lines if ln.lstrip().startswith("|") and ln.count("|") >= 3)
     heads = sum(1 for ln in lines if _HEADING.match(ln))
-    if name.lower().endswith((".md", ".markdown")):
+    if md_name:
         return delims > 0 or heads > 0 or rows > 0
     return delims >= 1 and rows >= 3 or heads >= 3 and rows >= 2
 

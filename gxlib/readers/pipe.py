@@ -17,6 +17,8 @@ _FILLERS = re.compile(r"^\s*\|(\s*\|)+\s*$")
 
 
 def looks_like_pipe(text: str, min_lines: int = 20) -> bool:
+    if text.count("|") < min_lines:
+        return False  # each line counted below ends with its own "|"
     return sum(1 for line in text.splitlines() if line.rstrip().endswith("|")) >= min_lines
 
 
