@@ -778,7 +778,12 @@ def rankings(corpus_or_indicators: Any, code: str = "grant_rate", *, year: int |
     if ind.denominator is None:
         raise ValueError(f"{code} is a count, not a rate: rank it with rate(..., by='agency_key')")
     floor = ind.min_denominator if min_denominator is None else min_denominator
-    ri = _indicators_frame(corpus_or_indicators).lazy()
+    x = corpus_or_indicators
+    need = {by, "year", "agency", "level", "region", ind.numerator, ind.denominator}
+    if isinstance(x, pl.LazyFrame) and need <= set(x.collect_schema().names()):
+        ri = x  # indicator rows already (e.g. a scan of the build's ``indicators`` table): one query
+    else:
+        ri = _indicators_frame(x).lazy()
     if year is not None:
         ri = ri.filter(pl.col("year") == year)
     valid = pl.col(ind.numerator).is_not_null() & pl.col(ind.denominator).is_not_null()

@@ -26,6 +26,7 @@ UNKNOWN_SUFFIX = "__n_unknown"  # a column ``X__n_unknown``: how many unknown va
 FILTER_LABELS = {"year": "年度", "region": "地区", "level": "层级", "agency_type": "机关类型", "template": "模板"}
 FILTER_COLUMNS = ("region", "level", "agency_type", "template")
 TABLE_ROWS = 30  # rows shown in an on-screen table (downloads carry all rows)
+IN_MEMORY = ("kpi", "outcomes", "proactive")  # aggregates per dimension cell: small, held in memory by Data.scan
 
 # ---------------------------------------------------------------------------------------------
 # Indicators the dashboards need beyond gxlib.metrics (definitions for KPI cards and 指标定义 sheets)
@@ -73,22 +74,33 @@ class Data:
     roster_path: Path | None = None
     roster_error: str | None = None
     error: str | None = None
+    _small: dict[str, pl.DataFrame | None] = field(default_factory=dict, repr=False)
 
     def scan(self, name: str, state: Mapping[str, Any] | None = None, columns: Iterable[str] = FILTER_COLUMNS,
              year: int | None = None) -> pl.LazyFrame:
-        """Aggregate ``name`` filtered by the non-year filters of ``state`` (and ``year``), lazily."""
-        lf = self.agg.get(name)
+        """Aggregate ``name`` filtered by the non-year filters of ``state`` (and ``year``), lazily;
+        the small per-cell aggregates (:data:`IN_MEMORY`) from memory, the others from Parquet."""
+        lf = self.small(name).lazy() if name in IN_MEMORY else self.agg.get(name)
         if lf is None:
             return pl.LazyFrame()
         lf = apply_filters(lf, state or {}, columns)
         return lf.filter(pl.col("year") == year) if year is not None else lf
+
+    def small(self, name: str) -> pl.DataFrame | None:
+        """A small aggregate (one row per year × region × level × type × template cell, and per
+        outcome or 表二 item), collected once: a filter change is then a polars filter over memory,
+        not a Parquet scan."""
+        if name not in self._small:
+            lf = self.agg.get(name)
+            self._small[name] = lf.collect() if lf is not None else None
+        return self._small[name]
 
     @cached_property
     def _facts(self) -> pl.DataFrame:
         """The dimension values with at least one counted report (years, filter options)."""
         if "kpi" not in self.agg:
             return pl.DataFrame()
-        return self.agg["kpi"].filter(pl.col("n_reports") > 0).select("year", *FILTER_COLUMNS).unique().collect()
+        return self.scan("kpi").filter(pl.col("n_reports") > 0).select("year", *FILTER_COLUMNS).unique().collect()
 
     @property
     def ok(self) -> bool:
