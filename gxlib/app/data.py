@@ -117,6 +117,12 @@ class Data:
         col = self._facts[column]
         return sorted(col.drop_nulls().unique().to_list()) + ([UNIDENTIFIED] if col.null_count() else [])
 
+    def counted(self) -> pl.LazyFrame:
+        """The ``indicators`` rows of the counted reports (older left out), lazily: pages filter
+        and select before collecting, so no report-level frame of the whole corpus is held."""
+        lf = self.agg.get("indicators")
+        return lf.filter(~pl.col("older")) if lf is not None else pl.LazyFrame()
+
     # -- report-level frames, loaded on demand ------------------------------------------------
     @cached_property
     def coverage_reports(self) -> pl.DataFrame:
@@ -151,6 +157,20 @@ class Data:
     def findings_lazy(self) -> pl.LazyFrame:
         """metrics.findings (with cells and meta), lazily: filter before collecting."""
         return metrics.findings(self.frames()) if self.corpus is not None else pl.LazyFrame()
+
+    def findings_of(self, key: str) -> pl.LazyFrame:
+        """metrics.findings of one agency's reports: the corpus frames are cut to its report ids
+        first (pushed into the Parquet scans), so the corpus-wide report dedup and the cell join
+        run over its few reports, not the whole corpus (the same rows: the ids are the ones
+        ``metrics.reports`` keeps, one per agency-year)."""
+        if self.corpus is None or "indicators" not in self.agg:
+            return pl.LazyFrame()
+        ids = (self.agg["indicators"].filter(pl.col("agency_key") == key).select("report_id").collect()
+               ["report_id"].implode())
+        f = self.frames()
+        mine = pl.col("report_id").is_in(ids)
+        return metrics.findings(metrics.Frames(reports=f.reports.filter(mine), cells=f.cells.filter(mine),
+                                               narrative=f.narrative, findings=f.findings.filter(mine)))
 
     @cached_property
     def findings(self) -> pl.DataFrame:
