@@ -10,6 +10,8 @@
 * ``outcomes`` / ``proactive`` — 表三 办理结果 and 表二 totals per year × the same dimensions, each with
   ``n_unknown`` (unknown values left out; a cell with no known value is null, never 0).
 * ``findings`` — findings per agency × year × rule (with the dimensions), for the quality page.
+* ``carry`` — :func:`gxlib.metrics.carry_over_breaks` (the cross-year carry-over breaks; a few rows),
+  for the quality page.
 * ``regions`` — :func:`gxlib.registry.region_totals` of 本年新收申请 per grouping (``by``: parent, level,
   root) × group × year, each application counted once (a member's report folded into its
   consolidated parent's report of the same year), for the overview's 地区合计 panel.
@@ -39,7 +41,7 @@ DIR = "aggregates"
 VERSION = 1
 DIMS = ("year", "region", "level", "agency_type", "template")
 NAMES = ("indicators", "kpi", "outcomes", "proactive", "findings")
-OPTIONAL = ("regions",)  # absent from corpora built before it: the dashboards compute it at first use
+OPTIONAL = ("regions", "carry")  # absent from corpora built before it: the dashboards compute it at first use
 REGION_CELL = ("applications", "new_received", "total")  # 表三 一、本年新收政府信息公开申请数量 · 总计
 REGION_BY = ("parent", "level", "root")
 FACTS = ("source", "format", "published", "n_cells", "n_ambiguous")
@@ -317,6 +319,12 @@ def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: An
         rel = f"{DIR}/kpi-{dig}.parquet"
         _sink(kpi_cells(_scan(out, entry["paths"]["indicators"], "indicators")), out, rel)
         entry["paths"]["kpi"] = [rel]
+        rel = f"{DIR}/carry-{dig}.parquet"  # cross-year: over the whole corpus, two cells per report
+        if not (out / rel).is_file():
+            tmp = out / DIR / ".carry.tmp"
+            metrics.carry_over_breaks(corpus).write_parquet(tmp, compression="zstd", statistics=True)
+            os.replace(tmp, out / rel)
+        entry["paths"]["carry"] = [rel]
         for name, rels in entry["paths"].items():
             entry["rows"][name] = _scan(out, rels, name).select(pl.len()).collect().item()
     except Exception as e:  # noqa: BLE001 - the aggregates must not lose the build

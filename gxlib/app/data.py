@@ -143,11 +143,29 @@ class Data:
     @cached_property
     def older(self) -> pl.DataFrame:
         """metrics.older_reports: listed, never counted."""
-        c = self.coverage_reports
-        if not c.height:
+        lf = self.agg.get("indicators")
+        if lf is None:
             return pl.DataFrame()
-        return (c.filter(pl.col("older")).select(*META, "source", pl.lit(metrics.OLDER_ZH).alias("note"))
-                .sort("agency_key", "year"))
+        return (lf.filter(pl.col("older")).select(*META, "source", pl.lit(metrics.OLDER_ZH).alias("note"))
+                .collect().sort("agency_key", "year"))
+
+    @cached_property
+    def agency_names(self) -> pl.DataFrame:
+        """agency_key → the name its latest counted report printed."""
+        return (self.counted().select("agency_key", "agency", "year").sort("year").group_by("agency_key")
+                .agg(pl.col("agency").last()).collect())
+
+    @cached_property
+    def coverage(self) -> pl.DataFrame:
+        """gxlib.roster.coverage of the corpus (agency × year), computed once from the columns it reads;
+        a filter is then a polars filter over it."""
+        from ..roster import GRID_COLS
+
+        lf = self.agg.get("indicators")
+        if lf is None:
+            return pl.DataFrame()
+        rep = lf.select([c for c in GRID_COLS if c != "timeliness"]).collect()
+        return roster.coverage(rep, self.roster, self.years)
 
     def frames(self) -> metrics.Frames:
         from ..aggregates import frames
