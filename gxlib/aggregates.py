@@ -220,6 +220,53 @@ def pooled(kpi: pl.DataFrame | pl.LazyFrame, code: str, by: Sequence[str] = ()) 
     return out.sort(keys or "_all").drop("_all", strict=False).collect()
 
 
+def outcomes_by(outcomes: pl.DataFrame | pl.LazyFrame, by: Sequence[str] = ("year",)) -> pl.DataFrame:
+    """metrics.applications_by_outcome(by=by) from the ``outcomes`` rows given (already filtered):
+    count (null when no value is known), share of the group's known total, n_reports, n_from_parts,
+    n_unknown."""
+    keys = list(by)
+    order = {o: i for i, o in enumerate(metrics.OUTCOMES)}
+    total = pl.col("count").sum().over(keys) if keys else pl.col("count").sum()
+    return (
+        outcomes.lazy().group_by(*keys, "outcome", "outcome_zh")
+        .agg(metrics.known_sum("count"), pl.col("n_reports").sum(), pl.col("n_from_parts").sum(),
+             pl.col("n_unknown").sum())
+        .with_columns(
+            pl.when(total > 0).then(pl.col("count") / total).otherwise(None).alias("share"),
+            pl.col("outcome").replace_strict(order, default=99).alias("_o"),
+        )
+        .sort(*keys, "_o")
+        .select(*keys, "outcome", "outcome_zh", "count", "share", "n_reports", "n_from_parts", "n_unknown")
+        .collect()
+    )
+
+
+PROACTIVE_KEYS = ("template", "item", "item_zh", "measure", "measure_zh", "series", "series_zh", "comparable", "unit")
+
+
+def proactive_by(proactive: pl.DataFrame | pl.LazyFrame, by: Sequence[str] = ("year",)) -> pl.DataFrame:
+    """metrics.proactive_items_by_year(by=by) from the ``proactive`` rows given (already filtered)."""
+    keys = list(by)
+    return (
+        proactive.lazy().group_by(*keys, *PROACTIVE_KEYS)
+        .agg(metrics.known_sum("value"), pl.col("n_reports").sum(), pl.col("n_unknown").sum())
+        .sort(*keys, "template", "item", "measure")
+        .collect()
+    )
+
+
+def tables(corpus: Any, roster: pl.DataFrame | None = None) -> dict[str, pl.LazyFrame]:
+    """The corpus's aggregates: the build's stored ones, or (a corpus built before them, or with
+    another roster) the same tables computed in memory.  For notebooks and the dashboards."""
+    got = stored(corpus, roster)
+    if got is not None:
+        return got
+    q = compute(corpus, roster, getattr(corpus, "registry", None))
+    out = {k: v.collect().lazy() for k, v in q.items() if k != "kpi"}
+    out["kpi"] = kpi_cells(out["indicators"]).collect().lazy()
+    return out
+
+
 def roster_digest(roster: pl.DataFrame | None) -> str | None:
     """What the aggregates were computed with: a digest of the read roster's rows (not of the
     file's bytes: the same list as CSV or Excel, or as stored in the corpus, is the same roster)."""

@@ -228,14 +228,9 @@ def _load(path_str: str | None) -> Data:
         data.is_demo = True
     data.corpus = corpus
     _roster(data, path)
-    stored = aggregates.stored(corpus, data.roster)
-    if stored is not None:
-        data.agg, data.agg_source = stored, "stored"
-    else:  # a corpus built before the aggregates (or with another roster): the same queries, in memory
-        q = aggregates.compute(corpus, data.roster, corpus.registry)
-        data.agg = {k: v.collect().lazy() for k, v in q.items() if k != "kpi"}
-        data.agg["kpi"] = aggregates.kpi_cells(data.agg["indicators"]).collect().lazy()
-        data.agg_source = "computed"
+    # the build's aggregates, or (a corpus built before them, or with another roster) computed in memory
+    data.agg_source = "stored" if aggregates.stored(corpus, data.roster) is not None else "computed"
+    data.agg = aggregates.tables(corpus, data.roster)
     return data
 
 

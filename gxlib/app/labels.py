@@ -129,3 +129,13 @@ def zh(frame: pl.DataFrame) -> pl.DataFrame:
     """The frame with Chinese headers and values (for screens and downloads)."""
     frame = chinese_values(frame)
     return frame.rename(dict(zip(frame.columns, zh_names(frame.columns))))
+
+
+def table(frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame as a notebook shows it: Chinese values (错误/警告/提示, 旧版格式, 未识别), rates as
+    percentages (``40.9%``; ``—`` when unknown, never 0) and Chinese headers."""
+    rates = [c for c in rate_columns(frame) if frame.schema[c].is_numeric()]
+    out = chinese_values(frame).with_columns(
+        pl.when(pl.col(c).is_null()).then(pl.lit("—"))
+        .otherwise(pl.format("{}%", (pl.col(c) * 100).round(1))).alias(c) for c in rates)
+    return out.rename(dict(zip(out.columns, zh_names(out.columns))))

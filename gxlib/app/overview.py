@@ -73,23 +73,9 @@ def kpi_cards(data: Data, state: Mapping[str, Any]) -> tuple[list[Kpi], pl.DataF
 
 
 def outcome_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
-    """metrics.applications_by_outcome(by=("year",)) of the filtered corpus, from the per-report frame
-    (unknown totals left out and counted in ``n_unknown``; a group with no known total is null)."""
-    f = data.scan("outcomes", state)
-    order = {o: i for i, o in enumerate(metrics.OUTCOMES)}
-    return (
-        f.group_by("year", "outcome", "outcome_zh")
-        .agg(metrics.known_sum("count"), pl.col("n_reports").sum(), pl.col("n_from_parts").sum(),
-             pl.col("n_unknown").sum())
-        .with_columns(
-            pl.when(pl.col("count").sum().over("year") > 0)
-            .then(pl.col("count") / pl.col("count").sum().over("year")).otherwise(None).alias("share"),
-            pl.col("outcome").replace_strict(order, default=99).alias("_o"),
-        )
-        .sort("year", "_o")
-        .select("year", "outcome", "outcome_zh", "count", "share", "n_reports", "n_from_parts", "n_unknown")
-        .collect()
-    )
+    """metrics.applications_by_outcome(by=("year",)) of the filtered corpus, from the ``outcomes``
+    aggregate (unknown totals left out and counted in ``n_unknown``; a group with no known total is null)."""
+    return aggregates.outcomes_by(data.scan("outcomes", state), ("year",))
 
 
 def _wide_with_unknown(frame: pl.DataFrame, on: str, cols: list[str] | None = None) -> pl.DataFrame:
@@ -118,15 +104,8 @@ def outcome_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def proactive_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
-    """metrics.proactive_items_by_year(by=("year",)) of the filtered corpus, from the per-report frame."""
-    f = data.scan("proactive", state)
-    return (
-        f.group_by("year", "template", "item", "item_zh", "measure", "measure_zh", "series", "series_zh",
-                   "comparable", "unit")
-        .agg(metrics.known_sum("value"), pl.col("n_reports").sum(), pl.col("n_unknown").sum())
-        .sort("year", "template", "item", "measure")
-        .collect()
-    )
+    """metrics.proactive_items_by_year(by=("year",)) of the filtered corpus, from the ``proactive`` aggregate."""
+    return aggregates.proactive_by(data.scan("proactive", state), ("year",))
 
 
 def proactive_table(frame: pl.DataFrame) -> pl.DataFrame:

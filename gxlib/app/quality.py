@@ -12,7 +12,7 @@ import altair as alt
 import ipywidgets as W
 import polars as pl
 
-from .. import charts, metrics, roster
+from .. import charts, metrics
 from .data import (
     ALL,
     ANY,
