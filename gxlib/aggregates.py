@@ -217,6 +217,7 @@ def pooled(kpi: pl.DataFrame | pl.LazyFrame, code: str, by: Sequence[str] = ()) 
                    .otherwise(None).alias("value"),
                    pl.when(pl.col("denominator") >= floor).then(pl.lit(metrics.RANKED))
                    .otherwise(pl.lit(metrics.INSUFFICIENT)).alias("status")))
+    out = out.with_columns(pl.lit(code).alias("indicator"), pl.lit(ind.name_zh).alias("indicator_zh"))
     return out.sort(keys or "_all").drop("_all", strict=False).collect()
 
 
