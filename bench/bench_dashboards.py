@@ -19,6 +19,10 @@ Then, with preheated kernels (the default ``voila.json``):
 * the RSS of every kernel after the renders (``--pages`` picks the dashboards; ``--pools`` overrides
   voila.json's pools, e.g. to preheat only the overview on the 1M-report corpus).
 
+``--in-process`` measures the kernel side alone, in this process (no server, no browser): what a
+kernel does for the first build of each page and for each filter change the UI makes, as CPU time
+(all threads) and wall time per action, and the process RSS.
+
 Prints tables; writes nothing except the corpus (temporary unless --keep). Not a test.
 """
 
@@ -231,6 +235,62 @@ def quality_changes(browser, base: str) -> list[tuple[str, float, float]]:
     return res
 
 
+def _timed(label: str, fn, rows: list) -> None:
+    import resource
+
+    import psutil
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    rss = psutil.Process().memory_info().rss / 2**20
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows.append((label, cpu, wall, rss, peak))
+    print(f"{label:<40} {cpu:>7.3f} {wall:>7.3f} {rss:>8.0f} {peak:>8.0f}", flush=True)
+
+
+def in_process(corpus: Path, pages: list[str]) -> int:
+    """The kernel side of each page in this process: first build, then the UI's filter changes."""
+    os.environ["GX_CORPUS"] = str(corpus)
+    print(f"{'action':<40} {'cpu s':>7} {'wall s':>7} {'RSS MiB':>8} {'peak':>8}")
+    rows: list = []
+    holder: dict = {}
+    _timed("import gxlib.app", lambda: holder.update(app=__import__("gxlib.app", fromlist=["app"])), rows)
+    app = holder["app"]
+    _timed("load (corpus + aggregates)", lambda: holder.update(data=app.load(corpus)), rows)
+    data = holder["data"]
+    if "overview" in pages:
+        _timed("overview: first build", lambda: holder.update(ov=app.OverviewApp(data, None)), rows)
+        ov = holder["ov"]
+        w = ov.bar.widgets
+        steps = [("level", v) for _, v in w["level"].options[1:]] + [("level", "")]
+        steps += [("year", v) for _, v in w["year"].options[1:3]] + [("year", w["year"].options[0][1])]
+        steps += [("region", w["region"].options[1][1]), ("region", "")]
+        steps += [("agency_type", v) for _, v in w["agency_type"].options[1:3]] + [("agency_type", "")]
+        steps += [("rank", "denial_rate"), ("rank", "grant_rate")]
+        for rnd in ("new", "cached"):
+            for f, v in steps:
+                widget = w.get(f) or ov.bar.extra[f]
+                _timed(f"overview {rnd} {f}={v or '全部'}", lambda widget=widget, v=v: setattr(widget, "value", v),
+                       rows)
+    if "agency" in pages:
+        _timed("agency: first build", lambda: holder.update(ag=app.AgencyApp(data, None)), rows)
+        ag = holder["ag"]
+        labels = list(ag.choices)
+        for lab in labels[:: max(1, len(labels) // 4)][:4]:
+            _timed(f"agency pick {lab[:20]}", lambda lab=lab: setattr(ag.combo, "value", lab), rows)
+    if "quality" in pages:
+        _timed("quality: first build", lambda: holder.update(q=app.QualityApp(data, None)), rows)
+        q = holder["q"]
+        w = q.bar.widgets
+        for _, v in [*w["level"].options[1:], ("全部", "")]:
+            _timed(f"quality level={v or '全部'}", lambda v=v: setattr(w["level"], "value", v), rows)
+        if len(q.rule.options) > 1:
+            _timed("quality rule", lambda: setattr(q.rule, "value", q.rule.options[1][1]), rows)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", help="an existing corpus folder (default: build a ~10k-report demo corpus)")
@@ -241,7 +301,13 @@ def main() -> int:
     ap.add_argument("--pause", type=float, default=12.0, help="seconds between first renders (pool refill)")
     ap.add_argument("--pages", default="overview,agency,quality", help="dashboards to measure (comma-separated)")
     ap.add_argument("--pools", default=None, help="kernel_pools_config JSON overriding voila.json's")
+    ap.add_argument("--in-process", action="store_true",
+                    help="measure the kernel side in this process (CPU and wall per action, RSS); needs --corpus")
     a = ap.parse_args()
+    if a.in_process:
+        if not a.corpus:
+            ap.error("--in-process needs --corpus")
+        return in_process(Path(a.corpus), a.pages.split(","))
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} missing: apt-get install chromium", file=sys.stderr)
         return 2

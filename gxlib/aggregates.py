@@ -10,6 +10,11 @@
 * ``outcomes`` / ``proactive`` — 表三 办理结果 and 表二 totals per year × the same dimensions, each with
   ``n_unknown`` (unknown values left out; a cell with no known value is null, never 0).
 * ``findings`` — findings per agency × year × rule (with the dimensions), for the quality page.
+* ``carry`` — :func:`gxlib.metrics.carry_over_breaks` (the cross-year carry-over breaks; a few rows),
+  for the quality page.
+* ``regions`` — :func:`gxlib.registry.region_totals` of 本年新收申请 per grouping (``by``: parent, level,
+  root) × group × year, each application counted once (a member's report folded into its
+  consolidated parent's report of the same year), for the overview's 地区合计 panel.
 
 Every table is a lazy polars query over the corpus frames, written with the streaming engine
 (``sink_parquet``), so nothing at report × cell granularity is held in memory.  The dashboards read
@@ -36,6 +41,9 @@ DIR = "aggregates"
 VERSION = 1
 DIMS = ("year", "region", "level", "agency_type", "template")
 NAMES = ("indicators", "kpi", "outcomes", "proactive", "findings")
+OPTIONAL = ("regions", "carry")  # absent from corpora built before it: the dashboards compute it at first use
+REGION_CELL = ("applications", "new_received", "total")  # 表三 一、本年新收政府信息公开申请数量 · 总计
+REGION_BY = ("parent", "level", "root")
 FACTS = ("source", "format", "published", "n_cells", "n_ambiguous")
 
 
@@ -149,8 +157,40 @@ def finding_cells(corpus: Any, roster: pl.DataFrame | None = None) -> pl.LazyFra
                  pl.col("report_id").n_unique().cast(pl.UInt32).alias("n_reports")))
 
 
+def region_cells(corpus: Any, registry: Any = None) -> pl.DataFrame:
+    """:func:`gxlib.registry.region_totals` of :data:`REGION_CELL` for every grouping of
+    :data:`REGION_BY`, with ``by`` and the group's name (``group_name``, null for a level).  Exact per
+    report year (reports are folded only into a report of the same year), so the build runs it one
+    year at a time; only the one cell of each report is read (the cells are filtered lazily)."""
+    from types import SimpleNamespace
+
+    from . import frames as frames_mod
+    from .registry import region_totals
+
+    reg = registry if registry is not None else getattr(corpus, "registry", None)
+    reg = pl.LazyFrame(schema=frames_mod.REGISTRY) if reg is None else reg.lazy()
+    reg = reg.collect()
+    table, row, col = REGION_CELL
+    cells = metrics._lazy(corpus, "cells").filter(
+        (pl.col("table") == table) & (pl.col("row") == row) & (pl.col("col") == col))
+    part = SimpleNamespace(registry=reg, reports=metrics._lazy(corpus, "reports"), cells=cells)
+    names = reg.select(pl.col("agency_key").alias("group"), pl.col("name").alias("group_name")).unique("group")
+    out = []
+    for by in REGION_BY:
+        t = region_totals(part, table, row, col, by=by).drop("counted")
+        if by != "level":
+            t = t.join(names, on="group", how="left")
+        else:
+            t = t.with_columns(pl.lit(None, pl.String).alias("group_name"))
+        out.append(t.select(pl.lit(by).alias("by"), "group", "group_name", pl.col("year").cast(pl.Int32),
+                            pl.col("value").cast(pl.Float64), "n_counted", "n_folded", "n_duplicates", "n_ambiguous",
+                            "n_missing"))
+    return pl.concat(out, how="vertical")
+
+
 def compute(corpus: Any, roster: pl.DataFrame | None = None, registry: Any = None) -> dict[str, pl.LazyFrame]:
-    """Every aggregate as a lazy query over ``corpus`` (``kpi`` over ``indicators``)."""
+    """Every aggregate as a lazy query over ``corpus`` (``kpi`` over ``indicators``; ``regions`` is
+    computed when asked for: its attribution runs in Python)."""
     ind = indicator_rows(corpus, roster, registry)
     return {"indicators": ind, "kpi": kpi_cells(ind), "outcomes": outcome_cells(corpus, roster),
             "proactive": proactive_cells(corpus, roster), "findings": finding_cells(corpus, roster)}
@@ -177,7 +217,55 @@ def pooled(kpi: pl.DataFrame | pl.LazyFrame, code: str, by: Sequence[str] = ()) 
                    .otherwise(None).alias("value"),
                    pl.when(pl.col("denominator") >= floor).then(pl.lit(metrics.RANKED))
                    .otherwise(pl.lit(metrics.INSUFFICIENT)).alias("status")))
+    out = out.with_columns(pl.lit(code).alias("indicator"), pl.lit(ind.name_zh).alias("indicator_zh"))
     return out.sort(keys or "_all").drop("_all", strict=False).collect()
+
+
+def outcomes_by(outcomes: pl.DataFrame | pl.LazyFrame, by: Sequence[str] = ("year",)) -> pl.DataFrame:
+    """metrics.applications_by_outcome(by=by) from the ``outcomes`` rows given (already filtered):
+    count (null when no value is known), share of the group's known total, n_reports, n_from_parts,
+    n_unknown."""
+    keys = list(by)
+    order = {o: i for i, o in enumerate(metrics.OUTCOMES)}
+    total = pl.col("count").sum().over(keys) if keys else pl.col("count").sum()
+    return (
+        outcomes.lazy().group_by(*keys, "outcome", "outcome_zh")
+        .agg(metrics.known_sum("count"), pl.col("n_reports").sum(), pl.col("n_from_parts").sum(),
+             pl.col("n_unknown").sum())
+        .with_columns(
+            pl.when(total > 0).then(pl.col("count") / total).otherwise(None).alias("share"),
+            pl.col("outcome").replace_strict(order, default=99).alias("_o"),
+        )
+        .sort(*keys, "_o")
+        .select(*keys, "outcome", "outcome_zh", "count", "share", "n_reports", "n_from_parts", "n_unknown")
+        .collect()
+    )
+
+
+PROACTIVE_KEYS = ("template", "item", "item_zh", "measure", "measure_zh", "series", "series_zh", "comparable", "unit")
+
+
+def proactive_by(proactive: pl.DataFrame | pl.LazyFrame, by: Sequence[str] = ("year",)) -> pl.DataFrame:
+    """metrics.proactive_items_by_year(by=by) from the ``proactive`` rows given (already filtered)."""
+    keys = list(by)
+    return (
+        proactive.lazy().group_by(*keys, *PROACTIVE_KEYS)
+        .agg(metrics.known_sum("value"), pl.col("n_reports").sum(), pl.col("n_unknown").sum())
+        .sort(*keys, "template", "item", "measure")
+        .collect()
+    )
+
+
+def tables(corpus: Any, roster: pl.DataFrame | None = None) -> dict[str, pl.LazyFrame]:
+    """The corpus's aggregates: the build's stored ones, or (a corpus built before them, or with
+    another roster) the same tables computed in memory.  For notebooks and the dashboards."""
+    got = stored(corpus, roster)
+    if got is not None:
+        return got
+    q = compute(corpus, roster, getattr(corpus, "registry", None))
+    out = {k: v.collect().lazy() for k, v in q.items() if k != "kpi"}
+    out["kpi"] = kpi_cells(out["indicators"]).collect().lazy()
+    return out
 
 
 def roster_digest(roster: pl.DataFrame | None) -> str | None:
@@ -196,7 +284,8 @@ def stored(corpus: Any, roster: pl.DataFrame | None) -> dict[str, pl.LazyFrame] 
     if entry.get("version") != VERSION or entry.get("roster") != roster_digest(roster):
         return None
     paths = entry.get("paths") or {}
-    if set(paths) != set(NAMES) or not all((corpus.path / p).is_file() for ps in paths.values() for p in ps):
+    if not set(NAMES) <= set(paths) <= set(NAMES) | set(OPTIONAL) or not all(
+            (corpus.path / p).is_file() for ps in paths.values() for p in ps):
         return None
     return {n: _scan(corpus.path, ps, n) for n, ps in paths.items()}
 
@@ -261,7 +350,7 @@ def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: An
     rsha = roster_digest(rframe)
     dig = _digest(manifest, rsha, [corpus_findings, registry])
     (out / DIR).mkdir(exist_ok=True)
-    entry: dict = {"version": VERSION, "roster": rsha, "paths": {n: [] for n in NAMES}, "rows": {}}
+    entry: dict = {"version": VERSION, "roster": rsha, "paths": {n: [] for n in (*NAMES, *OPTIONAL)}, "rows": {}}
     try:
         for y, part in _year_slices(corpus):
             q = compute(part, rframe, registry)
@@ -269,9 +358,21 @@ def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: An
                 rel = f"{DIR}/{name}-{dig}-{y}.parquet"
                 _sink(q[name], out, rel)
                 entry["paths"][name].append(rel)
+            rel = f"{DIR}/regions-{dig}-{y}.parquet"
+            if not (out / rel).is_file():
+                tmp = out / DIR / f".regions-{y}.tmp"
+                region_cells(part, registry).write_parquet(tmp, compression="zstd", statistics=True)
+                os.replace(tmp, out / rel)
+            entry["paths"]["regions"].append(rel)
         rel = f"{DIR}/kpi-{dig}.parquet"
         _sink(kpi_cells(_scan(out, entry["paths"]["indicators"], "indicators")), out, rel)
         entry["paths"]["kpi"] = [rel]
+        rel = f"{DIR}/carry-{dig}.parquet"  # cross-year: over the whole corpus, two cells per report
+        if not (out / rel).is_file():
+            tmp = out / DIR / ".carry.tmp"
+            metrics.carry_over_breaks(corpus).write_parquet(tmp, compression="zstd", statistics=True)
+            os.replace(tmp, out / rel)
+        entry["paths"]["carry"] = [rel]
         for name, rels in entry["paths"].items():
             entry["rows"][name] = _scan(out, rels, name).select(pl.len()).collect().item()
     except Exception as e:  # noqa: BLE001 - the aggregates must not lose the build

@@ -778,7 +778,12 @@ def rankings(corpus_or_indicators: Any, code: str = "grant_rate", *, year: int |
     if ind.denominator is None:
         raise ValueError(f"{code} is a count, not a rate: rank it with rate(..., by='agency_key')")
     floor = ind.min_denominator if min_denominator is None else min_denominator
-    ri = _indicators_frame(corpus_or_indicators).lazy()
+    x = corpus_or_indicators
+    need = {by, "year", "agency", "level", "region", ind.numerator, ind.denominator}
+    if isinstance(x, pl.LazyFrame) and need <= set(x.collect_schema().names()):
+        ri = x  # indicator rows already (e.g. a scan of the build's ``indicators`` table): one query
+    else:
+        ri = _indicators_frame(x).lazy()
     if year is not None:
         ri = ri.filter(pl.col("year") == year)
     valid = pl.col(ind.numerator).is_not_null() & pl.col(ind.denominator).is_not_null()
@@ -843,28 +848,41 @@ def _rules_zh() -> pl.LazyFrame:
                       own])
 
 
-def _older_findings(corpus: Any) -> pl.LazyFrame:
+def _older_findings(corpus: Any, rep: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """One 提示 finding per ``older`` report: it is listed, its tables are not extracted or counted."""
     schema = _lazy(corpus, "findings").collect_schema()
-    older = reports(corpus, include_older=True).filter(pl.col("template") == OLDER).select("report_id")
+    rep = reports(corpus, include_older=True) if rep is None else rep
+    older = rep.filter(pl.col("template") == OLDER).select("report_id")
     lits = {"rule": OLDER_RULE, "severity": "info", "message": f"{OLDER_ZH}：2019 年以前的报告没有国家统一表格，不计入统计"}
     return older.with_columns(
         *[pl.lit(lits.get(c)).cast(t).alias(c) for c, t in schema.items() if c != "report_id"]
     ).select(list(schema))
 
 
-def findings(corpus: Any) -> pl.LazyFrame:
+def findings(corpus: Any, *, reports_frame: pl.LazyFrame | None = None, cells: bool = True) -> pl.LazyFrame:
     """Findings with their report's meta (agency, year, source) and the cell they point at (raw,
-    where); ``older`` reports carry one 提示 finding each (:data:`OLDER_RULE`)."""
-    rep = reports(corpus, include_older=True).select(*META_COLS, "source")
-    cells = _lazy(corpus, "cells").select("report_id", "table", "row", "col", "raw", "where")
-    return (
-        pl.concat([_lazy(corpus, "findings"), _older_findings(corpus)], how="vertical_relaxed")
+    where); ``older`` reports carry one 提示 finding each (:data:`OLDER_RULE`).
+
+    ``reports_frame``: the kept reports (what ``reports(corpus, include_older=True)`` gives, with
+    META_COLS and source), e.g. the build's ``indicators`` table, to skip the corpus-wide dedup;
+    ``cells=False`` leaves out the cell columns (:func:`with_cells` adds them to the rows kept)."""
+    rep = (reports(corpus, include_older=True) if reports_frame is None else reports_frame).select(*META_COLS, "source")
+    out = (
+        pl.concat([_lazy(corpus, "findings"), _older_findings(corpus, rep)], how="vertical_relaxed")
         .join(rep, on="report_id", how="inner")
-        .join(cells, on=["report_id", "table", "row", "col"], how="left", nulls_equal=False)
-        .join(_rules_zh(), on="rule", how="left")
-        .with_columns(pl.col("rule_zh").fill_null(pl.col("rule")))
     )
+    if cells:
+        out = with_cells(out, corpus)
+    return out.join(_rules_zh(), on="rule", how="left").with_columns(pl.col("rule_zh").fill_null(pl.col("rule")))
+
+
+def with_cells(frame: pl.LazyFrame, corpus: Any, ids: pl.Series | None = None) -> pl.LazyFrame:
+    """``frame`` (findings) with the raw text and position of the cell each points at; ``ids``: the
+    report ids among ``frame``'s, to cut the cell scan to them."""
+    cells = _lazy(corpus, "cells").select("report_id", "table", "row", "col", "raw", "where")
+    if ids is not None:
+        cells = cells.filter(pl.col("report_id").is_in(ids.implode()))
+    return frame.join(cells, on=["report_id", "table", "row", "col"], how="left", nulls_equal=False)
 
 
 def findings_summary(corpus: Any, by: str | Sequence[str] = ("rule",)) -> pl.DataFrame:

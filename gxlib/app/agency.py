@@ -24,9 +24,9 @@ def agency_choices(data: Data) -> dict[str, str]:
     agencies share a name."""
     if not data.ok:
         return {}
-    latest = (data.reports.sort("year").group_by("agency_key")
+    latest = (data.counted().select("agency_key", "agency", "year").sort("year").group_by("agency_key")
               .agg(pl.col("agency").last(), pl.col("agency").unique().alias("all"))
-              .sort("agency", "agency_key"))
+              .sort("agency", "agency_key").collect())
     dup = latest.filter(pl.col("agency").is_duplicated())["agency_key"].to_list()
     out = {}
     for k, a, names in latest.select("agency_key", "agency", "all").iter_rows():
@@ -84,9 +84,9 @@ def default_agency(data: Data) -> str | None:
     if not data.ok:
         return None
     # the agency with the most years, then the most applications handled (its rates are not 样本不足)
-    best = (data.indicators.group_by("agency_key")
+    best = (data.counted().group_by("agency_key")
             .agg(pl.len().alias("n"), pl.col("total_handled").sum().alias("h"))
-            .sort(["n", "h", "agency_key"], descending=[True, True, False]))
+            .sort(["n", "h", "agency_key"], descending=[True, True, False]).head(1).collect())
     return best["agency_key"][0]
 
 
@@ -95,18 +95,41 @@ AGENCY_FINDING_COLS = ("year", "severity", "rule_zh", "table_zh", "row_zh", "col
 
 
 def agency_findings(data: Data, key: str) -> pl.DataFrame:
-    f = data.findings_lazy().filter(pl.col("agency_key") == key).sort("year", "rule", "table", "row", "col").collect()
+    f = data.findings_of(key).filter(pl.col("agency_key") == key).sort("year", "rule", "table", "row", "col").collect()
     return cell_labels(f).select(AGENCY_FINDING_COLS)
 
 
 def agency_facts(data: Data, key: str) -> pl.DataFrame:
-    return (data.reports.filter(pl.col("agency_key") == key).sort("year")
+    return (data.counted().filter(pl.col("agency_key") == key)
             .select("year", "agency", "template", "format", "published", pl.col("status").alias("timeliness"),
-                    "has_error", "source", "report_id"))
+                    "has_error", "source", "report_id").collect().sort("year"))
+
+
+def profile_rows(data: Data, key: str) -> pl.DataFrame:
+    """The indicator rows metrics.agency_profile reads for ``key``: its own and those of its level
+    (its peers are of its level; rows of other levels never enter it), only the columns it reads —
+    not the whole corpus."""
+    cols = dict.fromkeys((*metrics.META_COLS, "total_handled"))
+    for code in metrics.PROFILE_INDICATORS:
+        ind = metrics.INDICATORS[code]
+        cols |= dict.fromkeys((code, f"{code}_ok", ind.numerator) + ((ind.denominator,) if ind.denominator else ()))
+    lf = data.counted()
+    names = set(lf.collect_schema().names())
+    lf = lf.select([c for c in cols if c in names])
+    levels = lf.filter(pl.col("agency_key") == key).select("level").collect()["level"].drop_nulls()
+    mine = pl.col("agency_key") == key
+    return lf.filter(mine | (pl.col("level") == levels[-1]) if levels.len() else mine).collect()
 
 
 PROFILE_COLS = ("indicator_zh", "year", "value", "denominator", "status", "peer_median", "peer_q1", "peer_q3",
                 "n_peers", "peer_group", "indicator", "agency", "report_id")
+
+
+def facts_meta(data: Data, key: str) -> dict:
+    """The agency's latest report's meta (name, region, level, type)."""
+    r = (data.counted().filter(pl.col("agency_key") == key).select("agency", "region", "level", "agency_type", "year")
+         .collect().sort("year").tail(1))
+    return r.row(0, named=True) if r.height else {}
 
 
 class AgencyApp:
@@ -163,7 +186,7 @@ class AgencyApp:
 
     def compute(self, key: str) -> tuple:
         if key not in self._cache:
-            prof = metrics.agency_profile(self.data.indicators, key)
+            prof = metrics.agency_profile(profile_rows(self.data, key), key)
             chart = self._profile_spec(prof)
             self._cache[key] = (prof.select(PROFILE_COLS), chart, agency_facts(self.data, key),
                                 agency_findings(self.data, key))
@@ -212,8 +235,7 @@ class AgencyApp:
             return
         prof, chart, facts, finds = self.compute(key)
         card = registry_card(self.data, key)
-        r = self.data.reports.filter(pl.col("agency_key") == key).sort("year").tail(1)
-        meta = r.row(0, named=True) if r.height else {}
+        meta = facts_meta(self.data, key)
         years = facts["year"].to_list()
         late = facts.filter(pl.col("timeliness") == LATE)["year"].to_list()
         groups = set(prof["peer_group"].drop_nulls().to_list()) if prof.height else set()

@@ -26,6 +26,7 @@ UNKNOWN_SUFFIX = "__n_unknown"  # a column ``X__n_unknown``: how many unknown va
 FILTER_LABELS = {"year": "年度", "region": "地区", "level": "层级", "agency_type": "机关类型", "template": "模板"}
 FILTER_COLUMNS = ("region", "level", "agency_type", "template")
 TABLE_ROWS = 30  # rows shown in an on-screen table (downloads carry all rows)
+IN_MEMORY = ("kpi", "outcomes", "proactive")  # aggregates per dimension cell: small, held in memory by Data.scan
 
 # ---------------------------------------------------------------------------------------------
 # Indicators the dashboards need beyond gxlib.metrics (definitions for KPI cards and 指标定义 sheets)
@@ -73,22 +74,33 @@ class Data:
     roster_path: Path | None = None
     roster_error: str | None = None
     error: str | None = None
+    _small: dict[str, pl.DataFrame | None] = field(default_factory=dict, repr=False)
 
     def scan(self, name: str, state: Mapping[str, Any] | None = None, columns: Iterable[str] = FILTER_COLUMNS,
              year: int | None = None) -> pl.LazyFrame:
-        """Aggregate ``name`` filtered by the non-year filters of ``state`` (and ``year``), lazily."""
-        lf = self.agg.get(name)
+        """Aggregate ``name`` filtered by the non-year filters of ``state`` (and ``year``), lazily;
+        the small per-cell aggregates (:data:`IN_MEMORY`) from memory, the others from Parquet."""
+        lf = self.small(name).lazy() if name in IN_MEMORY else self.agg.get(name)
         if lf is None:
             return pl.LazyFrame()
         lf = apply_filters(lf, state or {}, columns)
         return lf.filter(pl.col("year") == year) if year is not None else lf
+
+    def small(self, name: str) -> pl.DataFrame | None:
+        """A small aggregate (one row per year × region × level × type × template cell, and per
+        outcome or 表二 item), collected once: a filter change is then a polars filter over memory,
+        not a Parquet scan."""
+        if name not in self._small:
+            lf = self.agg.get(name)
+            self._small[name] = lf.collect() if lf is not None else None
+        return self._small[name]
 
     @cached_property
     def _facts(self) -> pl.DataFrame:
         """The dimension values with at least one counted report (years, filter options)."""
         if "kpi" not in self.agg:
             return pl.DataFrame()
-        return self.agg["kpi"].filter(pl.col("n_reports") > 0).select("year", *FILTER_COLUMNS).unique().collect()
+        return self.scan("kpi").filter(pl.col("n_reports") > 0).select("year", *FILTER_COLUMNS).unique().collect()
 
     @property
     def ok(self) -> bool:
@@ -104,6 +116,12 @@ class Data:
             return []
         col = self._facts[column]
         return sorted(col.drop_nulls().unique().to_list()) + ([UNIDENTIFIED] if col.null_count() else [])
+
+    def counted(self) -> pl.LazyFrame:
+        """The ``indicators`` rows of the counted reports (older left out), lazily: pages filter
+        and select before collecting, so no report-level frame of the whole corpus is held."""
+        lf = self.agg.get("indicators")
+        return lf.filter(~pl.col("older")) if lf is not None else pl.LazyFrame()
 
     # -- report-level frames, loaded on demand ------------------------------------------------
     @cached_property
@@ -125,11 +143,29 @@ class Data:
     @cached_property
     def older(self) -> pl.DataFrame:
         """metrics.older_reports: listed, never counted."""
-        c = self.coverage_reports
-        if not c.height:
+        lf = self.agg.get("indicators")
+        if lf is None:
             return pl.DataFrame()
-        return (c.filter(pl.col("older")).select(*META, "source", pl.lit(metrics.OLDER_ZH).alias("note"))
-                .sort("agency_key", "year"))
+        return (lf.filter(pl.col("older")).select(*META, "source", pl.lit(metrics.OLDER_ZH).alias("note"))
+                .collect().sort("agency_key", "year"))
+
+    @cached_property
+    def agency_names(self) -> pl.DataFrame:
+        """agency_key → the name its latest counted report printed."""
+        return (self.counted().select("agency_key", "agency", "year").sort("year").group_by("agency_key")
+                .agg(pl.col("agency").last()).collect())
+
+    @cached_property
+    def coverage(self) -> pl.DataFrame:
+        """gxlib.roster.coverage of the corpus (agency × year), computed once from the columns it reads;
+        a filter is then a polars filter over it."""
+        from ..roster import GRID_COLS
+
+        lf = self.agg.get("indicators")
+        if lf is None:
+            return pl.DataFrame()
+        rep = lf.select([c for c in GRID_COLS if c != "timeliness"]).collect()
+        return roster.coverage(rep, self.roster, self.years)
 
     def frames(self) -> metrics.Frames:
         from ..aggregates import frames
@@ -139,6 +175,20 @@ class Data:
     def findings_lazy(self) -> pl.LazyFrame:
         """metrics.findings (with cells and meta), lazily: filter before collecting."""
         return metrics.findings(self.frames()) if self.corpus is not None else pl.LazyFrame()
+
+    def findings_of(self, key: str) -> pl.LazyFrame:
+        """metrics.findings of one agency's reports: the corpus frames are cut to its report ids
+        first (pushed into the Parquet scans), so the corpus-wide report dedup and the cell join
+        run over its few reports, not the whole corpus (the same rows: the ids are the ones
+        ``metrics.reports`` keeps, one per agency-year)."""
+        if self.corpus is None or "indicators" not in self.agg:
+            return pl.LazyFrame()
+        ids = (self.agg["indicators"].filter(pl.col("agency_key") == key).select("report_id").collect()
+               ["report_id"].implode())
+        f = self.frames()
+        mine = pl.col("report_id").is_in(ids)
+        return metrics.findings(metrics.Frames(reports=f.reports.filter(mine), cells=f.cells.filter(mine),
+                                               narrative=f.narrative, findings=f.findings.filter(mine)))
 
     @cached_property
     def findings(self) -> pl.DataFrame:
@@ -178,14 +228,9 @@ def _load(path_str: str | None) -> Data:
         data.is_demo = True
     data.corpus = corpus
     _roster(data, path)
-    stored = aggregates.stored(corpus, data.roster)
-    if stored is not None:
-        data.agg, data.agg_source = stored, "stored"
-    else:  # a corpus built before the aggregates (or with another roster): the same queries, in memory
-        q = aggregates.compute(corpus, data.roster, corpus.registry)
-        data.agg = {k: v.collect().lazy() for k, v in q.items() if k != "kpi"}
-        data.agg["kpi"] = aggregates.kpi_cells(data.agg["indicators"]).collect().lazy()
-        data.agg_source = "computed"
+    # the build's aggregates, or (a corpus built before them, or with another roster) computed in memory
+    data.agg_source = "stored" if aggregates.stored(corpus, data.roster) is not None else "computed"
+    data.agg = aggregates.tables(corpus, data.roster)
     return data
 
 

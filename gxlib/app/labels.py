@@ -129,3 +129,24 @@ def zh(frame: pl.DataFrame) -> pl.DataFrame:
     """The frame with Chinese headers and values (for screens and downloads)."""
     frame = chinese_values(frame)
     return frame.rename(dict(zip(frame.columns, zh_names(frame.columns))))
+
+
+def _pct(e: pl.Expr, points: bool = False) -> pl.Expr:
+    txt = pl.format("{} 个百分点", (e * 100).round(1)) if points else pl.format("{}%", (e * 100).round(1))
+    return pl.when(e.is_null()).then(pl.lit("—")).otherwise(txt)
+
+
+def table(frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame as a notebook shows it (what the dashboards' tables show): Chinese values (错误/警告/提示,
+    旧版格式, 未识别), rates as percentages (``40.9%``; ``—`` when unknown, never 0; a change of a
+    rate in 个百分点) — rate columns by name, and ``value``/``change``… in the rows whose
+    ``indicator`` is a rate — code columns with a Chinese twin left out, Chinese headers."""
+    rates = [c for c in rate_columns(frame) if frame.schema[c].is_numeric()]
+    exprs = [_pct(pl.col(c)).alias(c) for c in rates]
+    if "indicator" in frame.columns:
+        codes = [c for c in metrics.INDICATORS if is_rate_indicator(c)]
+        is_rate = pl.col("indicator").is_in(codes)
+        exprs += [pl.when(is_rate).then(_pct(pl.col(c), c == "change")).otherwise(pl.col(c).cast(pl.String)).alias(c)
+                  for c in RATE_VALUE_COLS if c in frame.columns and frame.schema[c].is_numeric()]
+    out = chinese_values(frame).with_columns(exprs).drop(code_columns(frame))
+    return out.rename(dict(zip(out.columns, zh_names(out.columns))))

@@ -14,9 +14,10 @@ from .data import EXTRA_DEFINITIONS, FILTER_COLUMNS, Data, definitions
 from .downloads import DownloadButtons
 from . import regions
 from .state import FilterBar, _key
-from .widgets import UNKNOWN_SUFFIX, ChartPanel, Kpi, _marker, header, kpi_html, section
+from .widgets import UNKNOWN_SUFFIX, ChartPanel, Kpi, SpecOf, _marker, header, kpi_html, section, swapped_spec
 
 KPI_CODES = ("reports", "applications_received", "grant_rate", "correction_rate", "reports_with_errors", "on_time_rate")
+CACHED_STATES = 24  # filter states whose results a page keeps (each holds charts and small frames)
 RANK_CHOICES = [(metrics.INDICATORS[c].name_zh, c) for c in
                 ("grant_rate", "open_rate", "denial_rate", "carry_forward_rate", "correction_rate", "disputes_per_100")]
 
@@ -72,23 +73,9 @@ def kpi_cards(data: Data, state: Mapping[str, Any]) -> tuple[list[Kpi], pl.DataF
 
 
 def outcome_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
-    """metrics.applications_by_outcome(by=("year",)) of the filtered corpus, from the per-report frame
-    (unknown totals left out and counted in ``n_unknown``; a group with no known total is null)."""
-    f = data.scan("outcomes", state)
-    order = {o: i for i, o in enumerate(metrics.OUTCOMES)}
-    return (
-        f.group_by("year", "outcome", "outcome_zh")
-        .agg(metrics.known_sum("count"), pl.col("n_reports").sum(), pl.col("n_from_parts").sum(),
-             pl.col("n_unknown").sum())
-        .with_columns(
-            pl.when(pl.col("count").sum().over("year") > 0)
-            .then(pl.col("count") / pl.col("count").sum().over("year")).otherwise(None).alias("share"),
-            pl.col("outcome").replace_strict(order, default=99).alias("_o"),
-        )
-        .sort("year", "_o")
-        .select("year", "outcome", "outcome_zh", "count", "share", "n_reports", "n_from_parts", "n_unknown")
-        .collect()
-    )
+    """metrics.applications_by_outcome(by=("year",)) of the filtered corpus, from the ``outcomes``
+    aggregate (unknown totals left out and counted in ``n_unknown``; a group with no known total is null)."""
+    return aggregates.outcomes_by(data.scan("outcomes", state), ("year",))
 
 
 def _wide_with_unknown(frame: pl.DataFrame, on: str, cols: list[str] | None = None) -> pl.DataFrame:
@@ -117,15 +104,8 @@ def outcome_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def proactive_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
-    """metrics.proactive_items_by_year(by=("year",)) of the filtered corpus, from the per-report frame."""
-    f = data.scan("proactive", state)
-    return (
-        f.group_by("year", "template", "item", "item_zh", "measure", "measure_zh", "series", "series_zh",
-                   "comparable", "unit")
-        .agg(metrics.known_sum("value"), pl.col("n_reports").sum(), pl.col("n_unknown").sum())
-        .sort("year", "template", "item", "measure")
-        .collect()
-    )
+    """metrics.proactive_items_by_year(by=("year",)) of the filtered corpus, from the ``proactive`` aggregate."""
+    return aggregates.proactive_by(data.scan("proactive", state), ("year",))
 
 
 def proactive_table(frame: pl.DataFrame) -> pl.DataFrame:
@@ -142,14 +122,46 @@ def proactive_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def ranking_frame(data: Data, state: Mapping[str, Any], code: str) -> pl.DataFrame:
-    """metrics.rankings over the filtered reports of the state's year (only the columns it reads)."""
+    """metrics.rankings over the filtered reports of the state's year: one lazy query over the
+    ``indicators`` rows (the columns it reads only; nothing per report is kept)."""
     ind = metrics.INDICATORS[code]
-    cols = dict.fromkeys((*metrics.META_COLS, "total_handled", ind.numerator, ind.denominator))
-    ri = data.scan("indicators", state, year=state.get("year")).filter(~pl.col("older")).select(list(cols)).collect()
-    if ri.height == 0:
-        return pl.DataFrame()
-    return metrics.rankings(ri, code, year=state.get("year"),
-                            descending=metrics.INDICATORS[code].higher_is_better is not False)
+    cols = dict.fromkeys(("agency_key", "agency", "region", "level", "year", ind.numerator, ind.denominator))
+    ri = data.scan("indicators", state, year=state.get("year")).filter(~pl.col("older")).select(list(cols))
+    out = metrics.rankings(ri, code, year=state.get("year"),
+                           descending=metrics.INDICATORS[code].higher_is_better is not False)
+    return out if out.height else pl.DataFrame()
+
+
+OUTCOME_COLS = ("year", "outcome", "outcome_zh", "count", "share", "n_reports")
+
+
+def _years(frame: pl.DataFrame) -> tuple:
+    y = frame["year"].drop_nulls()
+    return (y.min(), y.max()) if y.len() else ()
+
+
+def outcome_spec(frame: pl.DataFrame) -> SpecOf:
+    """charts.outcome_trend(frame) as a spec; altair builds it once per year range (its axis)."""
+    df = frame.select(OUTCOME_COLS)
+    return swapped_spec(("outcome_trend", _years(df)), df, lambda: charts.outcome_trend(frame))
+
+
+def proactive_chart_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows charts.proactive_trend draws (its own grouping of the comparable series)."""
+    return (frame.filter(pl.col("comparable"))
+            .group_by("year", "item", "item_zh", "series", "series_zh")
+            .agg(metrics.known_sum("value"), pl.col("n_reports").max())
+            .with_columns((pl.col("item_zh") + "·" + pl.col("series_zh").str.replace(r"（.*", "")).alias("label"))
+            .sort("year", "item", "series"))
+
+
+def proactive_spec(frame: pl.DataFrame) -> SpecOf:
+    """charts.proactive_trend(frame) as a spec; altair builds it once per year range and initially
+    picked item (the largest, which the chart's selection starts on)."""
+    df = proactive_chart_frame(frame)
+    biggest = df.group_by("label").agg(pl.col("value").sum()).sort(["value", "label"], descending=[True, False])
+    key = ("proactive_trend", _years(df), biggest["label"][0] if df.height else None)
+    return swapped_spec(key, df, lambda: charts.proactive_trend(frame))
 
 
 class OverviewApp:
@@ -203,26 +215,34 @@ class OverviewApp:
             else:
                 of = outcome_frame(self.data, state)
                 pf = proactive_frame(self.data, state)
-                out_fig = (charts.outcome_trend(of), outcome_table(of)) if of.height else None
-                pro_fig = charts.proactive_trend(pf) if pf.filter(pl.col("comparable")).height else None
+                out_fig = (outcome_spec(of), outcome_table(of)) if of.height else None
+                pro_fig = proactive_spec(pf) if pf.filter(pl.col("comparable")).height else None
                 pro_tab = proactive_table(pf)
             rf = ranking_frame(self.data, state, state["rank"])
             rank_fig = charts.ranking_chart(rf) if rf.height and rf.filter(pl.col("status") == metrics.RANKED).height else None
-            reg = regions.totals(self.data, state.get("group") or "parent")
-            reg_fig = regions.region_chart(reg, state.get("year"), state.get("group") or "parent")
-            self._cache[k] = (cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, rf, reg_fig, reg)
+            rank = (rf.head(self.ranking.table_rows), rf.height)  # the page keeps the head; downloads recompute
+            by = state.get("group") or "parent"
+            reg_fig = regions.region_chart(regions.year_top(self.data, by, state.get("year")), state.get("year"), by)
+            self._cache[k] = (cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, rank, reg_fig,
+                              regions.summary(self.data, by))
+            while len(self._cache) > CACHED_STATES:  # bounded: the oldest state goes first
+                self._cache.pop(next(iter(self._cache)))
         return self._cache[k]
 
     def refresh(self, state: Mapping[str, Any]) -> None:
         t0 = self._time()
-        cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, rf, reg_fig, reg = self.compute(state)
+        cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, (rf, n_rank), reg_fig, reg = self.compute(state)
         year = state.get("year")
         self._kpi_frame = kframe
         self.kpis.value = kpi_html(cards, prev_label=f"{year - 1} 年" if year else "上年")
         self.outcomes.update(out_fig[0] if out_fig else None, table=out_fig[1] if out_fig else None)
         self.proactive.update(pro_fig, table=pro_tab)
-        self.ranking.update(rank_fig.chart if rank_fig else None, frame=rf, table=rf)
-        self.regions.update(reg_fig.chart if reg_fig else None, frame=reg, table=reg)
+        st = dict(state)
+        self.ranking.update(rank_fig.chart if rank_fig else None, frame=rf, total=n_rank,
+                            full=lambda: ranking_frame(self.data, st, st["rank"]))
+        by = state.get("group") or "parent"
+        self.regions.update(reg_fig.chart if reg_fig else None, frame=reg[0], total=reg[1], unknown_total=reg[2],
+                            full=lambda: regions.totals(self.data, by))
         ms = (self._time() - t0) * 1000
         self.marker.value = _marker(self.bar.query, ms, f"更新用时 {ms:.0f} 毫秒")
 

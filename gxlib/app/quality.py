@@ -12,7 +12,7 @@ import altair as alt
 import ipywidgets as W
 import polars as pl
 
-from .. import charts, metrics, roster
+from .. import charts, metrics
 from .data import (
     ALL,
     ANY,
@@ -80,8 +80,7 @@ def status_grid_chart(frame: pl.DataFrame, title: str, order: list[str]) -> alt.
 def publication_grid(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
     """Agency × year coverage (gxlib.roster.coverage): with a roster 按时/逾期/日期不详/未发布 and
     名单外 reports; without one 已收录/未收录 only.  Older reports count as published (collected)."""
-    grid = roster.coverage(data.coverage_reports, data.roster, data.years)
-    return apply_filters(grid, state, ("region", "level", "agency_type"))
+    return apply_filters(data.coverage, state, ("region", "level", "agency_type"))
 
 
 def problem_column(data: Data) -> str:
@@ -104,11 +103,20 @@ def grid_wide(grid: pl.DataFrame, with_roster: bool) -> pl.DataFrame:
 
 
 def findings_subset(data: Data, state: Mapping[str, Any], rule: str | None = None, limit: int = 500) -> pl.DataFrame:
-    """The first ``limit`` findings (metrics.findings + cells) of the filtered reports, queried lazily."""
-    f = apply_filters(data.findings_lazy(), state, ("region", "level", "agency_type"))
+    """The first ``limit`` findings (metrics.findings + cells) of the filtered reports: the findings
+    are filtered, sorted and cut first (over the ``indicators`` rows, no corpus-wide report dedup),
+    then only those rows get their cells' raw text and position."""
+    if data.corpus is None:
+        return pl.DataFrame()
+    f = metrics.findings(data.frames(), reports_frame=data.agg.get("indicators"), cells=False)
+    f = apply_filters(f, state, ("region", "level", "agency_type"))
     if rule:
         f = f.filter(pl.col("rule") == rule)
-    return f.sort("year", "agency", "rule", "table", "row", "col").head(limit).collect()
+    head = f.sort("year", "agency", "rule", "table", "row", "col").head(limit).collect().with_row_index("_i")
+    if head.is_empty():
+        return head.drop("_i")
+    return (metrics.with_cells(head.lazy(), data.frames(), ids=head["report_id"].unique()).collect()
+            .sort("_i").drop("_i"))
 
 
 def findings_by(data: Data, state: Mapping[str, Any], by: Sequence[str]) -> pl.DataFrame:
@@ -138,9 +146,18 @@ def _carry(path_str: str) -> pl.DataFrame:
 def carry_breaks(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
     if not data.ok:
         return pl.DataFrame()
-    allb = _carry(str(data.path.resolve()))
-    keys = apply_filters(data.reports, state, ("region", "level", "agency_type"))["agency_key"].unique().implode()
-    return allb.filter(pl.col("agency_key").is_in(keys))
+    cols = ("region", "level", "agency_type")
+    if "carry" not in data.agg:  # a corpus built before the aggregate: computed once per kernel
+        allb = _carry(str(data.path.resolve()))
+        if not any(state.get(c) for c in cols):
+            return allb
+        keys = apply_filters(data.counted().select("agency_key", *cols), state, cols).select("agency_key").collect()
+        return allb.filter(pl.col("agency_key").is_in(keys["agency_key"].implode()))
+    lf = data.agg["carry"]
+    if any(state.get(c) for c in cols):  # agencies with a counted report under the filters: one query
+        keys = apply_filters(data.counted().select("agency_key", *cols), state, cols).select("agency_key").unique()
+        lf = lf.join(keys, on="agency_key", how="semi")
+    return lf.collect().sort("agency_key", "year")
 
 
 def finding_label(row: Mapping[str, Any]) -> str:
@@ -242,7 +259,7 @@ class QualityApp:
             rules_table = (fby.group_by("rule", "rule_zh", "severity")
                            .agg(pl.col("n_findings").sum(), pl.col("n_reports").sum())
                            .sort(["n_findings", "rule"], descending=[True, False])) if fby.height else fby
-            names = self.data.reports.sort("year").group_by("agency_key").agg(pl.col("agency").last())
+            names = self.data.agency_names
             fby_agency = fby_agency.join(names, on="agency_key", how="left").select(
                 "agency", "agency_key", "rule", "rule_zh", "severity", "n_findings", "n_reports") if fby_agency.height else fby_agency
             carry = carry_breaks(self.data, state)

@@ -14,11 +14,11 @@ from functools import cache
 
 import polars as pl
 
-from .. import charts, registry
+from .. import aggregates, charts
 from .data import UNIDENTIFIED, UNKNOWN_SUFFIX, Data, _load
 
 GROUPINGS = {"parent": "按上级机关", "level": "按层级", "root": "按最上级机关"}
-CELL = ("applications", "new_received", "total")  # 表三 一、本年新收政府信息公开申请数量 · 总计
+CELL = aggregates.REGION_CELL  # 表三 一、本年新收政府信息公开申请数量 · 总计
 VALUE = "本年新收申请"
 DEFINITIONS = {
     "地区合计": "同一组内各报告的“本年新收政府信息公开申请数量（总计）”之和，每份申请只计一次：某机关当年有"
@@ -31,40 +31,81 @@ DEFINITIONS = {
 }
 
 
+HEAD = 30  # rows of the all-years table kept in the kernel (the page shows 20; downloads recompute all)
+
+
 @cache
-def _totals(path_str: str, by: str) -> pl.DataFrame:
+def _summary(path_str: str, by: str) -> tuple[pl.DataFrame, int, int]:
+    lf = region_lazy(_load(path_str), by)
+    if lf is None:
+        return pl.DataFrame(), 0, 0
+    n, unk = lf.select(pl.len(), pl.col(f"{VALUE}{UNKNOWN_SUFFIX}").sum()).collect().row(0)
+    return lf.head(HEAD).collect(), int(n), int(unk or 0)
+
+
+def summary(data: Data, by: str) -> tuple[pl.DataFrame, int, int]:
+    """(the first rows of :func:`region_frame`, its row count, its unknown values), cached per
+    corpus and grouping: the whole frame (one row per body and year on a national corpus) is only
+    computed for a download."""
+    if not data.ok or data.path is None:
+        return pl.DataFrame(), 0, 0
+    return _summary(str(data.path.resolve()), by)
+
+
+@cache
+def _year_top(path_str: str, by: str, year: int | None) -> pl.DataFrame:
     d = _load(path_str)
-    return region_frame(d, by)
+    lf = region_lazy(d, by)
+    if lf is None or not d.years:
+        return pl.DataFrame()
+    y = year if year in d.years else max(d.years)
+    return (lf.filter((pl.col("year") == y) & pl.col(VALUE).is_not_null())
+            .sort([VALUE, "group_zh"], descending=[True, False]).head(20).collect())
+
+
+def year_top(data: Data, by: str, year: int | None) -> pl.DataFrame:
+    """The 20 largest groups of ``year`` (the latest year when None): what :func:`region_chart` draws."""
+    if not data.ok or data.path is None:
+        return pl.DataFrame()
+    return _year_top(str(data.path.resolve()), by, year)
 
 
 def totals(data: Data, by: str) -> pl.DataFrame:
-    """:func:`region_frame` cached per corpus and grouping."""
-    if not data.ok or data.path is None:
-        return pl.DataFrame()
-    return _totals(str(data.path.resolve()), by)
+    """:func:`region_frame` (the whole table; a download)."""
+    return region_frame(data, by) if data.ok else pl.DataFrame()
 
 
-def region_frame(data: Data, by: str) -> pl.DataFrame:
-    """group, group_zh, year, 本年新收申请 (+ its unknown count), n_counted, n_folded, n_duplicates."""
-    corpus = data.corpus
-    if corpus is None or getattr(corpus, "registry", None) is None:
-        return pl.DataFrame()
-    t = registry.region_totals(corpus, *CELL, by=by)
-    names = corpus.registry.select("agency_key", "name")
-    names = names.collect() if isinstance(names, pl.LazyFrame) else names
+def region_cells(data: Data) -> pl.LazyFrame:
+    """The build's ``regions`` aggregate (:func:`gxlib.aggregates.region_cells`); for a corpus built
+    before it, the same table computed once from the corpus."""
+    if "regions" not in data.agg:
+        corpus = data.corpus
+        if corpus is None or getattr(corpus, "registry", None) is None:
+            return pl.LazyFrame()
+        data.agg["regions"] = aggregates.region_cells(corpus, corpus.registry).lazy()
+    return data.agg["regions"]
+
+
+def region_lazy(data: Data, by: str) -> pl.LazyFrame | None:
+    """group_zh, year, 本年新收申请 (+ its unknown count), n_counted, n_folded, n_duplicates, group
+    (lazily, sorted: latest year first, largest first); None without a registry."""
+    lf = region_cells(data)
+    if not lf.collect_schema().names():
+        return None
     unknown = (pl.col("n_ambiguous") + pl.col("n_missing")).cast(pl.Int64)
-    out = t.filter(pl.col("year").is_in(data.years)).with_columns(
+    out = lf.filter((pl.col("by") == by) & pl.col("year").is_in(data.years)).with_columns(
         pl.when(unknown < pl.col("n_counted")).then(pl.col("value")).otherwise(None).alias(VALUE),
         unknown.alias(f"{VALUE}{UNKNOWN_SUFFIX}"),
         pl.col("group").replace("未知", UNIDENTIFIED),
-    )
-    if by != "level":
-        out = out.join(names, left_on="group", right_on="agency_key", how="left").with_columns(
-            pl.coalesce("name", "group").alias("group_zh"))
-    else:
-        out = out.with_columns(pl.col("group").alias("group_zh"))
+    ).with_columns(pl.coalesce("group_name", "group").alias("group_zh"))
     return out.select("group_zh", "year", VALUE, f"{VALUE}{UNKNOWN_SUFFIX}", "n_counted", "n_folded", "n_duplicates",
                       "group").sort("year", VALUE, "group_zh", descending=[True, True, False], nulls_last=True)
+
+
+def region_frame(data: Data, by: str) -> pl.DataFrame:
+    """:func:`region_lazy`, collected (empty without a registry)."""
+    lf = region_lazy(data, by)
+    return lf.collect() if lf is not None else pl.DataFrame()
 
 
 def region_chart(frame: pl.DataFrame, year: int | None, by: str) -> charts.Figure | None:

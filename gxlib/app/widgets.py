@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,12 +115,16 @@ def _cell(v: Any, unknown: int = 0, rate: str | None = None) -> str:
     return f'<td class="{cls}">{s}</td>'
 
 
-def table_html(frame: pl.DataFrame, name: str, max_rows: int = TABLE_ROWS, chinese: bool = True) -> str:
+def table_html(frame: pl.DataFrame, name: str, max_rows: int = TABLE_ROWS, chinese: bool = True, *,
+               total: int | None = None, unknown_total: int | None = None) -> str:
     """An HTML table of ``frame`` (Chinese headers); the first ``max_rows`` rows and a note.
 
     A cell whose column has an unknown count (``X__n_unknown``) > 0 is marked *; a null is —; the
-    note says how many unknown values were left out (unknown is never shown as 0)."""
-    frame = labels.chinese_values(frame)
+    note says how many unknown values were left out (unknown is never shown as 0).  ``frame`` may be
+    the head of a larger frame: ``total`` is then its row count and ``unknown_total`` its unknown
+    values (the note speaks of the whole frame)."""
+    height = frame.height if total is None else total
+    whole, frame = frame, labels.chinese_values(frame.head(max_rows))  # only the rows shown are labelled
     unk = unknown_columns(frame)
     hidden = set(unk.values()) | set(labels.code_columns(frame))  # codes stay in the download
     cols = [c for c in frame.columns if c not in hidden and not c.endswith(UNKNOWN_SUFFIX)]
@@ -137,18 +142,20 @@ def table_html(frame: pl.DataFrame, name: str, max_rows: int = TABLE_ROWS, chine
                     else None)
             tds.append(_cell(row[c], unknown=n or 0, rate=rate))
         rows.append("<tr>" + "".join(tds) + "</tr>")
-    if unk and frame.height > max_rows:
-        n_unknown = int(sum(frame[c].fill_null(0).sum() for c in unk.values()))
+    if unknown_total is not None:
+        n_unknown = unknown_total
+    elif unk and height > max_rows:
+        n_unknown = int(sum(whole[c].fill_null(0).sum() for c in unk.values() if c in whole.columns))
     notes = []
     if n_unknown:
         notes.append(f'<div class="gx-note gx-unknown-note" data-unknown="{n_unknown}">'
                      f"* {metrics.unknown_note(n_unknown)}“—”表示全部无法确定。</div>")
-    if frame.height > max_rows:
-        notes.append(f'<div class="gx-note">共 {frame.height:,} 行，仅显示前 {max_rows} 行；下载可得全部。</div>')
-    elif frame.height == 0:
+    if height > max_rows:
+        notes.append(f'<div class="gx-note">共 {height:,} 行，仅显示前 {max_rows} 行；下载可得全部。</div>')
+    elif height == 0:
         notes.append('<div class="gx-note">（无数据）</div>')
     return (f'<div class="gx-scroll"><table class="gx-table" data-name="{html.escape(name)}" '
-            f'data-rows="{frame.height}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+            f'data-rows="{height}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
             + "".join(notes))
 
 
@@ -222,7 +229,8 @@ class ChartPanel:
                  table_rows: int = TABLE_ROWS, note: str = ""):
         enable_offline()
         self.name = name
-        self.frame = pl.DataFrame()
+        self._frame = pl.DataFrame()
+        self._full: Callable[[], pl.DataFrame] | None = None
         self.table_frame: pl.DataFrame | None = None
         self.table_rows = table_rows
         self.chart = alt.JupyterChart(alt.Chart(pl.DataFrame({"x": [0]})).mark_point(opacity=0),
@@ -239,17 +247,32 @@ class ChartPanel:
         self.box.add_class("gx-panel")
         self.box.add_class(f"gx-panel-{name}")
 
-    def update(self, fig: charts.Figure | alt.TopLevelMixin | dict | None, frame: pl.DataFrame | None = None,
-               table: pl.DataFrame | None = None) -> None:
-        """Show ``fig`` (a charts.Figure or altair chart), its frame as the table (or ``table``)."""
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The panel's whole frame (downloads): computed on demand when the page kept only its head."""
+        return self._full() if self._full is not None else self._frame
+
+    @frame.setter
+    def frame(self, value: pl.DataFrame) -> None:
+        self._frame, self._full = value, None
+
+    def update(self, fig: charts.Figure | alt.TopLevelMixin | dict | SpecOf | None, frame: pl.DataFrame | None = None,
+               table: pl.DataFrame | None = None, *, full: Callable[[], pl.DataFrame] | None = None,
+               total: int | None = None, unknown_total: int | None = None) -> None:
+        """Show ``fig`` (a charts.Figure or altair chart), its frame as the table (or ``table``).
+
+        ``full``: when the frame given is only the head of a large one (a ranking of 10⁵ agencies),
+        the callable that computes the whole frame for a download; ``total`` / ``unknown_total`` its
+        row and unknown counts for the table's note.  The page then holds the head only."""
         if isinstance(fig, charts.Figure):
             chart, frame = fig.chart, (frame if frame is not None else fig.frame)
         else:
             chart = fig
-        self.frame = frame if frame is not None else pl.DataFrame()
-        self.table_frame = table
-        shown = table if table is not None else self.frame
-        self.table.value = table_html(shown, self.name, self.table_rows)
+        self._frame = frame if frame is not None else pl.DataFrame()
+        self._full = full
+        self.table_frame = table if full is None else None
+        shown = table if table is not None else self._frame
+        self.table.value = table_html(shown, self.name, self.table_rows, total=total, unknown_total=unknown_total)
         if chart is None:
             chart = alt.Chart(pl.DataFrame({"x": [0]})).mark_text(text="（无数据）", fontSize=14)
         # charts are scaled to their box by the page's CSS (.gx-chart svg { max-width: 100% }); a
@@ -261,6 +284,49 @@ class ChartPanel:
 _SPECS: dict[int, tuple[tuple, dict]] = {}
 
 
+@dataclass
+class SpecOf:
+    """A ready vega-lite spec and the altair chart of its shape (parameters set up from it when the
+    widget showed another shape before)."""
+
+    spec: dict
+    chart: alt.TopLevelMixin
+
+
+_TEMPLATES: dict[tuple, tuple[str, dict, str, alt.TopLevelMixin]] = {}
+
+
+def _values(frame: pl.DataFrame) -> list[dict]:
+    """The rows as altair's data transformer inlines them."""
+    return alt.data_transformers.get()(frame)["values"]
+
+
+def swapped_spec(key: tuple, frame: pl.DataFrame, build: Callable[[], charts.Figure]) -> SpecOf:
+    """The spec of ``build()`` without building it again: altair builds (and deep-copies) a layered
+    chart in 0.1–0.2 s, so the spec of the first figure of ``key`` is kept and a later figure of the
+    same key gets it with its own rows (``frame``: what the figure's ``alt.Chart`` would be given)
+    under altair's own dataset name.  ``key`` must hold everything the chart takes from the data
+    besides its rows (year domain, a selection's initial value …); the spec is then altair's."""
+    from altair.vegalite.v6.api import _dataset_name
+
+    hit = _TEMPLATES.get(key)
+    if hit is None:
+        fig = build()
+        spec_ = fig.chart.to_dict(validate=False)
+        name = _dataset_name(_values(fig.frame))
+        body = json.dumps({k: v for k, v in spec_.items() if k != "datasets"})
+        _TEMPLATES[key] = (body, spec_.get("datasets", {}), name, fig.chart)
+        while len(_TEMPLATES) > 32:
+            _TEMPLATES.pop(next(iter(_TEMPLATES)))
+        return SpecOf(spec_, fig.chart)
+    body, datasets, old, chart = hit
+    values = _values(frame)
+    new = _dataset_name(values)
+    spec_ = json.loads(body.replace(f'"{old}"', f'"{new}"'))
+    spec_["datasets"] = {**{k: v for k, v in datasets.items() if k != old}, new: values}
+    return SpecOf(spec_, chart)
+
+
 def chart_spec(chart: alt.TopLevelMixin) -> tuple[tuple, dict]:
     """(parameter names, vega-lite dict) of a chart, computed once per chart object."""
     hit = _SPECS.get(id(chart))
@@ -269,6 +335,8 @@ def chart_spec(chart: alt.TopLevelMixin) -> tuple[tuple, dict]:
         names = tuple(sorted(_param_names(spec_)))
         hit = (chart, names, spec_)
         _SPECS[id(chart)] = hit
+        while len(_SPECS) > 64:  # bounded (it holds the charts): the oldest goes first
+            _SPECS.pop(next(iter(_SPECS)))
     return hit[1], hit[2]
 
 
@@ -328,10 +396,17 @@ def _retarget(node: Any, domain: list[float], ticks: list[int], old: str, new: s
             _retarget(v, domain, ticks, old, new)
 
 
-def set_chart(widget: alt.JupyterChart, chart: alt.TopLevelMixin | dict) -> None:
+def set_chart(widget: alt.JupyterChart, chart: alt.TopLevelMixin | dict | SpecOf) -> None:
     """Replace a JupyterChart's chart.  When the new chart has the same parameters (selections,
     bindings) as the shown one, only the vega-lite spec is sent (no schema validation, which costs
     ~0.2 s for a concat chart); otherwise the full altair path sets the parameters up as well."""
+    if isinstance(chart, SpecOf):
+        names, _ = chart_spec(chart.chart)
+        if getattr(widget, "_gx_params", None) != names:
+            widget.chart = chart.chart  # sets the parameters up
+            widget._gx_params = names
+        widget.spec = chart.spec
+        return
     if isinstance(chart, dict):  # a ready vega-lite spec
         names = tuple(sorted(_param_names(chart)))
         if getattr(widget, "_gx_params", None) != names:
