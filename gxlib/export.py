@@ -11,7 +11,7 @@ same bytes for a dashboard download button.  Column headers are written in Chine
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import polars as pl
@@ -71,6 +71,24 @@ RATE_VALUE_COLS = ("value", "prev_value", "change", "peer_median", "peer_q1", "p
 def is_rate_indicator(code: str | None) -> bool:
     ind = metrics.INDICATORS.get(code or "")
     return bool(ind is not None and ind.denominator and ind.scale == 1)
+
+
+def rate_columns(frame: pl.DataFrame) -> set[str]:
+    """Columns that are rates in every row (by name: ``*_rate``, ``share`` …, or an indicator code)."""
+    return {c for c in frame.columns if is_rate(c) or is_rate_indicator(c)}
+
+
+def rate_cells(frame: pl.DataFrame, pct: Callable[[pl.Expr, bool], pl.Expr],
+               count: Callable[[pl.Expr], pl.Expr]) -> list[pl.Expr]:
+    """Expressions writing every rate cell of ``frame`` with ``pct(expr, is_change)`` — the numeric rate
+    columns, and :data:`RATE_VALUE_COLS` in the rows whose ``indicator`` is a rate, whose other rows
+    (counts) get ``count(expr)``: one rule for CSV downloads and the notebooks' tables."""
+    exprs = [pct(pl.col(c), False).alias(c) for c in sorted(rate_columns(frame)) if frame.schema[c].is_numeric()]
+    if "indicator" in frame.columns:
+        is_rate_row = pl.col("indicator").is_in([c for c in metrics.INDICATORS if is_rate_indicator(c)])
+        exprs += [pl.when(is_rate_row).then(pct(pl.col(c), c == "change")).otherwise(count(pl.col(c))).alias(c)
+                  for c in RATE_VALUE_COLS if c in frame.columns and frame.schema[c].is_numeric()]
+    return exprs
 
 
 def rate_rows(frame: pl.DataFrame) -> list[bool] | None:
@@ -225,35 +243,24 @@ def _xlsx(frame: pl.DataFrame, definitions: Mapping[str, str] | None, chinese_he
     return buf.getvalue()
 
 
-def _num_text(v: float | None) -> str | None:
-    return None if v is None else (str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else repr(v))
+def _csv_pct(e: pl.Expr, signed: bool) -> pl.Expr:
+    """``43.33%`` (Excel reads it as a number); a change signed (``+1.2%``); unknown stays empty."""
+    txt = pl.format("{}%", (e * 100).round(2))
+    return pl.when(e > 0).then(pl.format("+{}", txt)).otherwise(txt) if signed else txt
 
 
-def _pct_text(v: float | None, signed: bool = False) -> str | None:
-    return None if v is None else (f"{v:+.2%}" if signed else f"{v:.2%}")
+def _csv_count(e: pl.Expr) -> pl.Expr:
+    """A count in a column that also holds rates: ``2115``, not ``2115.0``."""
+    return pl.when(e == e.round(0)).then(e.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(e.cast(pl.String))
 
 
 def _csv(frame: pl.DataFrame, chinese_headers: bool, filters: Mapping[str, str] | None,
          names: Mapping[str, str] | None = None) -> bytes:
-    """CSV: integers without .0, rates as percentages (``43.33%``: Excel reads it as a number), text
-    cells defused; with ``filters`` first one line ``# 筛选条件：…`` (read it back with
-    ``comment_prefix="#"``)."""
-    shown = _display(_ints(frame), chinese_headers, names)
-    shown = shown.with_columns(pl.col(c).map_elements(defuse, return_dtype=pl.String)
-                               for c, t in shown.schema.items() if t == pl.String)
-    rates = [i for i, c in enumerate(frame.columns) if is_rate(c) and frame.schema[c].is_numeric()]
-    shown = shown.with_columns(pl.col(shown.columns[i]).cast(pl.Float64).map_elements(
-        _pct_text, return_dtype=pl.String) for i in rates)
-    rr = rate_rows(frame)
-    if rr:  # counts and rates in one column (KPI, ranking, profile): per row, a count or a percentage
-        idx = [i for i, c in enumerate(frame.columns) if c in RATE_VALUE_COLS and frame.schema[c].is_float()]
-        is_rate_row = pl.Series(rr, dtype=pl.Boolean)
-        shown = shown.with_columns(
-            pl.when(pl.lit(is_rate_row))
-            .then(pl.col(shown.columns[i]).map_elements(
-                lambda v, signed=frame.columns[i] == "change": _pct_text(v, signed), return_dtype=pl.String))
-            .otherwise(pl.col(shown.columns[i]).map_elements(_num_text, return_dtype=pl.String))
-            for i in idx)
+    """CSV: integers without .0, rates as percentages (:func:`rate_cells`), text cells defused; with
+    ``filters`` first one line ``# 筛选条件：…`` (read it back with ``comment_prefix="#"``)."""
+    texts = [c for c, t in frame.schema.items() if t == pl.String]
+    shown = _ints(frame).with_columns(pl.col(c).map_elements(defuse, return_dtype=pl.String) for c in texts)
+    shown = _display(shown.with_columns(rate_cells(shown, _csv_pct, _csv_count)), chinese_headers, names)
     head = ""
     if filters is not None:
         head = "# 筛选条件：" + "；".join(f"{k}={v}" for k, v in _filters_rows(filters)) + "\n"

@@ -87,9 +87,7 @@ def column_defs(frame: pl.DataFrame) -> dict[str, str]:
     return out
 
 
-def rate_columns(frame: pl.DataFrame) -> set[str]:
-    """Columns that are rates in every row (by name: ``*_rate``, ``share`` …, or an indicator code)."""
-    return {c for c in frame.columns if export.is_rate(c) or is_rate_indicator(c)}
+rate_columns = export.rate_columns
 
 
 def code_columns(frame: pl.DataFrame) -> list[str]:
@@ -141,12 +139,6 @@ def table(frame: pl.DataFrame) -> pl.DataFrame:
     旧版格式, 未识别), rates as percentages (``40.9%``; ``—`` when unknown, never 0; a change of a
     rate in 个百分点) — rate columns by name, and ``value``/``change``… in the rows whose
     ``indicator`` is a rate — code columns with a Chinese twin left out, Chinese headers."""
-    rates = [c for c in rate_columns(frame) if frame.schema[c].is_numeric()]
-    exprs = [_pct(pl.col(c)).alias(c) for c in rates]
-    if "indicator" in frame.columns:
-        codes = [c for c in metrics.INDICATORS if is_rate_indicator(c)]
-        is_rate = pl.col("indicator").is_in(codes)
-        exprs += [pl.when(is_rate).then(_pct(pl.col(c), c == "change")).otherwise(pl.col(c).cast(pl.String)).alias(c)
-                  for c in RATE_VALUE_COLS if c in frame.columns and frame.schema[c].is_numeric()]
+    exprs = export.rate_cells(frame, _pct, lambda e: e.cast(pl.String))
     out = chinese_values(frame).with_columns(exprs).drop(code_columns(frame))
     return out.rename(dict(zip(out.columns, zh_names(out.columns))))
