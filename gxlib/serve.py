@@ -71,7 +71,7 @@ def kernel_env(corpus: str | os.PathLike[str] | None = None, base: dict[str, str
         env.pop("GX_DEMO", None)
     # Our template first; Voilà looks templates up in the Jupyter data path.  The chart bundle is
     # published as a static file of that template, from a data dir of its own (gxlib.app.bundle).
-    from .app import bundle  # altair and vl-convert: only when serving
+    from .app import bundle, preview  # altair and vl-convert: only when serving
 
     dirs = [str(TEMPLATE_ROOT)]
     published = bundle.publish()
@@ -80,6 +80,7 @@ def kernel_env(corpus: str | os.PathLike[str] | None = None, base: dict[str, str
         env[bundle.URL_ENV] = published[1]
     else:
         env.pop(bundle.URL_ENV, None)
+    env.setdefault(preview.ENV, "1")  # the static first paint (gxlib.app.preview); GX_PREVIEW=0: off
     jp = env.get("JUPYTER_PATH")
     env["JUPYTER_PATH"] = os.pathsep.join(dirs + ([jp] if jp else []))
     env.setdefault("JUPYTER_PLATFORM_DIRS", "1")

@@ -38,27 +38,38 @@ from .data import DEMO_TEXT, MISSING, Data, load
 from .overview import OverviewApp
 from .quality import QualityApp
 from .state import query_params
-from .widgets import banner, enable_offline, style
+from . import preview
+from .widgets import banner, banner_html, enable_offline, style
 
 __all__ = ["APPS", "DEMO_TEXT", "MISSING", "AgencyApp", "Data", "OverviewApp", "QualityApp", "agency_choices",
-           "banner", "enable_offline", "load", "page", "query_params", "style", "warm"]
+           "banner", "enable_offline", "load", "page", "query_params", "show", "style", "warm"]
 
 APPS = {"overview": OverviewApp, "quality": QualityApp, "agency": AgencyApp}
 
-_WARM: dict[type, tuple[object, set]] = {}  # each dashboard's default page, built by its preheated kernel
+_WARM: dict[type, tuple[W.Widget, set]] = {}  # each dashboard's default page, built by its preheated kernel
+PAGE_CLASS = "gx-page"  # the page's root: the preview (gxlib.app.preview) waits for it to be drawn
 
 
 def warm(app_cls: type, data: Data) -> None:
     """Build the page's default view ahead of the visitor (in the preheated kernel, before
-    query_params blocks).  A visitor with no filters in the URL (the landing page's links) gets
-    this very page; any other URL builds its own, reusing the results computed here (``Data.cache``)."""
+    query_params blocks), and under ``gx serve`` its static first paint (gxlib.app.preview).  A
+    visitor with no filters in the URL (the landing page's links) gets this very page; any other
+    URL builds its own, reusing the results computed here (``Data.cache``)."""
     if not data.ok:
         return
     from ipywidgets.widgets.widget import _instances
 
     before = set(_instances)
-    app = app_cls(data, None)
-    _WARM[app_cls] = (app, set(_instances) - before)
+    root = _root(app_cls(data, None))
+    if preview.enabled():
+        root._gx_preview = preview.snapshot(root, banner_html(data))
+    _WARM[app_cls] = (root, set(_instances) - before)
+
+
+def _root(app: object) -> W.Widget:
+    root = app.widget()
+    root.add_class(PAGE_CLASS)
+    return root
 
 
 def page(app_cls: type, data: Data, params: Mapping[str, str] | None) -> W.Widget | None:
@@ -67,7 +78,7 @@ def page(app_cls: type, data: Data, params: Mapping[str, str] | None) -> W.Widge
         return None
     warmed = _WARM.pop(app_cls, None)
     if warmed is not None and not params:
-        return warmed[0].widget()
+        return warmed[0]
     if warmed is not None:  # a URL with filters: the default page is never shown, free its widgets
         from ipywidgets.widgets.widget import _instances
 
@@ -75,4 +86,20 @@ def page(app_cls: type, data: Data, params: Mapping[str, str] | None) -> W.Widge
             w = _instances.get(k)
             if w is not None:
                 w.close()
-    return app_cls(data, params).widget()
+    root = _root(app_cls(data, params))
+    if preview.enabled():  # only if its charts' SVGs are cached: no rendering on a visitor's request
+        root._gx_preview = preview.snapshot(root, banner_html(data), render=False)
+    return root
+
+
+def show(root: W.Widget | None) -> None:
+    """Display the page (nothing when there is none), after its static first paint if it has one:
+    gx's Voilà template writes that into the page as HTML, shown before the frontend has booted."""
+    if root is None:
+        return
+    from IPython.display import display
+
+    pv = getattr(root, "_gx_preview", None)
+    if pv:
+        display({preview.MIME: pv, "text/plain": ""}, raw=True)
+    display(root)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
 
 import anywidget
@@ -39,11 +40,13 @@ class DownloadButtons(anywidget.AnyWidget):
     """「下载 CSV」「下载 Excel」 buttons: a click asks the kernel for the bytes of what is on screen
     (``frame_fn()``, via gxlib.export) and the browser saves them (a Blob URL; works offline)."""
 
+    LABELS = {"csv": "下载 CSV", "xlsx": "下载 Excel（含指标定义）"}  # also drawn by gxlib.app.preview
+
     _esm = """
     function render({ model, el }) {
       el.classList.add("gx-download", "gx-noprint");
       el.dataset.name = model.get("name");
-      const fmts = [["csv", "下载 CSV"], ["xlsx", "下载 Excel（含指标定义）"]];
+      const fmts = __FMTS__;
       for (const [fmt, label] of fmts) {
         const b = document.createElement("button");
         b.textContent = label;
@@ -66,7 +69,7 @@ class DownloadButtons(anywidget.AnyWidget):
       });
     }
     export default { render };
-    """
+    """.replace("__FMTS__", json.dumps(list(LABELS.items()), ensure_ascii=False))
     _css = """
     .gx-download { display: flex; gap: 8px; margin: 4px 0 10px 0; }
     .gx-dl-btn { padding: 2px 10px; cursor: pointer; }

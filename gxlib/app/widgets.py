@@ -57,6 +57,10 @@ def style() -> W.HTML:
 
 
 def banner(data: Data) -> W.HTML:
+    return W.HTML(banner_html(data))
+
+
+def banner_html(data: Data) -> str:
     parts = []
     if data.is_demo:
         parts.append(f'<div class="gx-banner gx-demo">{DEMO_TEXT}</div>')
@@ -66,7 +70,7 @@ def banner(data: Data) -> W.HTML:
         parts.append(f'<div class="gx-banner gx-error gx-no-corpus">{html.escape(data.error)}</div>')
     elif not data.ok:
         parts.append('<div class="gx-banner gx-error gx-no-corpus">语料库中没有报告</div>')
-    return W.HTML("".join(parts))
+    return "".join(parts)
 
 
 def header(title: str, subtitle: str = "") -> W.HTML:
@@ -424,17 +428,18 @@ def set_chart(widget: alt.JupyterChart, chart: alt.TopLevelMixin | dict | SpecOf
 class PrintButton(anywidget.AnyWidget):
     """「打印 / 存为 PDF」: window.print() (the @media print rules hide the controls)."""
 
+    LABEL = "打印 / 存为 PDF"  # also drawn by gxlib.app.preview
     _esm = """
     function render({ model, el }) {
       const b = document.createElement("button");
-      b.textContent = "打印 / 存为 PDF";
+      b.textContent = "__LABEL__";
       b.className = "gx-print jupyter-button gx-noprint";
       b.addEventListener("click", () => window.print());
       el.classList.add("gx-noprint");
       el.appendChild(b);
     }
     export default { render };
-    """
+    """.replace("__LABEL__", LABEL)
 
 
 class TablePanel:

@@ -1,0 +1,143 @@
+"""The dashboards' static first paint (gxlib.app.preview): the page's default view as plain HTML and
+SVG, streamed into the page by the gx Voilà template and shown before Voilà's frontend has booted;
+the live page replaces it when its charts are drawn.  The unit tests build it from the bundled demo
+corpus in this process; the browser tests use a real ``gx serve`` and Debian chromium, and block
+Voilà's frontend to show the preview stands alone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gxlib import serve
+
+LIVE_MARK = ".gx-chart svg .role-mark"
+
+
+@pytest.fixture
+def demo_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("GX_CORPUS", str(serve.DEMO_CORPUS))
+    from gxlib import app as gd
+    from gxlib.app import preview
+
+    monkeypatch.setattr(preview, "cache_dir", lambda: tmp_path / "preview")  # an empty SVG cache
+
+    gd.enable_offline()
+    data = gd.load()
+    app = gd.OverviewApp(data, None)
+    return gd, data, app, app.widget()
+
+
+def _charts(app) -> list:
+    return [app.outcomes.chart, app.proactive.chart, app.ranking.chart, app.regions.chart]
+
+
+def test_snapshot_is_the_live_page_as_html_with_vega_svgs(demo_app, tmp_path):
+    import vl_convert as vlc
+
+    from gxlib.app import preview
+
+    gd, data, app, root = demo_app
+    html = preview.snapshot(root, gd.banner_html(data))
+    assert html is not None
+    svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+    assert svgs == [vlc.vegalite_to_svg(c.spec) for c in _charts(app)]  # vega's drawing of the live specs
+    # the KPI cards and tables are the live widgets' own HTML (classes renamed), the banner first
+    assert preview._rename(app.kpis.value) in html
+    assert preview._rename(app.ranking.table.value) in html
+    assert html.index('class="gxp-banner gxp-demo"') < html.index('class="gxp-kpis"')
+    # nothing the live page is found by: no gx-* class, no drawn-state marker, no live chart class
+    classes = " ".join(re.findall(r'class="([^"]*)"', re.sub(r"<svg\b.*?</svg>", "", html, flags=re.S)))
+    assert not re.search(r"(?<![\w-])gx-", classes), classes
+    assert "data-query" not in html  # the live marker (widgets._marker) is left out
+    # the filters as they will look (the selected labels), disabled
+    assert re.search(r"<select disabled><option>" + re.escape(app.bar.widgets["year"].label), html)
+
+
+def test_svgs_are_cached_by_spec_and_a_request_never_renders(demo_app, monkeypatch):
+    from gxlib.app import preview
+
+    gd, data, app, root = demo_app
+    assert preview.snapshot(root, render=False) is None  # empty cache: no rendering on a request
+    first = preview.snapshot(root)
+    assert len(list(preview.cache_dir().glob("*.svg"))) == len({preview._key(c.spec) for c in _charts(app)})
+
+    def no_render(_specs):
+        raise AssertionError("rendered although cached")
+
+    monkeypatch.setattr(preview, "_render", no_render)
+    assert preview.snapshot(root, render=False) == first
+
+
+def test_a_failing_renderer_means_no_preview_not_a_broken_page(demo_app, monkeypatch, capsys):
+    import subprocess
+
+    from gxlib.app import preview
+
+    gd, data, app, root = demo_app
+
+    def broken(_specs):
+        raise subprocess.CalledProcessError(1, "vl-convert")
+
+    monkeypatch.setattr(preview, "_render", broken)
+    assert preview.snapshot(root) is None
+    assert "no static first paint" in capsys.readouterr().err
+
+
+def test_page_and_show_under_gx_serve_only(demo_app, monkeypatch):
+    """warm() makes the preview only when served (GX_PREVIEW=1); show() displays it before the page."""
+    gd, data, app, root = demo_app
+    monkeypatch.setenv("GX_PREVIEW", "0")
+    gd.warm(gd.OverviewApp, data)
+    page = gd.page(gd.OverviewApp, data, {})
+    assert getattr(page, "_gx_preview", None) is None and "gx-page" in page._dom_classes
+    monkeypatch.setenv("GX_PREVIEW", "1")
+    gd.warm(gd.OverviewApp, data)
+    page = gd.page(gd.OverviewApp, data, {})
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append((a, k)))
+    gd.show(page)
+    (bundle,), kw = shown[0]
+    assert kw == {"raw": True} and "gxp-preview" in bundle["application/vnd.gx.preview+html"]
+    assert shown[1][0] == (page,)
+    gd.show(None)
+    assert len(shown) == 2
+
+
+def test_kernel_env_turns_it_on_unless_told_off(tmp_path):
+    assert serve.kernel_env(base={})["GX_PREVIEW"] == "1"
+    assert serve.kernel_env(base={"GX_PREVIEW": "0"})["GX_PREVIEW"] == "0"
+
+
+def _texts(page, sel: str) -> list[str]:
+    return [t.strip() for t in page.locator(sel).all_inner_texts()]
+
+
+@pytest.mark.browser
+def test_preview_shows_the_numbers_without_voilas_frontend(voila_server, browser):
+    """With Voilà's frontend blocked, the page still shows the charts and the same KPI cards the live
+    page shows; a normal load then replaces the preview by the live page and removes it."""
+    url = f"{voila_server}/voila/render/overview.ipynb"
+    live_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    live = live_ctx.new_page()
+    live.goto(url)
+    live.wait_for_selector(".gx-state", state="attached", timeout=90_000)
+    live.wait_for_selector(LIVE_MARK, timeout=90_000)
+    live.wait_for_function("() => !document.querySelector('.gxp-preview')", timeout=60_000)
+    assert live.locator(".gx-page").is_visible()
+    assert live.locator(".gx-banner:visible").count() == 1  # the live banner only
+    assert not live.evaluate("() => document.body.classList.contains('gx-hydrating')")
+    kpis = _texts(live, ".gx-kpi")
+    live_ctx.close()
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.route(re.compile(r".*/voila/static/voila\.js.*"), lambda r: r.abort())
+    page.goto(url)
+    page.wait_for_selector(".gxp-preview svg .role-mark", state="visible", timeout=90_000)
+    assert page.locator(".gxp-chart-slot svg").count() == 4
+    assert _texts(page, ".gxp-kpi") == kpis
+    assert page.locator(".gxp-demo").is_visible()  # the demo-data banner is there from the first paint
+    assert page.locator(".gx-chart").count() == 0  # no live page without the frontend
+    ctx.close()
