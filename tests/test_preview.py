@@ -42,7 +42,7 @@ def test_snapshot_is_the_live_page_as_html_with_vega_svgs(demo_app, tmp_path):
     html = preview.snapshot(root, gd.banner_html(data))
     assert html is not None
     svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
-    assert svgs == [vlc.vegalite_to_svg(c.spec) for c in _charts(app)]  # vega's drawing of the live specs
+    assert svgs == [vlc.vegalite_to_svg(preview._sized(c.spec)) for c in _charts(app)]  # vega's drawing of the live specs
     # the KPI cards and tables are the live widgets' own HTML (classes renamed), the banner first
     assert preview._rename(app.kpis.value) in html
     assert preview._rename(app.ranking.table.value) in html
@@ -61,7 +61,7 @@ def test_svgs_are_cached_by_spec_and_a_request_never_renders(demo_app, monkeypat
     gd, data, app, root = demo_app
     assert preview.snapshot(root, render=False) is None  # empty cache: no rendering on a request
     first = preview.snapshot(root)
-    assert len(list(preview.cache_dir().glob("*.svg"))) == len({preview._key(c.spec) for c in _charts(app)})
+    assert len(list(preview.cache_dir().glob("*.svg"))) == len({preview._key(preview._sized(c.spec)) for c in _charts(app)})
 
     def no_render(_specs):
         raise AssertionError("rendered although cached")

@@ -133,7 +133,7 @@ def _walk(w: W.Widget, charts: list[alt.JupyterChart]) -> Iterable[str]:
         yield f'<div class="gxp-box {_classes(w)}" style="display:flex;flex-flow:{flow};gap:4px 12px">{inner}</div>'
     elif isinstance(w, W.HTML):
         if 'class="gx-state"' not in w.value:  # the live page's "drawn" marker: never in the preview
-            yield f'<div class="{_classes(w)}">{_rename(w.value)}</div>'
+            yield f'<div class="gxp-html {_classes(w)}">{_rename(w.value)}</div>'
     elif isinstance(w, (W.Dropdown, W.Select, W.Combobox)):
         yield _control(w)
     elif isinstance(w, DownloadButtons):
@@ -143,13 +143,20 @@ def _walk(w: W.Widget, charts: list[alt.JupyterChart]) -> Iterable[str]:
     # other widgets (downloads, print button, URL state) do nothing before the page is live
 
 
+WIDTH = 1100  # px: a chart laid out to its box's width ("container") in the live page, drawn at this
+
+
+def _sized(spec: dict) -> dict:
+    return {**spec, "width": WIDTH} if spec.get("width") == "container" else spec
+
+
 def snapshot(root: W.Widget, before: str = "", render: bool = True) -> str | None:
     """The static HTML of ``root`` (and ``before``: e.g. the banner's HTML above it), or None when a
     chart's SVG is not available (``render`` False and not cached, or vl-convert failed)."""
     charts: list[alt.JupyterChart] = []
     body = "".join(_walk(root, charts))
     try:
-        pics = svgs([c.spec for c in charts], render=render) if charts else []
+        pics = svgs([_sized(c.spec) for c in charts], render=render) if charts else []
     except (OSError, subprocess.SubprocessError) as e:
         print(f"gx preview: no static first paint ({e})", file=sys.stderr)
         return None
@@ -174,6 +181,7 @@ PREVIEW_CSS = """<style>
 .gxp-connecting { font-size: 12px; color: #8a6d00; margin: 4px 0; }
 .gxp-chart-slot svg { max-width: 100%; height: auto; }
 .gxp-preview { max-width: 100%; overflow-x: hidden; }
+.gxp-html { line-height: 28px; }  /* ipywidgets' HTML widget: --jp-widgets-inline-height */
 /* Voilà keeps the cells hidden (and a spinner up) until its frontend has loaded the theme */
 body.gx-hydrating #rendered_cells { display: block !important; }
 body.gx-hydrating #loading { display: none !important; }
