@@ -59,8 +59,11 @@ def test_svgs_are_cached_by_spec_and_a_request_never_renders(demo_app, monkeypat
     from gxlib.app import preview
 
     gd, data, app, root = demo_app
-    assert preview.snapshot(root, render=False) is None  # empty cache: no rendering on a request
+    waiting = preview.snapshot(root, render=False)  # empty cache: no rendering on a request
+    assert "<svg" not in waiting and waiting.count('class="gxp-chart-wait"') == 4
+    assert preview._rename(app.kpis.value) in waiting  # the numbers are there all the same
     first = preview.snapshot(root)
+    assert first.count("<svg") == 4 and "gxp-chart-wait" not in first.split("<style>")[-1].split("</style>")[-1]
     assert len(list(preview.cache_dir().glob("*.svg"))) == len({preview._key(preview._sized(c.spec)) for c in _charts(app)})
 
     def no_render(_specs):
@@ -70,7 +73,7 @@ def test_svgs_are_cached_by_spec_and_a_request_never_renders(demo_app, monkeypat
     assert preview.snapshot(root, render=False) == first
 
 
-def test_a_failing_renderer_means_no_preview_not_a_broken_page(demo_app, monkeypatch, capsys):
+def test_a_failing_renderer_leaves_chart_boxes_not_a_broken_page(demo_app, monkeypatch, capsys):
     import subprocess
 
     from gxlib.app import preview
@@ -81,8 +84,9 @@ def test_a_failing_renderer_means_no_preview_not_a_broken_page(demo_app, monkeyp
         raise subprocess.CalledProcessError(1, "vl-convert")
 
     monkeypatch.setattr(preview, "_render", broken)
-    assert preview.snapshot(root) is None
-    assert "no static first paint" in capsys.readouterr().err
+    html = preview.snapshot(root)
+    assert "<svg" not in html and html.count('class="gxp-chart-wait"') == 4
+    assert "charts not drawn" in capsys.readouterr().err
 
 
 def test_page_and_show_under_gx_serve_only(demo_app, monkeypatch):
@@ -114,14 +118,10 @@ def _texts(page, sel: str) -> list[str]:
     return [t.strip() for t in page.locator(sel).all_inner_texts()]
 
 
-@pytest.mark.browser
-def test_preview_shows_the_numbers_without_voilas_frontend(voila_server, browser):
-    """With Voilà's frontend blocked, the page still shows the charts and the same KPI cards the live
-    page shows; a normal load then replaces the preview by the live page and removes it."""
-    url = f"{voila_server}/voila/render/overview.ipynb"
-    live_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    live = live_ctx.new_page()
-    live.goto(url)
+def _live_kpis(browser, url: str) -> list[str]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    live = ctx.new_page()
+    live.goto(url, wait_until="commit")
     live.wait_for_selector(".gx-state", state="attached", timeout=90_000)
     live.wait_for_selector(LIVE_MARK, timeout=90_000)
     live.wait_for_function("() => !document.querySelector('.gxp-preview')", timeout=60_000)
@@ -129,15 +129,40 @@ def test_preview_shows_the_numbers_without_voilas_frontend(voila_server, browser
     assert live.locator(".gx-banner:visible").count() == 1  # the live banner only
     assert not live.evaluate("() => document.body.classList.contains('gx-hydrating')")
     kpis = _texts(live, ".gx-kpi")
-    live_ctx.close()
+    ctx.close()
+    return kpis
 
+
+def _without_frontend(browser, url: str):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     page.route(re.compile(r".*/voila/static/voila\.js.*"), lambda r: r.abort())
-    page.goto(url)
-    page.wait_for_selector(".gxp-preview svg .role-mark", state="visible", timeout=90_000)
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector(".gxp-preview .gxp-kpi", state="visible", timeout=90_000)
+    return ctx, page
+
+
+@pytest.mark.browser
+def test_preview_shows_the_numbers_without_voilas_frontend(voila_server, browser):
+    """With Voilà's frontend blocked, the page still shows the charts and the same KPI cards the live
+    page shows; a normal load then replaces the preview by the live page and removes it."""
+    url = f"{voila_server}/voila/render/overview.ipynb"
+    kpis = _live_kpis(browser, url)
+    ctx, page = _without_frontend(browser, url)
+    page.wait_for_selector(".gxp-preview svg .role-mark", state="visible", timeout=30_000)
     assert page.locator(".gxp-chart-slot svg").count() == 4
     assert _texts(page, ".gxp-kpi") == kpis
     assert page.locator(".gxp-demo").is_visible()  # the demo-data banner is there from the first paint
     assert page.locator(".gx-chart").count() == 0  # no live page without the frontend
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_a_shared_link_with_filters_gets_its_own_numbers_first(voila_server, browser):
+    """A URL with filters: the preview is of that view (its KPI cards), never the default page's."""
+    url = f"{voila_server}/voila/render/overview.ipynb?year=2022&level=%E5%8E%BF%E7%BA%A7"
+    kpis = _live_kpis(browser, url)
+    assert kpis != _live_kpis(browser, f"{voila_server}/voila/render/overview.ipynb")
+    ctx, page = _without_frontend(browser, url)
+    assert _texts(page, ".gxp-kpi") == kpis
     ctx.close()

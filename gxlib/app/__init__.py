@@ -87,7 +87,7 @@ def page(app_cls: type, data: Data, params: Mapping[str, str] | None) -> W.Widge
             if w is not None:
                 w.close()
     root = _root(app_cls(data, params))
-    if preview.enabled():  # only if its charts' SVGs are cached: no rendering on a visitor's request
+    if preview.enabled():  # the charts cached already: no rendering on a visitor's request
         root._gx_preview = preview.snapshot(root, banner_html(data), render=False)
     return root
 

@@ -13,8 +13,9 @@ are drawn (a small script in the preview; the controls are shown disabled until 
 Cost: rendering SVGs takes vl-convert's JavaScript engine (≈ 1 s to start, 0.2–0.4 s per chart,
 ≈ 85 MB).  It runs in a short-lived subprocess, so no kernel keeps that memory, and the SVGs are
 cached on disk by the sha256 of their spec: of the kernels preheated for one corpus only the first
-renders (the others wait on a file lock and read the cache); a URL with filters gets a preview only
-when its SVGs are cached already (no rendering on a visitor's request).
+renders (the others wait on a file lock and read the cache).  A URL with filters gets its preview
+too, with the charts whose SVGs are cached (no rendering on a visitor's request): the others are
+boxes of their size saying 图表加载中 — the KPI cards and tables are there at once either way.
 
 The preview's classes are the page's with ``gxp-`` for ``gx-``, so nothing that looks for the live
 page (tests, the page's own scripts) finds the preview instead.  Served only by ``gx serve``
@@ -75,24 +76,23 @@ def _render(specs: dict[str, dict]) -> None:
                    check=True, timeout=RENDER_TIMEOUT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def svgs(specs: list[dict], render: bool = True) -> list[str] | None:
-    """One SVG per spec, from the cache or rendered (``render``); None when one is missing."""
+def svgs(specs: list[dict], render: bool = True) -> list[str | None]:
+    """One SVG per spec, from the cache or rendered (``render``); None for one not available."""
     keys = [_key(s) for s in specs]
     found = {k: _cached(k) for k in keys}
     missing = {k: s for k, s in zip(keys, specs) if found[k] is None}
-    if missing and not render:
-        return None
-    if missing:
+    if missing and render:
         cache_dir().mkdir(parents=True, exist_ok=True)
         with open(cache_dir() / ".lock", "w") as lock:  # kernels preheating together render once
             fcntl.flock(lock, fcntl.LOCK_EX)
             still = {k: s for k, s in missing.items() if _cached(k) is None}
-            if still:
-                _render(still)
+            try:
+                if still:
+                    _render(still)
+            except (OSError, subprocess.SubprocessError) as e:
+                print(f"gx preview: charts not drawn ({e})", file=sys.stderr)
         found |= {k: _cached(k) for k in missing}
-    if any(v is None for v in found.values()):
-        return None
-    return [found[k] for k in keys]  # type: ignore[misc]
+    return [found[k] for k in keys]
 
 
 _CLASS = re.compile(r'(class=")([^"]*)(")')
@@ -150,20 +150,21 @@ def _sized(spec: dict) -> dict:
     return {**spec, "width": WIDTH} if spec.get("width") == "container" else spec
 
 
-def snapshot(root: W.Widget, before: str = "", render: bool = True) -> str | None:
-    """The static HTML of ``root`` (and ``before``: e.g. the banner's HTML above it), or None when a
-    chart's SVG is not available (``render`` False and not cached, or vl-convert failed)."""
+def _waiting(spec: dict) -> str:
+    """Where a chart not drawn yet will be: its height, so the page does not jump when it comes."""
+    h = spec.get("height") if isinstance(spec.get("height"), int) else 300
+    return f'<div class="gxp-chart-wait" style="height:{h + 60}px">图表加载中…</div>'
+
+
+def snapshot(root: W.Widget, before: str = "", render: bool = True) -> str:
+    """The static HTML of ``root`` (and ``before``: e.g. the banner's HTML above it).  A chart whose
+    SVG is not cached is drawn now when ``render``, else (or if vl-convert fails) it is a box of
+    its size saying it is on its way: the numbers around it are there either way."""
     charts: list[alt.JupyterChart] = []
     body = "".join(_walk(root, charts))
-    try:
-        pics = svgs([_sized(c.spec) for c in charts], render=render) if charts else []
-    except (OSError, subprocess.SubprocessError) as e:
-        print(f"gx preview: no static first paint ({e})", file=sys.stderr)
-        return None
-    if pics is None:
-        return None
-    for i, svg in enumerate(pics):
-        body = body.replace(f"\0CHART{i}\0", svg, 1)
+    specs = [_sized(c.spec) for c in charts]
+    for i, (spec, svg) in enumerate(zip(specs, svgs(specs, render=render))):
+        body = body.replace(f"\0CHART{i}\0", svg if svg is not None else _waiting(spec), 1)
     css = _rename_css(CSS)
     return (f'<div class="gxp-preview" aria-busy="true">{css}{PREVIEW_CSS}{_rename(before)}'
             f'<div class="gxp-connecting">正在连接服务器，筛选与下载稍后可用…</div>{body}</div>{HYDRATE}')
@@ -180,6 +181,8 @@ PREVIEW_CSS = """<style>
 .gxp-buttons button { margin: 6px 8px 6px 0; height: 28px; font-size: 13px; border: 0; background: #eee; color: #333; padding: 0 12px; }
 .gxp-connecting { font-size: 12px; color: #8a6d00; margin: 4px 0; }
 .gxp-chart-slot svg { max-width: 100%; height: auto; }
+.gxp-chart-wait { display: flex; align-items: center; justify-content: center; color: #999;
+  font-size: 13px; background: #fafafa; border: 1px dashed #ddd; max-width: 700px; }
 .gxp-preview { max-width: 100%; overflow-x: hidden; }
 .gxp-html { line-height: 28px; }  /* ipywidgets' HTML widget: --jp-widgets-inline-height */
 /* Voilà keeps the cells hidden (and a spinner up) until its frontend has loaded the theme */
