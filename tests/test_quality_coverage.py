@@ -108,3 +108,22 @@ def test_quality_page_holds_no_grid():
     assert app.grid.frame.height == quality.grid_wide(whole, True).height  # a download gets them all
     assert app.carry.frame.height <= app.carry.table_rows
     assert app.carry._shown().height == quality.carry_breaks(data, {}).height
+
+
+def test_findings_head_cut_by_year_equals_the_sorted_list():
+    """findings_subset reads only the years the ``findings`` aggregate says the first rows are in:
+    the rows are the whole sorted list's first ones (the same sort keys; every row one of the list)."""
+    if not DEMO.is_dir():
+        pytest.skip("no bundled demo corpus")
+    data = _load(str(DEMO.resolve()))
+    keys = ["year", "agency", "rule", "table", "row", "col"]
+    for state in _states(data)[:4]:
+        whole = quality.findings_subset(data, state, None, limit=10**9)
+        years = whole["year"].unique().sort().to_list()
+        assert len(years) > 1
+        for limit in (3, whole.filter(pl.col("year") == years[0]).height + 1, whole.height):
+            assert quality._last_year(data, state, None, limit) is not None  # the cut is taken
+            cut = quality.findings_subset(data, state, None, limit=limit)
+            assert cut.height == min(limit, whole.height)
+            assert cut.select(keys).equals(whole.select(keys).head(cut.height))
+            assert cut.join(whole, on=whole.columns, how="anti", nulls_equal=True).is_empty()

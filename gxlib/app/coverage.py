@@ -58,15 +58,18 @@ def grid(data: Data, keys: pl.Series | None = None) -> pl.LazyFrame:
 class Summary:
     """What the page shows of the whole grid, small: ``cells`` (filter cell × year × status ×
     timeliness → n rows), ``rows`` (one per wide-table row: its index and problem years) and
-    ``agencies`` (agency × the filter cells of its counted reports, for the carry-over breaks)."""
+    ``agencies`` (agency × the filter cells of its counted reports, for the carry-over breaks) and
+    ``carry`` (carry-over breaks per agency, ``carry`` a lazy frame of the breaks)."""
 
     cells: pl.DataFrame
     rows: pl.DataFrame
     agencies: pl.DataFrame
+    carry: pl.DataFrame | None = None
 
 
-def summary(data: Data) -> Summary:
-    """The page's :class:`Summary` of ``data``, computed once per corpus (one pass over the grid)."""
+def summary(data: Data, carry: pl.LazyFrame | None = None) -> Summary:
+    """The page's :class:`Summary` of ``data``, computed once per corpus (one pass over the grid;
+    ``carry``: the carry-over breaks, counted per agency)."""
     store = data.cache.setdefault("coverage", {})
     if "summary" not in store:
         wr = data.roster is not None
@@ -76,7 +79,10 @@ def summary(data: Data) -> Summary:
         agencies = (data.counted().select("agency_key", *FILTERS).unique() if "indicators" in data.agg
                     else pl.LazyFrame(schema={c: pl.String for c in ("agency_key", *FILTERS)}))
         store["summary"] = Summary(*pl.collect_all([cells, rows, agencies], engine="streaming"))
-    return store["summary"]
+    s = store["summary"]
+    if s.carry is None and carry is not None:
+        s.carry = carry.group_by("agency_key").agg(pl.len().cast(pl.UInt32).alias("n")).sort("agency_key").collect()
+    return s
 
 
 def by_year(s: Summary, state: Mapping[str, Any], with_roster: bool) -> pl.DataFrame:
@@ -93,12 +99,19 @@ def n_rows(s: Summary, state: Mapping[str, Any], status: str | None = None) -> i
 
 
 def wide_order(s: Summary, state: Mapping[str, Any], with_roster: bool) -> pl.DataFrame:
-    """The wide table's rows (INDEX + the problem column) in the page's order, without the years."""
+    """The wide table's rows (INDEX + the problem column, unsorted), without the years."""
     name = problem_column(with_roster)
     r = apply_filters(s.rows, state, FILTERS)
     n = r.group_by("agency_key").agg(pl.col("_bad").sum().cast(pl.Int32).alias(name))
-    return (r.select(INDEX).join(n, on="agency_key", how="left")
-            .sort([name, *ORDER], descending=[True] + [False] * len(ORDER), nulls_last=True))
+    return r.select(INDEX).join(n, on="agency_key", how="left")
+
+
+def _first(order: pl.DataFrame, name: str, rows: int) -> pl.DataFrame:
+    """The first ``rows`` of ``order`` in the page's order (most problem years first, then ORDER):
+    only the rows at or above the ``rows``-th largest count are sorted."""
+    if order.height > rows:
+        order = order.filter(pl.col(name) >= order[name].top_k(rows).min())
+    return order.sort([name, *ORDER], descending=[True] + [False] * len(ORDER), nulls_last=True).head(rows)
 
 
 def grid_wide(g: pl.DataFrame, with_roster: bool, years: list[int] | None = None) -> pl.DataFrame:
@@ -142,7 +155,7 @@ def view(data: Data, state: Mapping[str, Any], rows: int = 40) -> GridView:
     s = summary(data)
     name = problem_column(wr)
     order = wide_order(s, state, wr)
-    first = order.head(rows)
+    first = _first(order, name, rows)
     sub = filtered_grid(data, state, first["agency_key"].unique()) if first.height else pl.DataFrame()
     years = (apply_filters(s.cells, state, FILTERS)["year"].unique().to_list()) if first.height else []
     head = grid_wide(sub, wr, years) if sub.height else pl.DataFrame()

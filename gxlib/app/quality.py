@@ -100,15 +100,62 @@ def findings_subset(data: Data, state: Mapping[str, Any], rule: str | None = Non
     then only those rows get their cells' raw text and position."""
     if data.corpus is None:
         return pl.DataFrame()
-    f = metrics.findings(data.frames(), reports_frame=data.agg.get("indicators"), cells=False)
+    last = _last_year(data, state, rule, limit)
+    head = _findings_head(data, state, rule, limit, last)
+    if last is not None and head.height < limit:  # the hint cut too much: the whole sorted list
+        head = _findings_head(data, state, rule, limit, None)
+    if head.is_empty():
+        return head.drop("_i")
+    keyed = head.filter(pl.all_horizontal(pl.col("table", "row", "col").is_not_null()))
+    if keyed.is_empty():  # no finding points at a cell (the join keys are never null): no cell scan
+        sch = data.frames().cells.collect_schema()
+        return head.with_columns(pl.lit(None, sch["raw"]).alias("raw"), pl.lit(None, sch["where"]).alias("where")
+                                 ).sort("_i").drop("_i")
+    return (metrics.with_cells(head.lazy(), data.frames(), ids=keyed["report_id"].unique()).collect()
+            .sort("_i").drop("_i"))
+
+
+def _findings_head(data: Data, state: Mapping[str, Any], rule: str | None, limit: int,
+                   last: int | None) -> pl.DataFrame:
+    rep = _finding_reports(data, state)
+    if last is not None and rep is not None:
+        rep = rep.filter(pl.col("year").is_null() | (pl.col("year") <= last))
+    f = metrics.findings(data.frames(), reports_frame=rep, cells=False)
     f = apply_filters(f, state, ("region", "level", "agency_type"))
     if rule:
         f = f.filter(pl.col("rule") == rule)
-    head = f.sort("year", "agency", "rule", "table", "row", "col").head(limit).collect().with_row_index("_i")
-    if head.is_empty():
-        return head.drop("_i")
-    return (metrics.with_cells(head.lazy(), data.frames(), ids=head["report_id"].unique()).collect()
-            .sort("_i").drop("_i"))
+    return f.sort("year", "agency", "rule", "table", "row", "col").head(limit).collect().with_row_index("_i")
+
+
+def _last_year(data: Data, state: Mapping[str, Any], rule: str | None, limit: int) -> int | None:
+    """The first year by which the ``findings`` aggregate counts ``limit`` findings under the
+    filters: the sorted list's first ``limit`` rows are in that year or before (the list is by year
+    first, unknown years first), so the report scan reads those years' files only.  A hint: the
+    caller reads all years when the cut list comes out shorter than ``limit``."""
+    if "findings" not in data.agg:
+        return None
+    fa = data.scan("findings", state, ("region", "level", "agency_type"))
+    if rule:
+        fa = fa.filter(pl.col("rule") == rule)
+    per = (fa.group_by("year").agg(pl.col("n_findings").sum()).sort("year", nulls_last=False)
+           .with_columns(pl.col("n_findings").cum_sum().alias("cum")).collect())
+    hit = per.filter(pl.col("year").is_not_null() & (pl.col("cum") >= limit))
+    return int(hit["year"][0]) if hit.height else None
+
+
+def _finding_reports(data: Data, state: Mapping[str, Any]) -> pl.LazyFrame | None:
+    """The ``indicators`` rows a finding can join (reports with a finding, older reports: they get
+    one each) under the filters: the report scan is cut to their ids, pushed into the Parquet
+    reader, instead of joining the findings to every report.  The ids are found once per kernel."""
+    lf = data.agg.get("indicators")
+    if lf is None:
+        return None
+    store = data.cache.setdefault("coverage", {})
+    if "finding_ids" not in store:
+        store["finding_ids"] = pl.concat([data.frames().findings.select("report_id"),
+                                          lf.filter(pl.col("older")).select("report_id")]).unique().collect()["report_id"]
+    lf = lf.filter(pl.col("report_id").is_in(store["finding_ids"].implode()))
+    return apply_filters(lf, state, ("region", "level", "agency_type"))
 
 
 def findings_by(data: Data, state: Mapping[str, Any], by: Sequence[str]) -> pl.DataFrame:
@@ -158,9 +205,16 @@ def carry_head(data: Data, state: Mapping[str, Any], limit: int) -> tuple[pl.Dat
     head; a download computes them all)."""
     if not data.ok:
         return pl.DataFrame(), 0
-    lf = _carry_lazy(data, state)
-    head, n = pl.collect_all([lf.sort("agency_key", "year").head(limit), lf.select(pl.len())])
-    return head, n.item()
+    lf = data.agg["carry"] if "carry" in data.agg else _carry(str(data.path.resolve())).lazy()
+    s = cov.summary(data, lf)
+    per = s.carry  # breaks per agency (sorted by key): the head's agencies, then only their rows read
+    if any(state.get(c) for c in cov.FILTERS):
+        per = per.join(apply_filters(s.agencies, state, cov.FILTERS).select("agency_key").unique(),
+                       on="agency_key", how="semi").sort("agency_key")
+    keys = per.filter((pl.col("n").cum_sum() - pl.col("n")) < limit)["agency_key"]
+    head = (lf.filter(pl.col("agency_key").is_in(keys.implode())).collect().sort("agency_key", "year").head(limit)
+            if keys.len() else lf.head(0).collect())
+    return head, int(per["n"].sum())
 
 
 class HeadTable(TablePanel):
