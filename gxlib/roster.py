@@ -144,8 +144,8 @@ def apply_roster(frame: pl.DataFrame, roster: pl.DataFrame | None) -> pl.DataFra
             .drop("_rl", "_rt"))
 
 
-def coverage(reports: pl.DataFrame | pl.LazyFrame, roster: pl.DataFrame | None, years: list[int]
-             ) -> pl.DataFrame | pl.LazyFrame:
+def coverage(reports: pl.DataFrame | pl.LazyFrame, roster: pl.DataFrame | None, years: list[int],
+             sort: bool = True) -> pl.DataFrame | pl.LazyFrame:
     """Agency × year status (long, :data:`GRID_COLS`); lazy when ``reports`` is (the dashboards
     query it with filters and group-bys, never holding the 10⁶-row grid of a national corpus).
 
@@ -153,7 +153,8 @@ def coverage(reports: pl.DataFrame | pl.LazyFrame, roster: pl.DataFrame | None, 
     published, due, report_id and ``status`` = its timeliness 按时/逾期/日期不详).  Without a roster:
     the corpus's agencies × ``years``, 已收录 or 未收录 (never 未发布).  With one: each listed body
     × the years it must publish (within ``years``): its report's timeliness, or 未发布; reports of
-    bodies not on the roster are rows with status 名单外."""
+    bodies not on the roster are rows with status 名单外.  Sorted by agency and year (``sort=False``:
+    in no order, for counts over the grid)."""
     lazy = isinstance(reports, pl.LazyFrame)
     if not years:
         schema = reports.collect_schema() if lazy else reports.schema
@@ -167,9 +168,9 @@ def coverage(reports: pl.DataFrame | pl.LazyFrame, roster: pl.DataFrame | None, 
         bodies = (rep.sort("year").group_by("agency_key")
                   .agg(pl.col(c).last() for c in ("agency", "region", "level", "agency_type")))
         grid = bodies.join(yrs, how="cross").join(facts, on=["agency_key", "year"], how="left")
-        return (grid.with_columns(pl.when(pl.col("report_id").is_null()).then(pl.lit(NOT_COLLECTED))
-                                  .otherwise(pl.lit(COLLECTED)).alias("status"))
-                .select(GRID_COLS).sort("agency", "agency_key", "year"))
+        out = (grid.with_columns(pl.when(pl.col("report_id").is_null()).then(pl.lit(NOT_COLLECTED))
+                                 .otherwise(pl.lit(COLLECTED)).alias("status")).select(GRID_COLS))
+        return out.sort("agency", "agency_key", "year") if sort else out
     lo, hi = min(years), max(years)
     roster = roster.lazy() if lazy else roster
     named = rep.sort("year").group_by("agency_key").agg(pl.col("agency").last().alias("_name"),
@@ -182,8 +183,8 @@ def coverage(reports: pl.DataFrame | pl.LazyFrame, roster: pl.DataFrame | None, 
             .drop("_from", "_to")
             .join(facts, on=["agency_key", "year"], how="left")
             .with_columns(pl.col("timeliness").fill_null(pl.lit(MISSING)).alias("status")))
-    return pl.concat([grid.select(GRID_COLS), off_roster(rep, roster)], how="vertical_relaxed").sort(
-        "agency", "agency_key", "year")
+    out = pl.concat([grid.select(GRID_COLS), off_roster(rep, roster)], how="vertical_relaxed")
+    return out.sort("agency", "agency_key", "year") if sort else out
 
 
 def _grid_reports(reports: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:

@@ -38,20 +38,28 @@ def bad_expr(with_roster: bool) -> pl.Expr:
     return bad.fill_null(False)
 
 
-def _reports(data: Data, keys: pl.Series | None = None) -> pl.LazyFrame:
-    lf = data.agg["indicators"].select([c for c in GRID_COLS if c != "timeliness"])
+def _reports(data: Data, keys: pl.Series | None = None, counts: bool = False) -> pl.LazyFrame:
+    """The grid's input (GRID_COLS of the ``indicators`` rows); ``counts``: for the status counts
+    only, so the report id, publication and due dates (which do not decide a status) are not read."""
+    cols = [c for c in GRID_COLS if c != "timeliness"]
+    if counts:
+        cols = [c if c not in ("report_id", "published", "due") else
+                pl.lit(1 if c == "report_id" else None, pl.Int8 if c == "report_id" else pl.Date).alias(c)
+                for c in cols]
+    lf = data.agg["indicators"].select(cols)
     return lf.filter(pl.col("agency_key").is_in(keys.implode())) if keys is not None else lf
 
 
-def grid(data: Data, keys: pl.Series | None = None) -> pl.LazyFrame:
+def grid(data: Data, keys: pl.Series | None = None, sort: bool = True, counts: bool = False) -> pl.LazyFrame:
     """The coverage grid, lazily; of the agencies ``keys`` only when given (the same rows as the
-    whole grid's for them: an agency's rows depend on its own reports and roster entry only)."""
+    whole grid's for them: an agency's rows depend on its own reports and roster entry only);
+    ``counts``: statuses only (report_id a placeholder, no dates)."""
     if "indicators" not in data.agg or not data.years:
         return pl.LazyFrame(schema={c: pl.String for c in GRID_COLS})
     ros = data.roster
     if keys is not None and ros is not None:
         ros = ros.filter(pl.col("agency_key").is_in(keys.implode()))
-    return roster_mod.coverage(_reports(data, keys), ros, data.years)
+    return roster_mod.coverage(_reports(data, keys, counts), ros, data.years, sort=sort)
 
 
 @dataclass
@@ -73,7 +81,7 @@ def summary(data: Data, carry: pl.LazyFrame | None = None) -> Summary:
     store = data.cache.setdefault("coverage", {})
     if "summary" not in store:
         wr = data.roster is not None
-        g = grid(data)
+        g = grid(data, sort=False, counts=True)
         cells = g.group_by(*FILTERS, "year", "status", "timeliness").agg(pl.len().cast(pl.UInt32).alias("n"))
         rows = g.group_by(INDEX).agg(bad_expr(wr).sum().cast(pl.Int32).alias("_bad"))
         agencies = (data.counted().select("agency_key", *FILTERS).unique() if "indicators" in data.agg

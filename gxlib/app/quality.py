@@ -143,19 +143,25 @@ def _last_year(data: Data, state: Mapping[str, Any], rule: str | None, limit: in
     return int(hit["year"][0]) if hit.height else None
 
 
+FINDING_REPORTS_HELD = 100_000  # the reports with a finding are kept in memory up to this many
+
+
 def _finding_reports(data: Data, state: Mapping[str, Any]) -> pl.LazyFrame | None:
     """The ``indicators`` rows a finding can join (reports with a finding, older reports: they get
-    one each) under the filters: the report scan is cut to their ids, pushed into the Parquet
-    reader, instead of joining the findings to every report.  The ids are found once per kernel."""
+    one each) under the filters, instead of every report.  Found once per kernel: kept in memory
+    (their meta and source) when there are at most FINDING_REPORTS_HELD, else their ids, to cut
+    the report scan (pushed into the Parquet reader) at each filter."""
     lf = data.agg.get("indicators")
     if lf is None:
         return None
     store = data.cache.setdefault("coverage", {})
-    if "finding_ids" not in store:
-        store["finding_ids"] = pl.concat([data.frames().findings.select("report_id"),
-                                          lf.filter(pl.col("older")).select("report_id")]).unique().collect()["report_id"]
-    lf = lf.filter(pl.col("report_id").is_in(store["finding_ids"].implode()))
-    return apply_filters(lf, state, ("region", "level", "agency_type"))
+    if "finding_reports" not in store:
+        ids = pl.concat([data.frames().findings.select("report_id"),
+                         lf.filter(pl.col("older")).select("report_id")]).unique().collect()["report_id"]
+        cut = lf.filter(pl.col("report_id").is_in(ids.implode()))
+        store["finding_reports"] = (cut.select(*metrics.META_COLS, "source").collect().lazy()
+                                    if ids.len() <= FINDING_REPORTS_HELD else cut)
+    return apply_filters(store["finding_reports"], state, ("region", "level", "agency_type"))
 
 
 def findings_by(data: Data, state: Mapping[str, Any], by: Sequence[str]) -> pl.DataFrame:
@@ -291,29 +297,41 @@ class QualityApp:
         self.detail.add_class("gx-drill-box")
         self.marker = W.HTML()
         self._cache: dict[tuple, tuple] = {}
+        self._cover: dict[tuple, tuple] = {}
         self._rows: list[dict] = []
         self.pick.observe(self._picked, names="value")
         self.bar.wire(self.status, self.grid, self.rules, self.by_agency, self.older, self.off_roster, self.carry)
         self.bar.on_change(self.refresh)
         self.refresh(self.bar.state)
 
+    def _coverage(self, state: Mapping[str, Any]) -> tuple:
+        """The publication panels, the 名单外 and carry-over heads: they do not depend on the rule."""
+        k = _key({c: v for c, v in state.items() if c != "rule"})
+        if k in self._cover:
+            return self._cover[k]
+        with_roster = self.data.roster is not None
+        g = cov.view(self.data, state) if self.data.ok else None
+        if g is not None and g.total:
+            by_year = g.by_year
+            title = "逾期或未发布的机关" if with_roster else "有逾期报告的机关（收录情况）"
+            heat_chart = status_grid_chart(g.heat, title, g.worst) if g.heat.height else None
+            status_chart = status_by_year_chart(
+                by_year, "各年度报告发布情况" if with_roster else "已收录报告的发布时间（按时/逾期）")
+            by_year_wide = by_year.pivot(on="status", index="year", values="n").sort("year").fill_null(0)
+            wide = (g.head, lambda state=dict(state): grid_wide(publication_grid(self.data, state), with_roster),
+                    g.total)
+        else:
+            wide, by_year_wide = (pl.DataFrame(), None, 0), pl.DataFrame()
+            heat_chart = status_chart = None
+        head, n = carry_head(self.data, state, self.carry.table_rows)
+        carry = (head, lambda state=dict(state): carry_breaks(self.data, state), n)
+        self._cover[k] = (status_chart, by_year_wide, heat_chart, wide, carry, self._off_roster(state))
+        return self._cover[k]
+
     def compute(self, state: Mapping[str, Any]) -> tuple:
         k = _key(state)
         if k not in self._cache:
-            with_roster = self.data.roster is not None
-            g = cov.view(self.data, state) if self.data.ok else None
-            if g is not None and g.total:
-                by_year = g.by_year
-                title = "逾期或未发布的机关" if with_roster else "有逾期报告的机关（收录情况）"
-                heat_chart = status_grid_chart(g.heat, title, g.worst) if g.heat.height else None
-                status_chart = status_by_year_chart(
-                    by_year, "各年度报告发布情况" if with_roster else "已收录报告的发布时间（按时/逾期）")
-                by_year_wide = by_year.pivot(on="status", index="year", values="n").sort("year").fill_null(0)
-                wide = (g.head, lambda state=dict(state): grid_wide(publication_grid(self.data, state), with_roster),
-                        g.total)
-            else:
-                wide, by_year_wide = (pl.DataFrame(), None, 0), pl.DataFrame()
-                heat_chart = status_chart = None
+            status_chart, by_year_wide, heat_chart, wide, carry, off = self._coverage(state)
             rule = state.get("rule")
             fby = findings_by(self.data, state, ("year", "rule"))
             fby_agency = findings_by(self.data, state, ("agency_key", "rule"))
@@ -327,9 +345,6 @@ class QualityApp:
             names = self.data.agency_names
             fby_agency = fby_agency.join(names, on="agency_key", how="left").select(
                 "agency", "agency_key", "rule", "rule_zh", "severity", "n_findings", "n_reports") if fby_agency.height else fby_agency
-            head, n = carry_head(self.data, state, self.carry.table_rows)
-            carry = (head, lambda state=dict(state): carry_breaks(self.data, state), n)
-            off = self._off_roster(state)
             fs = findings_subset(self.data, state, rule)
             fs = cell_labels(fs) if fs.height else fs
             self._cache[k] = (status_chart, by_year_wide, heat_chart, wide, rules_fig, rules_table, fby_agency, carry,
