@@ -16,7 +16,7 @@ from real_corpus import real_corpus_dir  # noqa: F401
 
 from gxlib import roster
 from gxlib.app import coverage as cov
-from gxlib.app import quality
+from gxlib.app import agency, quality
 from gxlib.app.data import UNIDENTIFIED, _load, apply_filters
 from gxlib.roster import GRID_COLS, LATE, MISSING, OFF_ROSTER
 
@@ -127,3 +127,43 @@ def test_findings_head_cut_by_year_equals_the_sorted_list():
             assert cut.height == min(limit, whole.height)
             assert cut.select(keys).equals(whole.select(keys).head(cut.height))
             assert cut.join(whole, on=whole.columns, how="anti", nulls_equal=True).is_empty()
+
+
+def _choices_loop(data) -> dict[str, str]:
+    """The agency picker's labels as the page built them before (a Python loop over the agencies)."""
+    latest = (data.counted().select("agency_key", "agency", "year").sort("year").group_by("agency_key")
+              .agg(pl.col("agency").last(), pl.col("agency").unique().alias("all"))
+              .sort("agency", "agency_key").collect())
+    dup = latest.filter(pl.col("agency").is_duplicated())["agency_key"].to_list()
+    out = {}
+    for k, a, names in latest.select("agency_key", "agency", "all").iter_rows():
+        former = sorted(n for n in names if n and n != a)
+        out[a + (f"（曾用名 {'、'.join(former)}）" if former else "") + (f"（{k}）" if k in dup else "")] = k
+    return out
+
+
+def test_demo_agency_choices_equal_the_loop():
+    if not DEMO.is_dir():
+        pytest.skip("no bundled demo corpus")
+    data = _load(str(DEMO.resolve()))
+    assert list(agency.agency_choices(data).items()) == list(_choices_loop(data).items())
+
+
+@pytest.mark.corpus
+def test_real_agency_choices_equal_the_loop(real_corpus_dir):
+    data = _load(str(real_corpus_dir.resolve()))
+    assert list(agency.agency_choices(data).items()) == list(_choices_loop(data).items())
+
+
+def test_agency_choices_with_renamed_and_namesake_bodies():
+    """Renamed bodies (曾用名, sorted; an empty or unknown name left out) and two bodies sharing a
+    name (their keys added): the same labels as the loop, in the same order."""
+    rows = pl.LazyFrame({
+        "agency_key": ["a", "a", "a", "b", "c", "c", "d", "e"],
+        "agency": ["乙局", "甲局", "丙局", "乙局", "丁办", None, "丁办", ""],
+        "year": [2020, 2022, 2021, 2022, 2021, 2020, 2022, 2022],
+    }, schema_overrides={"year": pl.Int32})
+    data = type("D", (), {"ok": True, "counted": lambda self: rows})()
+    got = agency.agency_choices(data)
+    assert list(got.items()) == list(_choices_loop(data).items())
+    assert "甲局（曾用名 丙局、乙局）" in got and "丁办（c）" in got and "丁办（d）" in got
