@@ -53,13 +53,19 @@ def _reports(data: Data, keys: pl.Series | None = None, counts: bool = False) ->
 def grid(data: Data, keys: pl.Series | None = None, sort: bool = True, counts: bool = False) -> pl.LazyFrame:
     """The coverage grid, lazily; of the agencies ``keys`` only when given (the same rows as the
     whole grid's for them: an agency's rows depend on its own reports and roster entry only);
-    ``counts``: statuses only (report_id a placeholder, no dates)."""
+    ``counts``: statuses only (report_id a placeholder, no dates; the names and dimensions
+    categorical: a third less memory for the 10⁶-row pass; cast back to strings after it)."""
     if "indicators" not in data.agg or not data.years:
         return pl.LazyFrame(schema={c: pl.String for c in GRID_COLS})
     ros = data.roster
     if keys is not None and ros is not None:
         ros = ros.filter(pl.col("agency_key").is_in(keys.implode()))
-    return roster_mod.coverage(_reports(data, keys, counts), ros, data.years, sort=sort)
+    rep = _reports(data, keys, counts)
+    if counts:
+        rep = rep.with_columns(pl.col(c).cast(pl.Categorical) for c in INDEX)
+        if ros is not None:
+            ros = ros.with_columns(pl.col(c).cast(pl.Categorical) for c in INDEX if c in ros.columns)
+    return roster_mod.coverage(rep, ros, data.years, sort=sort)
 
 
 @dataclass
@@ -86,7 +92,8 @@ def summary(data: Data, carry: pl.LazyFrame | None = None) -> Summary:
         rows = g.group_by(INDEX).agg(bad_expr(wr).sum().cast(pl.Int32).alias("_bad"))
         agencies = (data.counted().select("agency_key", *FILTERS).unique() if "indicators" in data.agg
                     else pl.LazyFrame(schema={c: pl.String for c in ("agency_key", *FILTERS)}))
-        store["summary"] = Summary(*pl.collect_all([cells, rows, agencies], engine="streaming"))
+        store["summary"] = Summary(*[f.with_columns(pl.col(pl.Categorical).cast(pl.String)) for f in
+                                     pl.collect_all([cells, rows, agencies], engine="streaming")])
     s = store["summary"]
     if s.carry is None and carry is not None:
         s.carry = carry.group_by("agency_key").agg(pl.len().cast(pl.UInt32).alias("n")).sort("agency_key").collect()
