@@ -101,8 +101,16 @@ AGENCY_FINDING_COLS = ("year", "severity", "rule_zh", "table_zh", "row_zh", "col
 
 
 def agency_findings(data: Data, key: str) -> pl.DataFrame:
-    f = data.findings_of(key).filter(pl.col("agency_key") == key).sort("year", "rule", "table", "row", "col").collect()
-    return cell_labels(f).select(AGENCY_FINDING_COLS)
+    """The agency's findings with the cells they point at: the cell scan (over the corpus's cells,
+    cut to its reports) only when one of them points at a cell (the join keys are never null)."""
+    f = data.findings_of(key, cells=False).filter(pl.col("agency_key") == key).collect()
+    keyed = f.filter(pl.all_horizontal(pl.col("table", "row", "col").is_not_null()))
+    if keyed.is_empty():
+        sch = data.frames().cells.collect_schema()
+        f = f.with_columns(pl.lit(None, sch["raw"]).alias("raw"), pl.lit(None, sch["where"]).alias("where"))
+    else:
+        f = metrics.with_cells(f.lazy(), data.frames(), ids=keyed["report_id"].unique()).collect()
+    return cell_labels(f.sort("year", "rule", "table", "row", "col")).select(AGENCY_FINDING_COLS)
 
 
 def agency_facts(data: Data, key: str) -> pl.DataFrame:
