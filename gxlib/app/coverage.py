@@ -71,9 +71,9 @@ def grid(data: Data, keys: pl.Series | None = None, sort: bool = True, counts: b
 @dataclass
 class Summary:
     """What the page shows of the whole grid, small: ``cells`` (filter cell × year × status ×
-    timeliness → n rows), ``rows`` (one per wide-table row: its index and problem years) and
+    timeliness → n rows), ``rows`` (one per wide-table row: its index and problem years),
     ``agencies`` (agency × the filter cells of its counted reports, for the carry-over breaks) and
-    ``carry`` (carry-over breaks per agency, ``carry`` a lazy frame of the breaks)."""
+    ``carry`` (how many carry-over breaks each agency has; set at the panel's first use)."""
 
     cells: pl.DataFrame
     rows: pl.DataFrame
