@@ -144,28 +144,35 @@ def apply_roster(frame: pl.DataFrame, roster: pl.DataFrame | None) -> pl.DataFra
             .drop("_rl", "_rt"))
 
 
-def coverage(reports: pl.DataFrame, roster: pl.DataFrame | None, years: list[int]) -> pl.DataFrame:
-    """Agency × year status (long, :data:`GRID_COLS`).
+def coverage(reports: pl.DataFrame | pl.LazyFrame, roster: pl.DataFrame | None, years: list[int],
+             sort: bool = True) -> pl.DataFrame | pl.LazyFrame:
+    """Agency × year status (long, :data:`GRID_COLS`); lazy when ``reports`` is (the dashboards
+    query it with filters and group-bys, never holding the 10⁶-row grid of a national corpus).
 
     ``reports``: one row per collected report (agency_key, agency, region, level, agency_type, year,
     published, due, report_id and ``status`` = its timeliness 按时/逾期/日期不详).  Without a roster:
     the corpus's agencies × ``years``, 已收录 or 未收录 (never 未发布).  With one: each listed body
     × the years it must publish (within ``years``): its report's timeliness, or 未发布; reports of
-    bodies not on the roster are rows with status 名单外."""
+    bodies not on the roster are rows with status 名单外.  Sorted by agency and year (``sort=False``:
+    in no order, for counts over the grid)."""
+    lazy = isinstance(reports, pl.LazyFrame)
     if not years:
-        return pl.DataFrame(schema={c: reports.schema.get(c, pl.String) for c in GRID_COLS})
+        schema = reports.collect_schema() if lazy else reports.schema
+        empty = pl.DataFrame(schema={c: schema.get(c, pl.String) for c in GRID_COLS})
+        return empty.lazy() if lazy else empty
     yrs = pl.DataFrame({"year": pl.Series(list(range(min(years), max(years) + 1)), dtype=pl.Int32)})
-    rep = reports.with_columns(pl.col("status").alias("timeliness")).select(GRID_COLS)
+    yrs = yrs.lazy() if lazy else yrs
+    rep = _grid_reports(reports)
+    facts = rep.select("agency_key", "year", "timeliness", "published", "due", "report_id")
     if roster is None:
         bodies = (rep.sort("year").group_by("agency_key")
                   .agg(pl.col(c).last() for c in ("agency", "region", "level", "agency_type")))
-        grid = bodies.join(yrs, how="cross").join(
-            rep.select("agency_key", "year", "timeliness", "published", "due", "report_id"),
-            on=["agency_key", "year"], how="left")
-        return (grid.with_columns(pl.when(pl.col("report_id").is_null()).then(pl.lit(NOT_COLLECTED))
-                                  .otherwise(pl.lit(COLLECTED)).alias("status"))
-                .select(GRID_COLS).sort("agency", "agency_key", "year"))
+        grid = bodies.join(yrs, how="cross").join(facts, on=["agency_key", "year"], how="left")
+        out = (grid.with_columns(pl.when(pl.col("report_id").is_null()).then(pl.lit(NOT_COLLECTED))
+                                 .otherwise(pl.lit(COLLECTED)).alias("status")).select(GRID_COLS))
+        return out.sort("agency", "agency_key", "year") if sort else out
     lo, hi = min(years), max(years)
+    roster = roster.lazy() if lazy else roster
     named = rep.sort("year").group_by("agency_key").agg(pl.col("agency").last().alias("_name"),
                                                         pl.col("region").last().alias("_region"))
     bodies = (roster.join(named, on="agency_key", how="left")
@@ -174,10 +181,21 @@ def coverage(reports: pl.DataFrame, roster: pl.DataFrame | None, years: list[int
                       pl.col("from_year").fill_null(lo).alias("_from"), pl.col("to_year").fill_null(hi).alias("_to")))
     grid = (bodies.join(yrs, how="cross").filter(pl.col("year").is_between(pl.col("_from"), pl.col("_to")))
             .drop("_from", "_to")
-            .join(rep.select("agency_key", "year", "timeliness", "published", "due", "report_id"),
-                  on=["agency_key", "year"], how="left")
+            .join(facts, on=["agency_key", "year"], how="left")
             .with_columns(pl.col("timeliness").fill_null(pl.lit(MISSING)).alias("status")))
-    off = rep.join(roster.select("agency_key"), on="agency_key", how="anti").with_columns(
-        pl.lit(OFF_ROSTER).alias("status"))
-    return pl.concat([grid.select(GRID_COLS), off.select(GRID_COLS)], how="vertical_relaxed").sort(
-        "agency", "agency_key", "year")
+    out = pl.concat([grid.select(GRID_COLS), off_roster(rep, roster)], how="vertical_relaxed")
+    return out.sort("agency", "agency_key", "year") if sort else out
+
+
+def _grid_reports(reports: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
+    return reports.with_columns(pl.col("status").alias("timeliness")).select(GRID_COLS)
+
+
+def off_roster(reports: pl.DataFrame | pl.LazyFrame, roster: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
+    """The 名单外 rows of :func:`coverage`: reports of bodies not on ``roster`` (unsorted)."""
+    rep = reports if "timeliness" in (reports.collect_schema() if isinstance(reports, pl.LazyFrame)
+                                      else reports.schema) else _grid_reports(reports)
+    if isinstance(rep, pl.LazyFrame):
+        roster = roster.lazy()
+    return rep.join(roster.select("agency_key"), on="agency_key", how="anti").with_columns(
+        pl.lit(OFF_ROSTER).alias("status")).select(GRID_COLS)

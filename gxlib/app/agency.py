@@ -21,19 +21,25 @@ from .widgets import ChartPanel, PrintButton, TablePanel, _marker, _retarget, he
 def agency_choices(data: Data) -> dict[str, str]:
     """{label shown in the search box: agency_key}; labels are the latest printed name, the names
     it printed before (曾用名, from the registry: a renamed body is one entry) and the key when two
-    agencies share a name."""
+    agencies share a name.  Polars expressions over the (agency, name) pairs: no Python loop over
+    the 10⁵ agencies of a national corpus."""
     if not data.ok:
         return {}
-    latest = (data.counted().select("agency_key", "agency", "year").sort("year").group_by("agency_key")
-              .agg(pl.col("agency").last(), pl.col("agency").unique().alias("all"))
-              .sort("agency", "agency_key").collect())
-    dup = latest.filter(pl.col("agency").is_duplicated())["agency_key"].to_list()
-    out = {}
-    for k, a, names in latest.select("agency_key", "agency", "all").iter_rows():
-        former = sorted(n for n in names if n and n != a)
-        label = a + (f"（曾用名 {'、'.join(former)}）" if former else "") + (f"（{k}）" if k in dup else "")
-        out[label] = k
-    return out
+    rows = data.counted().select("agency_key", "agency", "year")
+    latest = rows.sort("year").group_by("agency_key").agg(pl.col("agency").last())
+    former = (rows.select("agency_key", pl.col("agency").alias("name")).unique()
+              .join(latest, on="agency_key", how="inner")
+              .filter(pl.col("name").is_not_null() & (pl.col("name") != "") & (pl.col("name") != pl.col("agency")))
+              .sort("agency_key", "name")
+              .group_by("agency_key", maintain_order=True).agg(pl.col("name").str.join("、").alias("former")))
+    out = (latest.join(former, on="agency_key", how="left").sort("agency", "agency_key")
+           .select("agency_key", pl.concat_str(
+               pl.col("agency"),
+               pl.when(pl.col("former").is_not_null()).then(pl.format("（曾用名 {}）", "former")).otherwise(pl.lit("")),
+               pl.when(pl.col("agency").is_duplicated()).then(pl.format("（{}）", "agency_key")).otherwise(pl.lit("")),
+           ).alias("label"))
+           .collect(engine="streaming"))
+    return dict(zip(out["label"].to_list(), out["agency_key"].to_list()))
 
 
 def registry_card(data: Data, key: str) -> dict | None:
@@ -95,8 +101,16 @@ AGENCY_FINDING_COLS = ("year", "severity", "rule_zh", "table_zh", "row_zh", "col
 
 
 def agency_findings(data: Data, key: str) -> pl.DataFrame:
-    f = data.findings_of(key).filter(pl.col("agency_key") == key).sort("year", "rule", "table", "row", "col").collect()
-    return cell_labels(f).select(AGENCY_FINDING_COLS)
+    """The agency's findings with the cells they point at: the cell scan (over the corpus's cells,
+    cut to its reports) only when one of them points at a cell (the join keys are never null)."""
+    f = data.findings_of(key, cells=False).filter(pl.col("agency_key") == key).collect()
+    keyed = f.filter(pl.all_horizontal(pl.col("table", "row", "col").is_not_null()))
+    if keyed.is_empty():
+        sch = data.frames().cells.collect_schema()
+        f = f.with_columns(pl.lit(None, sch["raw"]).alias("raw"), pl.lit(None, sch["where"]).alias("where"))
+    else:
+        f = metrics.with_cells(f.lazy(), data.frames(), ids=keyed["report_id"].unique()).collect()
+    return cell_labels(f.sort("year", "rule", "table", "row", "col")).select(AGENCY_FINDING_COLS)
 
 
 def agency_facts(data: Data, key: str) -> pl.DataFrame:

@@ -176,7 +176,7 @@ class Data:
         """metrics.findings (with cells and meta), lazily: filter before collecting."""
         return metrics.findings(self.frames()) if self.corpus is not None else pl.LazyFrame()
 
-    def findings_of(self, key: str) -> pl.LazyFrame:
+    def findings_of(self, key: str, cells: bool = True) -> pl.LazyFrame:
         """metrics.findings of one agency's reports: the corpus frames are cut to its report ids
         first (pushed into the Parquet scans), so the corpus-wide report dedup and the cell join
         run over its few reports, not the whole corpus (the same rows: the ids are the ones
@@ -188,7 +188,7 @@ class Data:
         f = self.frames()
         mine = pl.col("report_id").is_in(ids)
         return metrics.findings(metrics.Frames(reports=f.reports.filter(mine), cells=f.cells.filter(mine),
-                                               narrative=f.narrative, findings=f.findings.filter(mine)))
+                                               narrative=f.narrative, findings=f.findings.filter(mine)), cells=cells)
 
     @cached_property
     def findings(self) -> pl.DataFrame:

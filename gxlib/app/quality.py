@@ -13,6 +13,7 @@ import ipywidgets as W
 import polars as pl
 
 from .. import charts, metrics
+from . import coverage as cov
 from .data import (
     ALL,
     ANY,
@@ -33,7 +34,7 @@ from .data import (
     definitions,
 )
 from .state import FilterBar, _key
-from .widgets import ChartPanel, TablePanel, _marker, header, section
+from .widgets import ChartPanel, TablePanel, _marker, header, section, table_html
 
 
 STATUS_ORDER = [ON_TIME, LATE, UNDATED, MISSING, OFF_ROSTER, COLLECTED, NOT_COLLECTED]
@@ -78,28 +79,19 @@ def status_grid_chart(frame: pl.DataFrame, title: str, order: list[str]) -> alt.
 
 
 def publication_grid(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
-    """Agency × year coverage (gxlib.roster.coverage): with a roster 按时/逾期/日期不详/未发布 and
-    名单外 reports; without one 已收录/未收录 only.  Older reports count as published (collected)."""
-    return apply_filters(data.coverage, state, ("region", "level", "agency_type"))
+    """Agency × year coverage (gxlib.roster.coverage) under ``state``, whole (downloads, tests): with
+    a roster 按时/逾期/日期不详/未发布 and 名单外 reports; without one 已收录/未收录 only.  Older
+    reports count as published (collected).  The page itself shows :func:`coverage.view`."""
+    return cov.filtered_grid(data, state)
 
 
 def problem_column(data: Data) -> str:
-    return "问题年数" if data.roster is not None else "逾期年数"
+    return cov.problem_column(data.roster is not None)
 
 
 def grid_wide(grid: pl.DataFrame, with_roster: bool) -> pl.DataFrame:
-    """One row per agency, a column per year; 问题年数 (逾期 + 未发布) with a roster, else 逾期年数
-    (a year not collected is not the agency's problem)."""
-    if grid.height == 0:
-        return grid
-    w = grid.pivot(on="year", index=["agency_key", "agency", "region", "level", "agency_type"], values="status",
-                   aggregate_function="first", sort_columns=True)
-    ycols = [c for c in w.columns if c.isdigit()]
-    bad = pl.col("status").is_in([LATE, MISSING]) if with_roster else (pl.col("timeliness") == LATE)
-    name = "问题年数" if with_roster else "逾期年数"
-    n = grid.group_by("agency_key").agg(bad.fill_null(False).sum().cast(pl.Int32).alias(name))
-    return (w.rename({c: f"{c}年" for c in ycols}).join(n, on="agency_key", how="left")
-            .sort([name, "agency"], descending=[True, False]))
+    """One row per agency, a column per year; 问题年数 (逾期 + 未发布) with a roster, else 逾期年数."""
+    return cov.grid_wide(grid, with_roster)
 
 
 def findings_subset(data: Data, state: Mapping[str, Any], rule: str | None = None, limit: int = 500) -> pl.DataFrame:
@@ -108,15 +100,68 @@ def findings_subset(data: Data, state: Mapping[str, Any], rule: str | None = Non
     then only those rows get their cells' raw text and position."""
     if data.corpus is None:
         return pl.DataFrame()
-    f = metrics.findings(data.frames(), reports_frame=data.agg.get("indicators"), cells=False)
+    last = _last_year(data, state, rule, limit)
+    head = _findings_head(data, state, rule, limit, last)
+    if last is not None and head.height < limit:  # the hint cut too much: the whole sorted list
+        head = _findings_head(data, state, rule, limit, None)
+    if head.is_empty():
+        return head.drop("_i")
+    keyed = head.filter(pl.all_horizontal(pl.col("table", "row", "col").is_not_null()))
+    if keyed.is_empty():  # no finding points at a cell (the join keys are never null): no cell scan
+        sch = data.frames().cells.collect_schema()
+        return head.with_columns(pl.lit(None, sch["raw"]).alias("raw"), pl.lit(None, sch["where"]).alias("where")
+                                 ).sort("_i").drop("_i")
+    return (metrics.with_cells(head.lazy(), data.frames(), ids=keyed["report_id"].unique()).collect()
+            .sort("_i").drop("_i"))
+
+
+def _findings_head(data: Data, state: Mapping[str, Any], rule: str | None, limit: int,
+                   last: int | None) -> pl.DataFrame:
+    rep = _finding_reports(data, state)
+    if last is not None and rep is not None:
+        rep = rep.filter(pl.col("year").is_null() | (pl.col("year") <= last))
+    f = metrics.findings(data.frames(), reports_frame=rep, cells=False)
     f = apply_filters(f, state, ("region", "level", "agency_type"))
     if rule:
         f = f.filter(pl.col("rule") == rule)
-    head = f.sort("year", "agency", "rule", "table", "row", "col").head(limit).collect().with_row_index("_i")
-    if head.is_empty():
-        return head.drop("_i")
-    return (metrics.with_cells(head.lazy(), data.frames(), ids=head["report_id"].unique()).collect()
-            .sort("_i").drop("_i"))
+    return f.sort("year", "agency", "rule", "table", "row", "col").head(limit).collect().with_row_index("_i")
+
+
+def _last_year(data: Data, state: Mapping[str, Any], rule: str | None, limit: int) -> int | None:
+    """The first year by which the ``findings`` aggregate counts ``limit`` findings under the
+    filters: the sorted list's first ``limit`` rows are in that year or before (the list is by year
+    first, unknown years first), so the report scan reads those years' files only.  A hint: the
+    caller reads all years when the cut list comes out shorter than ``limit``."""
+    if "findings" not in data.agg:
+        return None
+    fa = data.scan("findings", state, ("region", "level", "agency_type"))
+    if rule:
+        fa = fa.filter(pl.col("rule") == rule)
+    per = (fa.group_by("year").agg(pl.col("n_findings").sum()).sort("year", nulls_last=False)
+           .with_columns(pl.col("n_findings").cum_sum().alias("cum")).collect())
+    hit = per.filter(pl.col("year").is_not_null() & (pl.col("cum") >= limit))
+    return int(hit["year"][0]) if hit.height else None
+
+
+FINDING_REPORTS_HELD = 100_000  # the reports with a finding are kept in memory up to this many
+
+
+def _finding_reports(data: Data, state: Mapping[str, Any]) -> pl.LazyFrame | None:
+    """The ``indicators`` rows a finding can join (reports with a finding, older reports: they get
+    one each) under the filters, instead of every report.  Found once per kernel: kept in memory
+    (their meta and source) when there are at most FINDING_REPORTS_HELD, else their ids, to cut
+    the report scan (pushed into the Parquet reader) at each filter."""
+    lf = data.agg.get("indicators")
+    if lf is None:
+        return None
+    store = data.cache.setdefault("coverage", {})
+    if "finding_reports" not in store:
+        ids = pl.concat([data.frames().findings.select("report_id"),
+                         lf.filter(pl.col("older")).select("report_id")]).unique().collect()["report_id"]
+        cut = lf.filter(pl.col("report_id").is_in(ids.implode()))
+        store["finding_reports"] = (cut.select(*metrics.META_COLS, "source").collect().lazy()
+                                    if ids.len() <= FINDING_REPORTS_HELD else cut)
+    return apply_filters(store["finding_reports"], state, ("region", "level", "agency_type"))
 
 
 def findings_by(data: Data, state: Mapping[str, Any], by: Sequence[str]) -> pl.DataFrame:
@@ -143,21 +188,54 @@ def _carry(path_str: str) -> pl.DataFrame:
     return metrics.carry_over_breaks(d.corpus) if d.ok else pl.DataFrame()
 
 
+def _carry_lazy(data: Data, state: Mapping[str, Any]) -> pl.LazyFrame:
+    """The carry-over breaks of the agencies with a counted report under the filters, lazily (the
+    stored table is scanned, not held; a corpus built before it gets it computed once per kernel)."""
+    cols = ("region", "level", "agency_type")
+    lf = data.agg["carry"] if "carry" in data.agg else _carry(str(data.path.resolve())).lazy()
+    if any(state.get(c) for c in cols):
+        keys = apply_filters(cov.summary(data).agencies, state, cols).select("agency_key").unique()
+        lf = lf.join(keys.lazy(), on="agency_key", how="semi")
+    return lf
+
+
 def carry_breaks(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
+    """All carry-over breaks under ``state`` (metrics.carry_over_breaks rows), by agency and year."""
     if not data.ok:
         return pl.DataFrame()
-    cols = ("region", "level", "agency_type")
-    if "carry" not in data.agg:  # a corpus built before the aggregate: computed once per kernel
-        allb = _carry(str(data.path.resolve()))
-        if not any(state.get(c) for c in cols):
-            return allb
-        keys = apply_filters(data.counted().select("agency_key", *cols), state, cols).select("agency_key").collect()
-        return allb.filter(pl.col("agency_key").is_in(keys["agency_key"].implode()))
-    lf = data.agg["carry"]
-    if any(state.get(c) for c in cols):  # agencies with a counted report under the filters: one query
-        keys = apply_filters(data.counted().select("agency_key", *cols), state, cols).select("agency_key").unique()
-        lf = lf.join(keys, on="agency_key", how="semi")
-    return lf.collect().sort("agency_key", "year")
+    return _carry_lazy(data, state).collect().sort("agency_key", "year")
+
+
+def carry_head(data: Data, state: Mapping[str, Any], limit: int) -> tuple[pl.DataFrame, int]:
+    """The first ``limit`` rows of :func:`carry_breaks` and how many there are (the page shows the
+    head; a download computes them all)."""
+    if not data.ok:
+        return pl.DataFrame(), 0
+    lf = data.agg["carry"] if "carry" in data.agg else _carry(str(data.path.resolve())).lazy()
+    s = cov.summary(data, lf)
+    per = s.carry  # breaks per agency (sorted by key): the head's agencies, then only their rows read
+    if any(state.get(c) for c in cov.FILTERS):
+        per = per.join(apply_filters(s.agencies, state, cov.FILTERS).select("agency_key").unique(),
+                       on="agency_key", how="semi").sort("agency_key")
+    keys = per.filter((pl.col("n").cum_sum() - pl.col("n")) < limit)["agency_key"]
+    head = (lf.filter(pl.col("agency_key").is_in(keys.implode())).collect().sort("agency_key", "year").head(limit)
+            if keys.len() else lf.head(0).collect())
+    return head, int(per["n"].sum())
+
+
+class HeadTable(TablePanel):
+    """A TablePanel that holds only the rows it shows; ``full`` computes the whole frame for a download."""
+
+    _full = None
+
+    def update(self, frame: pl.DataFrame, *, full=None, total: int | None = None) -> None:  # noqa: D102
+        self.frame, self._full = frame, full
+        shown = self.rename(frame) if self.rename else frame
+        self.table.value = table_html(shown, self.name, self.table_rows, chinese=self.rename is None, total=total)
+
+    def _shown(self) -> pl.DataFrame:
+        frame = self._full() if self._full is not None else self.frame
+        return self.rename(frame) if self.rename else frame
 
 
 def finding_label(row: Mapping[str, Any]) -> str:
@@ -209,8 +287,8 @@ class QualityApp:
         self.rules = ChartPanel("rules", lambda: definitions(), table_rows=25)
         self.by_agency = TablePanel("agency_rules", lambda: definitions(), table_rows=20)
         self.older = TablePanel("older", {"旧版格式": metrics.POLICY_ZH}, table_rows=20)
-        self.off_roster = TablePanel("off_roster", lambda: definitions(extra=("发布状态",)), table_rows=20)
-        self.carry = TablePanel("carry_over", {"结转断裂": "本年“二、上年结转政府信息公开申请数量”（总计）与上年报告"
+        self.off_roster = HeadTable("off_roster", lambda: definitions(extra=("发布状态",)), table_rows=20)
+        self.carry = HeadTable("carry_over", {"结转断裂": "本年“二、上年结转政府信息公开申请数量”（总计）与上年报告"
                                                "“四、结转下年度继续办理”（总计）不相等。"}, table_rows=20)
         self.pick = W.Select(options=[], rows=8, layout=W.Layout(width="95%"), description="检查发现",
                              style={"description_width": "64px"})
@@ -219,36 +297,41 @@ class QualityApp:
         self.detail.add_class("gx-drill-box")
         self.marker = W.HTML()
         self._cache: dict[tuple, tuple] = {}
+        self._cover: dict[tuple, tuple] = {}
         self._rows: list[dict] = []
         self.pick.observe(self._picked, names="value")
         self.bar.wire(self.status, self.grid, self.rules, self.by_agency, self.older, self.off_roster, self.carry)
         self.bar.on_change(self.refresh)
         self.refresh(self.bar.state)
 
+    def _coverage(self, state: Mapping[str, Any]) -> tuple:
+        """The publication panels, the 名单外 and carry-over heads: they do not depend on the rule."""
+        k = _key({c: v for c, v in state.items() if c != "rule"})
+        if k in self._cover:
+            return self._cover[k]
+        with_roster = self.data.roster is not None
+        g = cov.view(self.data, state) if self.data.ok else None
+        if g is not None and g.total:
+            by_year = g.by_year
+            title = "逾期或未发布的机关" if with_roster else "有逾期报告的机关（收录情况）"
+            heat_chart = status_grid_chart(g.heat, title, g.worst) if g.heat.height else None
+            status_chart = status_by_year_chart(
+                by_year, "各年度报告发布情况" if with_roster else "已收录报告的发布时间（按时/逾期）")
+            by_year_wide = by_year.pivot(on="status", index="year", values="n").sort("year").fill_null(0)
+            wide = (g.head, lambda state=dict(state): grid_wide(publication_grid(self.data, state), with_roster),
+                    g.total)
+        else:
+            wide, by_year_wide = (pl.DataFrame(), None, 0), pl.DataFrame()
+            heat_chart = status_chart = None
+        head, n = carry_head(self.data, state, self.carry.table_rows)
+        carry = (head, lambda state=dict(state): carry_breaks(self.data, state), n)
+        self._cover[k] = (status_chart, by_year_wide, heat_chart, wide, carry, self._off_roster(state))
+        return self._cover[k]
+
     def compute(self, state: Mapping[str, Any]) -> tuple:
         k = _key(state)
         if k not in self._cache:
-            grid = publication_grid(self.data, state)
-            with_roster = self.data.roster is not None
-            if grid.height:
-                by_year = grid.group_by("year", "status").agg(pl.len().alias("n")).sort("year", "status")
-                if not with_roster:  # timeliness of the collected reports, besides 已收录/未收录
-                    by_year = (grid.filter(pl.col("timeliness").is_not_null())
-                               .group_by("year", pl.col("timeliness").alias("status")).agg(pl.len().alias("n"))
-                               .sort("year", "status"))
-                wide = grid_wide(grid, with_roster)
-                name = problem_column(self.data)
-                worst = wide.filter(pl.col(name) > 0).head(40)
-                heat = grid.filter(pl.col("agency_key").is_in(worst["agency_key"].implode())).with_columns(
-                    pl.col("published").cast(pl.String))
-                title = "逾期或未发布的机关" if with_roster else "有逾期报告的机关（收录情况）"
-                heat_chart = status_grid_chart(heat, title, worst["agency"].to_list()) if heat.height else None
-                status_chart = status_by_year_chart(
-                    by_year, "各年度报告发布情况" if with_roster else "已收录报告的发布时间（按时/逾期）")
-                by_year_wide = by_year.pivot(on="status", index="year", values="n").sort("year").fill_null(0)
-            else:
-                wide = by_year_wide = pl.DataFrame()
-                heat_chart = status_chart = None
+            status_chart, by_year_wide, heat_chart, wide, carry, off = self._coverage(state)
             rule = state.get("rule")
             fby = findings_by(self.data, state, ("year", "rule"))
             fby_agency = findings_by(self.data, state, ("agency_key", "rule"))
@@ -262,30 +345,30 @@ class QualityApp:
             names = self.data.agency_names
             fby_agency = fby_agency.join(names, on="agency_key", how="left").select(
                 "agency", "agency_key", "rule", "rule_zh", "severity", "n_findings", "n_reports") if fby_agency.height else fby_agency
-            carry = carry_breaks(self.data, state)
             fs = findings_subset(self.data, state, rule)
             fs = cell_labels(fs) if fs.height else fs
             self._cache[k] = (status_chart, by_year_wide, heat_chart, wide, rules_fig, rules_table, fby_agency, carry,
-                              fs)
+                              off, fs)
         return self._cache[k]
 
     def refresh(self, state: Mapping[str, Any]) -> None:
         t0 = self._time()
-        status_chart, by_year_wide, heat_chart, wide, rules_fig, rules_table, fby_agency, carry, fs = self.compute(state)
+        (status_chart, by_year_wide, heat_chart, wide, rules_fig, rules_table, fby_agency, carry, off,
+         fs) = self.compute(state)
         self.status.update(status_chart, frame=by_year_wide)
-        self.grid.update(heat_chart, frame=wide)
+        head, full, total = wide
+        self.grid.update(heat_chart, frame=head, full=full if total else None, total=total)
         if rules_fig is not None:
             self.rules.update(rules_fig.chart, frame=rules_fig.frame, table=rules_table)
         else:
             self.rules.update(None, frame=pl.DataFrame())
         self.by_agency.update(fby_agency)
-        self.carry.update(carry)
+        head, full, total = carry
+        self.carry.update(head, full=full, total=total)
         self.older.update(apply_filters(self.data.older, state, ("region", "level", "agency_type"))
                           .select("agency", "year", "note", "source"))
-        grid = publication_grid(self.data, state)
-        self.off_roster.update(grid.filter(pl.col("status") == OFF_ROSTER).select(
-            "agency", "agency_key", "region", "level", "year", "timeliness", "published", "report_id")
-            if grid.height else grid)
+        head, full, total = off
+        self.off_roster.update(head, full=full, total=total)
         self._rows = fs.to_dicts() if fs.height else []
         opts = [(finding_label(r), i) for i, r in enumerate(self._rows)]
         self.pick.unobserve(self._picked, names="value")
@@ -295,6 +378,14 @@ class QualityApp:
         self.detail.value = drill_html(None)
         ms = (self._time() - t0) * 1000
         self.marker.value = _marker(self.bar.query, ms, f"更新用时 {ms:.0f} 毫秒")
+
+    def _off_roster(self, state: Mapping[str, Any]) -> tuple:
+        """名单外 rows (with a roster): the head shown, the whole for a download, how many."""
+        if self.data.roster is None or not self.data.ok:
+            return pl.DataFrame(), None, 0
+        total = cov.n_rows(cov.summary(self.data), state, OFF_ROSTER)
+        return (cov.off_roster_rows(self.data, state, self.off_roster.table_rows),
+                lambda state=dict(state): cov.off_roster_rows(self.data, state), total)
 
     def _picked(self, change) -> None:
         i = change.new
