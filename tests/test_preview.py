@@ -89,6 +89,18 @@ def test_a_failing_renderer_leaves_chart_boxes_not_a_broken_page(demo_app, monke
     assert "charts not drawn" in capsys.readouterr().err
 
 
+def test_an_unwritable_cache_leaves_chart_boxes(demo_app, monkeypatch, tmp_path, capsys):
+    from gxlib.app import preview
+
+    gd, data, app, root = demo_app
+    (tmp_path / "a-file").write_text("")  # the cache cannot be made under a file (even by root)
+    monkeypatch.setattr(preview, "cache_dir", lambda: tmp_path / "a-file" / "preview")
+    html = preview.snapshot(root)
+    assert html.count('class="gxp-chart-wait"') == 4
+    assert preview._rename(app.kpis.value) in html
+    assert "charts not drawn" in capsys.readouterr().err
+
+
 def test_page_and_show_under_gx_serve_only(demo_app, monkeypatch):
     """warm() makes the preview only when served (GX_PREVIEW=1); show() displays it before the page."""
     gd, data, app, root = demo_app

@@ -82,15 +82,15 @@ def svgs(specs: list[dict], render: bool = True) -> list[str | None]:
     found = {k: _cached(k) for k in keys}
     missing = {k: s for k, s in zip(keys, specs) if found[k] is None}
     if missing and render:
-        cache_dir().mkdir(parents=True, exist_ok=True)
-        with open(cache_dir() / ".lock", "w") as lock:  # kernels preheating together render once
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            still = {k: s for k, s in missing.items() if _cached(k) is None}
-            try:
+        try:
+            cache_dir().mkdir(parents=True, exist_ok=True)
+            with open(cache_dir() / ".lock", "w") as lock:  # kernels preheating together render once
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                still = {k: s for k, s in missing.items() if _cached(k) is None}
                 if still:
                     _render(still)
-            except (OSError, subprocess.SubprocessError) as e:
-                print(f"gx preview: charts not drawn ({e})", file=sys.stderr)
+        except (OSError, subprocess.SubprocessError) as e:  # e.g. a read-only home: boxes, not charts
+            print(f"gx preview: charts not drawn ({e})", file=sys.stderr)
         found |= {k: _cached(k) for k in missing}
     return [found[k] for k in keys]
 
@@ -184,6 +184,7 @@ PREVIEW_CSS = """<style>
 .gxp-chart-wait { display: flex; align-items: center; justify-content: center; color: #999;
   font-size: 13px; background: #fafafa; border: 1px dashed #ddd; max-width: 700px; }
 .gxp-preview { max-width: 100%; overflow-x: hidden; }
+.gxp-scroll { max-width: 100%; overflow-x: auto; }
 .gxp-html { line-height: 28px; }  /* ipywidgets' HTML widget: --jp-widgets-inline-height */
 /* Voilà keeps the cells hidden (and a spinner up) until its frontend has loaded the theme */
 body.gx-hydrating #rendered_cells { display: block !important; }
