@@ -73,6 +73,19 @@ def test_svgs_are_cached_by_spec_and_a_request_never_renders(demo_app, monkeypat
     assert preview.snapshot(root, render=False) == first
 
 
+def test_svgs_not_used_for_a_month_are_pruned(demo_app):
+    import os
+
+    from gxlib.app import preview
+
+    gd, data, app, root = demo_app
+    preview.snapshot(root)
+    old, *rest = sorted(preview.cache_dir().glob("*.svg"))
+    os.utime(old, (0, 0))
+    preview.prune()
+    assert not old.exists() and all(f.exists() for f in rest)
+
+
 def test_a_failing_renderer_leaves_chart_boxes_not_a_broken_page(demo_app, monkeypatch, capsys):
     import subprocess
 

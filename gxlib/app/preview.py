@@ -89,6 +89,7 @@ def svgs(specs: list[dict], render: bool = True) -> list[str | None]:
                 still = {k: s for k, s in missing.items() if _cached(k) is None}
                 if still:
                     _render(still)
+                    prune()
         except (OSError, subprocess.SubprocessError) as e:  # e.g. a read-only home: boxes, not charts
             print(f"gx preview: charts not drawn ({e})", file=sys.stderr)
         found |= {k: _cached(k) for k in missing}
