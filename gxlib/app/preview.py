@@ -62,10 +62,16 @@ def _key(spec: dict) -> str:
 
 
 def _cached(key: str) -> str | None:
+    f = cache_dir() / f"{key}.svg"
     try:
-        return (cache_dir() / f"{key}.svg").read_text(encoding="utf-8")
+        text = f.read_text(encoding="utf-8")
     except OSError:
         return None
+    try:
+        os.utime(f)  # in use: prune() keeps it
+    except OSError:
+        pass
+    return text
 
 
 def _render(specs: dict[str, dict]) -> None:
@@ -221,7 +227,7 @@ HYDRATE = """<script>
 
 
 def prune(days: int = KEEP_DAYS) -> None:
-    """Remove cached SVGs not modified for ``days`` (each corpus change makes new specs)."""
+    """Remove cached SVGs not used for ``days`` (each corpus change makes new specs)."""
     cutoff = time.time() - days * 86400
     for f in cache_dir().glob("*.svg"):
         try:
