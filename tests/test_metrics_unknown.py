@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from real_corpus import real_corpus, real_corpus_dir  # noqa: F401
 
-from gxlib import metrics
+from gxlib import metrics, spec
 
 pytestmark = pytest.mark.corpus
 
@@ -84,7 +84,7 @@ def test_application_totals_unknown_not_zero(real_corpus) -> None:  # noqa: F811
 
 def test_unknown_part_is_not_a_zero_part(real_corpus) -> None:  # noqa: F811
     cells = _cells(real_corpus, "applications").filter(pl.col("ambiguous").fill_null(False)
-                                                      & pl.col("col").is_in(list(metrics.spec.APPLICANT_COLS)))
+                                                      & pl.col("col").is_in(list(spec.APPLICANT_COLS)))
     if cells.height == 0:
         pytest.skip("no ambiguous applicant cell in this build of the real corpus")
     rows = metrics.application_rows(real_corpus).collect()
