@@ -96,10 +96,8 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
                 "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只读到 {len(values)} 个数值，缺 {len(missing)} 列（{'、'.join(missing)}）",
             }
         )
-    elif table == "applications":  # a fixed vector for the column identities
-        reading: Reading = list(values[: len(cols)])
-        ex.choices.append(_Pending(solver.Choice(table, [row], [reading], [_vector(reading, cols)]),
-                                   row, values, [reading], "", settled=True))
+    elif table == "applications":  # a fixed vector for the column identities, made only if a row is open
+        ex.choices.append(_Pending(None, row, values, [list(values[: len(cols)])], "", settled=True))
 
 
 def _short_readings(values: list[Cell], n: int) -> list[Reading]:
@@ -162,7 +160,7 @@ class _Pending:
 
     __slots__ = ("choice", "row", "values", "before", "what", "settled", "hint")
 
-    def __init__(self, choice: solver.Choice, row: spec.Row, values: list[Cell], before: list[Reading],
+    def __init__(self, choice: solver.Choice | None, row: spec.Row, values: list[Cell], before: list[Reading],
                  what: str, settled: bool = False) -> None:
         self.choice, self.row, self.values, self.before, self.what = choice, row, values, before, what
         self.settled = settled  # already coded (a row printed with one reading)
@@ -199,6 +197,9 @@ def settle_choices(ex: Extraction) -> None:
     open_ = [p for p in ex.choices if not p.settled]
     if not open_:
         return
+    for p in ex.choices:
+        if p.choice is None:  # a row printed with one reading: its fixed vector, made now
+            p.choice = solver.Choice("applications", [p.row], p.before, [_vector(p.before[0], p.row.cols)])
     broken = solver.solve_applications([p.choice for p in ex.choices], ex.template)
     if broken and any(len(p.choice.readings) > 1 for p in open_):
         for name in broken:

@@ -32,6 +32,7 @@ becomes a false finding downstream.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import polars as pl
@@ -393,15 +394,18 @@ def _counted_sentences(text: str):
     digit, a line break, 件) is in no sentence; it hides no match within one, as no alternative
     of _COUNTED starts with white space or with 条件起宗次."""
     end = -1
+    ends: list[int] | None = None  # every boundary's offset, found once (then each look-up is a bisection)
     for m in _COUNTED.finditer(text):
         a, b = m.span()
         if a < end:
             continue  # in the sentence just given
-        e = _BOUNDARY.search(text, a)
-        e = len(text) if e is None else e.start()
+        if ends is None:
+            ends = [x.start() for x in _BOUNDARY.finditer(text)]
+        i = bisect_left(ends, a)
+        e = ends[i] if i < len(ends) else len(text)  # the first boundary at or after the match
         if b > e:
             continue
-        start = max(text.rfind(c, 0, a) for c in _SENT_END) + 1
+        start = ends[i - 1] + 1 if i else 0  # after the last boundary before it
         end = e
         yield start, text[start:e]
 

@@ -191,3 +191,18 @@ def test_counted_sentences_are_the_sentences_holding_a_count():
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
     for text in texts:
         assert list(narrative._counted_sentences(text)) == slow(text), text[:80]
+
+
+def test_phone_found_from_its_word_as_the_full_pattern_finds_it():
+    """identity finds the phone from 电话 on (a literal scan), not trying 联系 at every offset:
+    the same number on every real report's head and on random texts built around the words."""
+    import random
+
+    texts = [read_document(f).text[:4000] for f in sorted((SHARED / "corpus").rglob("*"))
+             if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
+    rng = random.Random(7)
+    pieces = ["联系", "电话", "：", ":", " ", "\n", "0591-", "2316", "1005", "（", "）", "-", "联", "系", "电", "话", "x", "7"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
+    for text in texts:
+        full, fast = identity._PHONE.search(text), identity._PHONE_FROM_WORD.search(text)
+        assert (full and full.group(1)) == (fast and fast.group(1)), text[:80]
