@@ -206,3 +206,17 @@ def test_phone_found_from_its_word_as_the_full_pattern_finds_it():
     for text in texts:
         full, fast = identity._PHONE.search(text), identity._PHONE_FROM_WORD.search(text)
         assert (full and full.group(1)) == (fast and fast.group(1)), text[:80]
+
+
+def test_counted_scan_finds_what_counted_finds():
+    """narrative._COUNTED_SCAN (led by one character class) matches where _COUNTED matches."""
+    import random
+
+    texts = [read_document(f).text for f in sorted((SHARED / "corpus").rglob("*"))
+             if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
+    rng = random.Random(3)
+    alphabet = list("。；\n 　5二两百千件条起宗次复议诉讼未没有收受接到理a") + ["\t", "１", "复复议", "未有收到"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
+    for text in texts:
+        assert [m.span() for m in narrative._COUNTED_SCAN.finditer(text)] == \
+            [m.span() for m in narrative._COUNTED.finditer(text)], text[:80]
