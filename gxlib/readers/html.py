@@ -169,12 +169,12 @@ def _span(v: str | None) -> int:
 
 
 def _grid_text(grid: Grid) -> str:
-    return "\n" + "\n".join(" | ".join(c.text for c in row) for row in grid.rows) + "\n"
+    return "\n" + "\n".join([" | ".join([c.text for c in row]) for row in grid.rows]) + "\n"
 
 
 def _lines(raw: str) -> str:
     """The plain text's lines: white space folded, cell bars trimmed at the ends, empty lines dropped."""
-    return "\n".join(s for ln in _WS_FOLD.sub(" ", raw).split("\n") if (s := ln.strip(" |").strip()))
+    return "\n".join([s for ln in _WS_FOLD.sub(" ", raw).split("\n") if (s := ln.strip(" |").strip())])
 
 
 def _plain_text(root, grids: dict | None = None) -> str:
