@@ -82,8 +82,13 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
                 f"（{'、'.join(v.text for v in extra)}，{extra[0].where}），各列可能错位",
             }
         )
-    for col, cell in zip(cols, values):
-        ex.cells.append(coded(ex, table, row.code, col, cell))
+    code, append = row.code, ex.cells.append
+    for col, cell in zip(cols, values):  # coded(), inline for the readable cells (a call per cell less)
+        value = _parse_value(cell.text, col.unit)
+        if value is not _UNREADABLE:
+            append(CodedCell(table, code, col.code, value, cell.text, cell.where))
+        else:
+            append(coded(ex, table, code, col, cell))
     if len(values) < len(cols):
         missing = [c.code for c in cols[len(values):]]
         ex.problems.append(
