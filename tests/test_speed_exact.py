@@ -220,3 +220,19 @@ def test_counted_scan_finds_what_counted_finds():
     for text in texts:
         assert [m.span() for m in narrative._COUNTED_SCAN.finditer(text)] == \
             [m.span() for m in narrative._COUNTED.finditer(text)], text[:80]
+
+
+def test_published_scan_finds_what_published_finds():
+    """metadata._PUBLISHED_SCAN (each alternative led by a character) matches where _PUBLISHED does."""
+    import random
+
+    from gxlib import metadata
+
+    texts = [read_document(f).text[:1500] for f in sorted((SHARED / "corpus").rglob("*"))
+             if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
+    rng = random.Random(5)
+    pieces = ["发布", "日期", "时间", "发文", "成文", "日", "期", "止", "至", "计", "：", ":", " ", "\n", "2023", "x"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) for _ in range(20000)]
+    for text in texts:
+        assert [m.span() for m in metadata._PUBLISHED_SCAN.finditer(text)] == \
+            [m.span() for m in metadata._PUBLISHED.finditer(text)], text[:80]
