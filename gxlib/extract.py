@@ -19,6 +19,7 @@ Fused crawler rows (``Grid.fused``) go to :mod:`gxlib.fused`, which splits digit
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
@@ -41,14 +42,19 @@ _SIGNALS = {
 _SIGNALS_NORM = {t: tuple(spec.normalize_label(s) for s in sigs) for t, sigs in _SIGNALS.items()}
 
 
-def detect_template(doc: Document) -> str:
-    """``2019`` | ``2021`` from the tables' own headings and rows; ``unknown`` when none."""
+def _printed(doc: Document) -> Counter:
+    """How many cells of the document's grids print each text."""
+    return Counter([cell.text for grid in doc.grids for row in grid.rows for cell in row])
+
+
+def detect_template(doc: Document, printed: Counter | None = None) -> str:
+    """``2019`` | ``2021`` from the tables' own headings and rows; ``unknown`` when none.
+    ``printed``: :func:`_printed` of ``doc`` when the caller has it."""
     score = {"2019": 0, "2021": 0}
-    for grid in doc.grids:
-        for row in grid.rows:
-            for cell in row:
-                for tpl in _signals(cell.text):
-                    score[tpl] += 1
+    # each distinct text once, weighed by how many cells print it (the counting runs in C)
+    for text, n in (_printed(doc) if printed is None else printed).items():
+        for tpl in _signals(text):
+            score[tpl] += n
     if score["2019"] == score["2021"] == 0 and doc.grids:
         # Fused grids hold labels and runs only; the column headings are in the text.
         text = spec.normalize_label(doc.text)
@@ -168,7 +174,7 @@ def _row_fits(row: list[Cell], tpl: str) -> bool:
 
 
 def _grid_says_reviews(grid) -> bool:
-    words = grid.caption + "".join(c.text for row in grid.rows for c in row if not is_value(c.text))
+    words = grid.caption + "".join([c.text for row in grid.rows for c in row if not is_value(c.text)])
     return any(w in words for w in ("复议", "诉讼", "维持", "纠正"))
 
 
@@ -208,7 +214,8 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
 
     ``year_template``: the template the report's year calls for, used only when the tables
     print no heading or row that tells the two templates apart."""
-    tpl = detect_template(doc)
+    texts = _printed(doc)  # (the rows' loop below has a ``printed`` of its own)
+    tpl = detect_template(doc, texts)
     log = []
     if tpl == "unknown" and year_template in ("2019", "2021") and doc.grids:
         tpl = year_template
@@ -312,7 +319,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
             gridrows.take_row(ex, target.table, target.row, values, doc.format, header)
     _place_orphans(ex, order, taken)
     gridrows.settle_choices(ex)
-    _table_templates(ex, doc)
+    _table_templates(ex, doc, texts)
     if ("reviews", "*") not in taken and not any(c.table == "reviews" for c in ex.cells):
         ex.log.append("表四: no data row of 15 values after the 行政复议/行政诉讼 header")
     return ex
@@ -344,7 +351,21 @@ def _split_row(row: list[Cell]) -> tuple[list[Cell], list[Cell]]:
 _TABLE3_ONLY = ("逾期不补正", "逾期未按收费通知")
 
 
-def _table_templates(ex: Extraction, doc: Document) -> None:
+# the signals _table_templates counts, and those it takes off the 2019 score
+_SCORED = {tpl: tuple(x for x in sigs if x not in _TABLE3_ONLY and len(x) >= 4) for tpl, sigs in _SIGNALS_NORM.items()}
+_NOT_2019 = tuple(x for x in _SIGNALS_NORM["2021"] if "处理决定数量" in x)
+
+
+def _signal_scores(texts) -> dict[str, int]:
+    """Per template, how often its signals occur in the distinct ``texts`` (labels only), counted
+    in one pass over them joined by a separator no signal contains."""
+    norm = "|".join([spec.normalize_label(t) for t in texts if t and not is_value(t)])
+    out = {tpl: sum([norm.count(x) for x in sigs]) for tpl, sigs in _SCORED.items()}
+    out["2019"] -= sum([norm.count(x) for x in _NOT_2019])
+    return out
+
+
+def _table_templates(ex: Extraction, doc: Document, texts: Counter) -> None:
     """The template each table prints, told apart: 表二 by its column headings, 表三 by its
     （六） rows (one 其他处理 row: 2019; three sub-rows: 2021).  A report mixing them (a 2021
     表二 with the 2019 one-row （六）, or the reverse) is flagged, not forced into one."""
@@ -353,17 +374,9 @@ def _table_templates(ex: Extraction, doc: Document) -> None:
     if rows:
         ex.table_templates["applications"] = "2019" if spec.OTHER_SINGLE_ROW in rows else "2021" if (
             rows & {"other_no_correction", "other_unpaid_fee", "other_misc"}) else ex.template
-    def scores(texts) -> dict[str, int]:
-        # one pass over the joined text (cells joined by a separator no signal contains)
-        norm = "|".join(spec.normalize_label(t) for t in set(texts) if t and not is_value(t))
-        out = {tpl: sum(norm.count(x) for x in sigs if x not in _TABLE3_ONLY and len(x) >= 4)
-               for tpl, sigs in _SIGNALS_NORM.items()}
-        out["2019"] -= sum(norm.count(x) for x in _SIGNALS_NORM["2021"] if "处理决定数量" in x)
-        return out
-
-    score = scores([c.text for g in doc.grids for r in g.rows for c in r])
+    score = _signal_scores(texts)  # the grids' distinct texts
     if max(score.values()) <= 0:  # fused grids: the headings are in the text
-        score = scores([doc.text])
+        score = _signal_scores([doc.text])
     if any(c.table == "proactive" for c in ex.cells) and max(score.values()) > 0:
         ex.table_templates["proactive"] = "2021" if score["2021"] > score["2019"] else "2019"
     ex.table_templates = {t: v for t, v in ex.table_templates.items() if v}

@@ -82,8 +82,13 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
                 f"（{'、'.join(v.text for v in extra)}，{extra[0].where}），各列可能错位",
             }
         )
-    for col, cell in zip(cols, values):
-        ex.cells.append(coded(ex, table, row.code, col, cell))
+    code, append = row.code, ex.cells.append
+    for col, cell in zip(cols, values):  # coded(), inline for the readable cells (a call per cell less)
+        value = _parse_value(cell.text, col.unit)
+        if value is not _UNREADABLE:
+            append(CodedCell(table, code, col.code, value, cell.text, cell.where))
+        else:
+            append(coded(ex, table, code, col, cell))
     if len(values) < len(cols):
         missing = [c.code for c in cols[len(values):]]
         ex.problems.append(
@@ -96,10 +101,8 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
                 "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只读到 {len(values)} 个数值，缺 {len(missing)} 列（{'、'.join(missing)}）",
             }
         )
-    elif table == "applications":  # a fixed vector for the column identities
-        reading: Reading = list(values[: len(cols)])
-        ex.choices.append(_Pending(solver.Choice(table, [row], [reading], [_vector(reading, cols)]),
-                                   row, values, [reading], "", settled=True))
+    elif table == "applications":  # a fixed vector for the column identities, made only if a row is open
+        ex.choices.append(_Pending(None, row, values, [list(values[: len(cols)])], "", settled=True))
 
 
 def _short_readings(values: list[Cell], n: int) -> list[Reading]:
@@ -162,7 +165,7 @@ class _Pending:
 
     __slots__ = ("choice", "row", "values", "before", "what", "settled", "hint")
 
-    def __init__(self, choice: solver.Choice, row: spec.Row, values: list[Cell], before: list[Reading],
+    def __init__(self, choice: solver.Choice | None, row: spec.Row, values: list[Cell], before: list[Reading],
                  what: str, settled: bool = False) -> None:
         self.choice, self.row, self.values, self.before, self.what = choice, row, values, before, what
         self.settled = settled  # already coded (a row printed with one reading)
@@ -199,6 +202,9 @@ def settle_choices(ex: Extraction) -> None:
     open_ = [p for p in ex.choices if not p.settled]
     if not open_:
         return
+    for p in ex.choices:
+        if p.choice is None:  # a row printed with one reading: its fixed vector, made now
+            p.choice = solver.Choice("applications", [p.row], p.before, [_vector(p.before[0], p.row.cols)])
     broken = solver.solve_applications([p.choice for p in ex.choices], ex.template)
     if broken and any(len(p.choice.readings) > 1 for p in open_):
         for name in broken:

@@ -19,6 +19,10 @@ _TITLE = re.compile(
 _DATE_CN = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
 _DATE_ISO = re.compile(r"(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 _PUBLISHED = re.compile(r"(?:发布日期|发布时间|发文日期|成文日期|(?<![止至计期])日期)\s*[:：]\s*")
+# _PUBLISHED with every alternative led by a character (its look-behind moved after 日), so the
+# regex engine skips to 发/成/日 instead of trying each offset; the same matches
+# (tests/test_speed_exact.py compares them)
+_PUBLISHED_SCAN = re.compile(r"(?:发布日期|发布时间|发文日期|成文日期|日(?<![止至计期]日)期)\s*[:：]\s*")
 _PERIOD = re.compile(
     r"(?:统计期限|统计时限|统计期间|统计时间|数据统计期|统计期)[^。\n]{0,12}?(?:自|从|为|是)?\s*"
     r"(?P<y1>(?:19|20)\d{2})\s*年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|-|—|～|~)\s*"
@@ -81,7 +85,7 @@ def _published(doc: Document) -> date | None:
     if m:
         return _date(m["y"], m["m"], m["d"])
     head = doc.text[:1500]
-    for lab in _PUBLISHED.finditer(head):
+    for lab in _PUBLISHED_SCAN.finditer(head):
         rest = head[lab.end() : lab.end() + 20]
         m = _DATE_ISO.match(rest) or _DATE_CN.match(rest)
         if m:

@@ -167,7 +167,7 @@ def _is_older(doc: Document, meta: Metadata) -> bool:
 
 def _report_row(report_id: str, doc: Document, meta: Metadata, template: str, ex: Extraction) -> dict:
     who = _describe(meta.agency)
-    settled = Counter(c.settled for c in ex.cells)  # one pass for the four counts
+    settled = Counter([c.settled for c in ex.cells])  # one pass for the four counts
     return {
         "report_id": report_id,
         "source": doc.source,

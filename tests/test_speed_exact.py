@@ -191,3 +191,48 @@ def test_counted_sentences_are_the_sentences_holding_a_count():
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
     for text in texts:
         assert list(narrative._counted_sentences(text)) == slow(text), text[:80]
+
+
+def test_phone_found_from_its_word_as_the_full_pattern_finds_it():
+    """identity finds the phone from 电话 on (a literal scan), not trying 联系 at every offset:
+    the same number on every real report's head and on random texts built around the words."""
+    import random
+
+    texts = [read_document(f).text[:4000] for f in sorted((SHARED / "corpus").rglob("*"))
+             if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
+    rng = random.Random(7)
+    pieces = ["联系", "电话", "：", ":", " ", "\n", "0591-", "2316", "1005", "（", "）", "-", "联", "系", "电", "话", "x", "7"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
+    for text in texts:
+        full, fast = identity._PHONE.search(text), identity._PHONE_FROM_WORD.search(text)
+        assert (full and full.group(1)) == (fast and fast.group(1)), text[:80]
+
+
+def test_counted_scan_finds_what_counted_finds():
+    """narrative._COUNTED_SCAN (led by one character class) matches where _COUNTED matches."""
+    import random
+
+    texts = [read_document(f).text for f in sorted((SHARED / "corpus").rglob("*"))
+             if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
+    rng = random.Random(3)
+    alphabet = list("。；\n 　5二两百千件条起宗次复议诉讼未没有收受接到理a") + ["\t", "１", "复复议", "未有收到"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
+    for text in texts:
+        assert [m.span() for m in narrative._COUNTED_SCAN.finditer(text)] == \
+            [m.span() for m in narrative._COUNTED.finditer(text)], text[:80]
+
+
+def test_published_scan_finds_what_published_finds():
+    """metadata._PUBLISHED_SCAN (each alternative led by a character) matches where _PUBLISHED does."""
+    import random
+
+    from gxlib import metadata
+
+    texts = [read_document(f).text[:1500] for f in sorted((SHARED / "corpus").rglob("*"))
+             if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
+    rng = random.Random(5)
+    pieces = ["发布", "日期", "时间", "发文", "成文", "日", "期", "止", "至", "计", "：", ":", " ", "\n", "2023", "x"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) for _ in range(20000)]
+    for text in texts:
+        assert [m.span() for m in metadata._PUBLISHED_SCAN.finditer(text)] == \
+            [m.span() for m in metadata._PUBLISHED.finditer(text)], text[:80]

@@ -146,10 +146,10 @@ def _sum_identity(ctx: _Ctx, rule: str, table: str, stated: tuple[str, str], par
                   prefix: str, skip_blank_total_column: bool = False) -> None:
     """stated cell = sum of part cells (blank parts count 0), with the skip rules of the module doc."""
     get = ctx.cells.map.get
-    s = get((table, *stated))
+    s = get((table, stated[0], stated[1]))
     if s is None or s.value is None or s.ambiguous:
         return  # stated side absent, blank (not filled) or unsettled: nothing to check
-    present = [(p, c) for p in parts if (c := get((table, *p))) is not None]
+    present = [(p, c) for p in parts if (c := get((table, p[0], p[1]))) is not None]
     if not present or any(c.ambiguous for _, c in present):
         return
     if skip_blank_total_column:

@@ -48,8 +48,11 @@ def _narrative_table(ctx: _Ctx) -> None:
     when it matches either.  A measure stated several times is flagged only when no statement agrees."""
     if not ctx.narrative:
         return
+    by_measure: dict[str, list[dict]] = {}  # the statements of each measure, in order (one pass)
+    for x in ctx.narrative:
+        by_measure.setdefault(x["measure"], []).append(x)
     for measure, (table, rows, parts, what) in NARRATIVE_TABLE.items():
-        stated = [x for x in ctx.narrative if x["measure"] == measure]
+        stated = by_measure.get(measure)
         if not stated:
             continue
         cands = [_row_candidates(ctx.cells, table, r, parts) for r in rows]

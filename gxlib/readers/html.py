@@ -23,6 +23,7 @@ from ..errors import EmptyDocument, EncodingError, TooLarge
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _BLOCK = frozenset(htmlwalk.BLOCK)
+_FIELD = htmlwalk.FIELD
 _SKIP = ("script", "style", "noscript", "template", "head")
 # plain etree (no lxml.html element classes: their Python-side lookup doubles the parse time).
 # huge_tree lifts libxml2's nesting limit of 256 (Word exports nest unclosed <font> deeper); our own
@@ -159,6 +160,41 @@ def _grid(rows, index: int) -> Grid:
     return Grid(out, where=f"table {index}")
 
 
+def _grid_of_walk(table: str, index: int) -> Grid:
+    """:func:`_grid` of one table string of the libxslt walk (:func:`htmlwalk.walk`), split here
+    as it is read: no (rowspan, colspan, text) tuple per cell.  A cell with either span
+    attribute starts with FIELD and holds them before its text ('' when absent)."""
+    out: list[list[Cell]] = []
+    below: dict[int, set[int]] = {}  # row -> grid columns taken by a rowspan from above
+    prefix = f"table {index}, row "
+    fold = _WS_FOLD.sub
+    for r, tr in enumerate(table.split(htmlwalk.ROW)[1:]):
+        row: list[Cell] = []
+        append = row.append
+        taken = below.pop(r, None)
+        where = f"{prefix}{r + 1}, cell "
+        c = 0
+        for k, text in enumerate(tr.split(htmlwalk.CELL)[1:], 1):
+            if taken:
+                while c in taken:
+                    c += 1
+            if text[:1] == _FIELD:
+                rs, cs, text = text.split(_FIELD, 3)[1:]
+                rs, cs = _span(rs), _span(cs)
+                for dr in range(1, rs):
+                    below.setdefault(r + dr, set()).update(range(c, c + cs))
+            else:
+                rs = cs = 1
+            s = text.strip()  # _clean(text), inline
+            if s and not s.isalnum() and not (s.isprintable() and " " not in s):
+                s = fold(" ", text).replace("\n", "").strip()
+            append(Cell(s, f"{where}{k}", r, c, rs, cs))
+            c += cs
+        out.append(row)
+    return Grid(out, where=f"table {index}")
+
+
+
 def _span(v: str | None) -> int:
     if not v or v == "1":  # absent, or as printed most often
         return 1
@@ -169,12 +205,12 @@ def _span(v: str | None) -> int:
 
 
 def _grid_text(grid: Grid) -> str:
-    return "\n" + "\n".join(" | ".join(c.text for c in row) for row in grid.rows) + "\n"
+    return "\n" + "\n".join([" | ".join([c.text for c in row]) for row in grid.rows]) + "\n"
 
 
 def _lines(raw: str) -> str:
     """The plain text's lines: white space folded, cell bars trimmed at the ends, empty lines dropped."""
-    return "\n".join(s for ln in _WS_FOLD.sub(" ", raw).split("\n") if (s := ln.strip(" |").strip()))
+    return "\n".join([s for ln in _WS_FOLD.sub(" ", raw).split("\n") if (s := ln.strip(" |").strip())])
 
 
 def _plain_text(root, grids: dict | None = None) -> str:
@@ -227,7 +263,7 @@ def _read_python(root, start) -> tuple[list[Grid], str]:
 def _read_xslt(root, start) -> tuple[list[Grid], str]:
     """The same by one libxslt pass (:mod:`.htmlwalk`): what the Python walk reads, in C."""
     tables, pieces = htmlwalk.walk(root)
-    grids = [_grid(htmlwalk.rows(t), i + 1) for i, t in enumerate(tables)]
+    grids = [_grid_of_walk(t, i + 1) for i, t in enumerate(tables)]
     raw = [pieces[0]]
     for grid, piece in zip(grids, pieces[1:]):
         raw += (_grid_text(grid), piece)

@@ -75,14 +75,10 @@ def safe(text: str) -> bool:
 
 
 def walk(root) -> tuple[list[str], list[str]]:
-    """(tables, plain pieces): each leaf table as a string of rows and cells (see :func:`rows`),
-    and the plain text cut where each leaf table stands."""
+    """(tables, plain pieces): each leaf table as a string of rows and cells, and the plain text
+    cut where each leaf table stands.  In a table string each row starts with ROW and each
+    ``td``/``th`` with CELL; a cell with a ``rowspan`` or ``colspan`` attribute continues with
+    FIELD rowspan FIELD colspan FIELD (as printed, '' when absent), then its text."""
     grids, plain = str(_transform()(root)).split(PLAIN, 1)
     return grids.split(TABLE)[1:], plain.split(LEAF)
 
-
-def rows(table: str):
-    """A table string's rows, each a list of (rowspan, colspan, raw text): the attributes as
-    printed, '' or None when absent (a cell with either attribute starts with FIELD)."""
-    for row in table.split(ROW)[1:]:
-        yield [cell.split(FIELD, 3)[1:] if cell[:1] == FIELD else (None, None, cell) for cell in row.split(CELL)[1:]]
