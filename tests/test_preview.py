@@ -167,27 +167,30 @@ def _without_frontend(browser, url: str):
     return ctx, page
 
 
+@pytest.fixture(scope="module")
+def default_kpis(voila_server, browser) -> list[str]:
+    return _live_kpis(browser, f"{voila_server}/voila/render/overview.ipynb")
+
+
 @pytest.mark.browser
-def test_preview_shows_the_numbers_without_voilas_frontend(voila_server, browser):
+def test_preview_shows_the_numbers_without_voilas_frontend(voila_server, browser, default_kpis):
     """With Voilà's frontend blocked, the page still shows the charts and the same KPI cards the live
     page shows; a normal load then replaces the preview by the live page and removes it."""
-    url = f"{voila_server}/voila/render/overview.ipynb"
-    kpis = _live_kpis(browser, url)
-    ctx, page = _without_frontend(browser, url)
+    ctx, page = _without_frontend(browser, f"{voila_server}/voila/render/overview.ipynb")
     page.wait_for_selector(".gxp-preview svg .role-mark", state="visible", timeout=30_000)
     assert page.locator(".gxp-chart-slot svg").count() == 4
-    assert _texts(page, ".gxp-kpi") == kpis
+    assert _texts(page, ".gxp-kpi") == default_kpis
     assert page.locator(".gxp-demo").is_visible()  # the demo-data banner is there from the first paint
     assert page.locator(".gx-chart").count() == 0  # no live page without the frontend
     ctx.close()
 
 
 @pytest.mark.browser
-def test_a_shared_link_with_filters_gets_its_own_numbers_first(voila_server, browser):
+def test_a_shared_link_with_filters_gets_its_own_numbers_first(voila_server, browser, default_kpis):
     """A URL with filters: the preview is of that view (its KPI cards), never the default page's."""
     url = f"{voila_server}/voila/render/overview.ipynb?year=2022&level=%E5%8E%BF%E7%BA%A7"
     kpis = _live_kpis(browser, url)
-    assert kpis != _live_kpis(browser, f"{voila_server}/voila/render/overview.ipynb")
+    assert kpis != default_kpis
     ctx, page = _without_frontend(browser, url)
     assert _texts(page, ".gxp-kpi") == kpis
     ctx.close()
