@@ -69,7 +69,7 @@ def publish() -> tuple[Path, str] | None:
     widgets then carry it inline)."""
     from tornado.web import StaticFileHandler
 
-    data_dir = cache_dir() / "voila-data"
+    data_dir = cache_dir() / "voila-data" / _name()[: -len(".js")]  # one per version: servers of others coexist
     target = data_dir / STATIC_PREFIX / PUBLISHED_NAME
     try:
         text = bundle_text()

@@ -402,10 +402,11 @@ def set_chart(widget: alt.JupyterChart, chart: alt.TopLevelMixin | dict | SpecOf
     ~0.2 s for a concat chart); otherwise the full altair path sets the parameters up as well."""
     if isinstance(chart, SpecOf):
         names, _ = chart_spec(chart.chart)
-        if getattr(widget, "_gx_params", None) != names:
-            widget.chart = chart.chart  # sets the parameters up
-            widget._gx_params = names
-        widget.spec = chart.spec
+        with widget.hold_sync():  # one message: not altair's spec of the shape, then this one
+            if getattr(widget, "_gx_params", None) != names:
+                widget.chart = chart.chart  # sets the parameters up
+                widget._gx_params = names
+            widget.spec = chart.spec
         return
     if isinstance(chart, dict):  # a ready vega-lite spec
         names = tuple(sorted(_param_names(chart)))
