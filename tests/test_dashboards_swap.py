@@ -13,7 +13,8 @@ from urllib.parse import quote
 import pytest
 from dashboard_fixtures import MARK, dash_pages, dash_server, open_dash  # noqa: F401
 
-from gxlib.app import bundle, chartjs
+from gxlib.app import bundle, chartjs, overview
+from gxlib.app.data import UNIDENTIFIED, _load
 
 SWAPPABLE = ("outcomes", "proactive", "ranking")
 
@@ -54,24 +55,32 @@ def _swaps(page, name: str) -> int:
     return int(v or 0)
 
 
-def _level_other_than_default(page) -> str:
-    opts = page.eval_on_selector_all(".gx-filter-level select option", "os => os.map(o => o.text)")
-    return next(o for o in opts if o not in ("全部", "未识别"))
+def _filter_changing_the_picked_item(corpus) -> tuple[str, str]:
+    """(filter, value) whose 表二 chart starts its selection on another item than the default view's,
+    so the update also sets the selection's store."""
+    data = _load(str(corpus.resolve()))
+
+    def pick(state):
+        spec = overview.proactive_spec(overview.proactive_frame(data, state)).spec
+        return [p.get("value") for p in spec.get("params", [])]
+
+    return next((col, v) for col in ("level", "agency_type", "region", "template")
+                for v in data.options(col) if v != UNIDENTIFIED and pick({col: v}) != pick({}))
 
 
 @pytest.mark.browser
 def test_data_only_update_draws_what_a_fresh_page_draws(dash_server, browser, dash_pages):
     dp = open_dash(dash_server, browser, dash_pages, "overview")
     page = dp.page
-    level = _level_other_than_default(page)
+    col, value = _filter_changing_the_picked_item(dash_server.corpus)
     before = {n: _swaps(page, n) for n in SWAPPABLE}
-    page.select_option(".gx-filter-level select", label=level)
-    dp.wait_state(f"level={quote(level)}")
+    page.select_option(f".gx-filter-{col} select", label=value)
+    dp.wait_state(f"{col}={quote(value)}")
     page.wait_for_function(
         "(n) => Number(document.querySelector('.gx-chart-outcomes')?.dataset.gxSwaps ?? 0) > n",
         arg=before["outcomes"], timeout=30_000)
     swapped = [n for n in SWAPPABLE if _swaps(page, n) > before[n]]
-    assert "outcomes" in swapped  # the trend chart kept its shape: new rows, no new embed
+    assert {"outcomes", "proactive"} <= set(swapped)  # the trends kept their shapes: new rows, no new embed
     drawn = {n: _svg(page, n) for n in SWAPPABLE}
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")

@@ -4,12 +4,13 @@ altair's front-end answers every new ``spec`` with a new embed: vega-lite compil
 parses it into a new view, and the old view is dropped (≈60 ms for the overview's layered trend
 charts in headless chromium; the three charts of a filter change were most of its browser time).
 A filter change mostly sends the *same* chart with other rows (:func:`gxlib.app.widgets.swapped_spec`).
-Here, when the new spec equals the shown one apart from its datasets (same body once dataset names
-are numbered by first use, same embed options), the new rows go into the running view as a vega
-changeset and its dataflow runs again (≈16 ms): scales, layout and marks are recomputed by vega
-exactly as a new embed would compute them (a browser test compares the two SVGs).  Anything else —
+Here, when the new spec equals the shown one apart from its datasets and its selections' initial
+values (same body once dataset names are numbered by first use, same embed options), the new rows
+go into the running view as a vega changeset (a changed initial value of a point selection into its
+store) and its dataflow and autosize run again (≈16 ms): scales, layout and marks are recomputed by
+vega as a new embed would compute them (a browser test compares the two SVGs).  Anything else —
 another shape, an error — takes altair's full path.  One visible difference: a selection the viewer
-made on the chart is kept instead of being reset to its initial value.
+made on the chart is kept (unless its initial value changed) instead of being reset.
 
 The patch is two insertions at anchors of altair's ``js/index.js``; when an altair release moves an
 anchor, the front-end is altair's unchanged (a warning says so; tests check the anchors are found).
@@ -26,21 +27,49 @@ HELPERS = r"""
 function gxShape(model) {
     const spec = model.get("spec");
     if (spec == null || spec.datasets == null) return null;
-    const { datasets, ...rest } = spec;
+    const { datasets, params, ...rest } = spec;
+    const inits = {};  // the selections' initial values: a changed one is set in the view's store
+    const ps = (params ?? []).map((p) => {
+        if (p.select == null || p.value === undefined) return p;
+        const { value, ...q } = p;
+        inits[p.name] = JSON.stringify(value);
+        return q;
+    });
     const names = [];
-    const body = JSON.stringify([rest, model.get("embed_options"), model.get("debounce_wait"), model.get("max_wait")])
+    const body = JSON.stringify([rest, ps, model.get("embed_options"), model.get("debounce_wait"), model.get("max_wait")])
         .replace(/"(data-[0-9a-f]{32})"/g, (m, n) => {
             let i = names.indexOf(n);
             if (i < 0) i = names.push(n) - 1;
             return '"#gx' + i + '"';
         });
-    return { body, names, viewNames: names.slice() };
+    return { body, names, viewNames: names.slice(), inits };
+}
+
+function gxStoreTuple(view, name, init) {
+    // a point selection's store tuple for its initial value [{field: value}], modelled on the one
+    // the view holds (vega-lite's {unit, fields, values}); null when it cannot be made
+    const value = JSON.parse(init);
+    const store = view.data(name + "_store");
+    if (!Array.isArray(value) || value.length !== 1 || store.length !== 1 || !Array.isArray(store[0].fields)) return null;
+    const values = store[0].fields.map((f) => value[0][f.field]);
+    if (values.some((v) => v === undefined)) return null;
+    return { unit: store[0].unit, fields: store[0].fields, values };
 }
 
 async function gxSwapData(el, shown, next, spec) {
     if (next.body !== shown.body) return false;
     const view = shown.api.view;
     try {
+        if (Object.keys(next.inits).sort().join() !== Object.keys(shown.inits).sort().join()) return false;
+        const stores = [];
+        for (const [name, init] of Object.entries(next.inits)) {
+            if (shown.inits[name] === init) continue;
+            const t = gxStoreTuple(view, name, init);
+            if (t == null) return false;
+            stores.push([name + "_store", t]);
+        }
+        for (const [store, t] of stores) view.change(store, view.changeset().remove(() => true).insert([t]));
+        shown.inits = next.inits;
         next.names.forEach((name, i) => {
             if (name !== shown.names[i]) {
                 const rows = structuredClone(spec.datasets[name]);

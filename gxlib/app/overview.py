@@ -219,12 +219,13 @@ def proactive_chart_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def proactive_spec(frame: pl.DataFrame) -> SpecOf:
-    """charts.proactive_trend(frame) as a spec; altair builds it once per year range and initially
-    picked item (the largest, which the chart's selection starts on)."""
+    """charts.proactive_trend(frame) as a spec; altair builds it once per year range; the item its
+    selection starts on (the largest) is set in the spec."""
     df = proactive_chart_frame(frame)
     biggest = df.group_by("label").agg(pl.col("value").sum()).sort(["value", "label"], descending=[True, False])
-    key = ("proactive_trend", _years(df), biggest["label"][0] if df.height else None)
-    return swapped_spec(key, df, lambda: charts.proactive_trend(frame))
+    key = ("proactive_trend", _years(df), df.height > 0)
+    pick = {"item_pick": [{"label": biggest["label"][0]}]} if df.height else None
+    return swapped_spec(key, df, lambda: charts.proactive_trend(frame), pick)
 
 
 class OverviewApp:
