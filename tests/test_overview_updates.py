@@ -130,9 +130,9 @@ def test_ranking_reads_a_year_from_parquet_once(monkeypatch):
     state = {"year": year, "region": None, "level": None, "agency_type": None, "template": None}
     overview.ranking_head(data, state, "grant_rate", 20)
     assert scans.count("indicators") == 1
-    kept = data.cache["overview_rank_rows"][year]
+    kept = data.cache["overview_rank_rows"][(year, "grant_rate")]
     assert kept["year"].unique().to_list() == [year]
     assert kept.height == orig(data, "indicators", {}, year=year).filter(~pl.col("older")).collect().height
     for level in data.options("level"):
-        overview.ranking_head(data, state | {"level": level}, "denial_rate", 20)
+        overview.ranking_head(data, state | {"level": level}, "grant_rate", 20)
     assert scans.count("indicators") == 1

@@ -122,21 +122,21 @@ def proactive_table(frame: pl.DataFrame) -> pl.DataFrame:
     return _wide_with_unknown(long, "label", long["label"].unique(maintain_order=True).to_list())
 
 
-def _year_rows(data: Data, year: int) -> pl.DataFrame:
-    """The year's counted ``indicators`` rows with the columns every ranking and filter reads, and
-    ``_dup``: the agency has more than one of them (in memory, ~20 MB a year at national scale;
-    kept for the last two years asked)."""
+def _year_rows(data: Data, year: int, code: str) -> pl.DataFrame:
+    """The year's counted ``indicators`` rows with the columns a ranking by ``code`` and the filters
+    read, and ``_dup``: the agency has more than one of them (in memory, ~10 MB a year at national
+    scale; kept for the last three (year, indicator) asked)."""
     kept = data.cache.setdefault("overview_rank_rows", {})
-    if year not in kept:
+    if (year, code) not in kept:
+        ind = metrics.INDICATORS[code]
         lf = data.scan("indicators", {}, year=year).filter(~pl.col("older"))
         names = lf.collect_schema().names()
-        nums = [x for _, c in RANK_CHOICES for x in (metrics.INDICATORS[c].numerator, metrics.INDICATORS[c].denominator)]
-        cols = [c for c in dict.fromkeys(("agency_key", "agency", "region", "level", "year", *FILTER_COLUMNS, *nums))
-                if c in names]
-        kept[year] = lf.select(cols).with_columns(pl.col("agency_key").is_duplicated().alias("_dup")).collect()
-        while len(kept) > 2:
+        cols = [c for c in dict.fromkeys(("agency_key", "agency", "region", "level", "year", *FILTER_COLUMNS,
+                                          ind.numerator, ind.denominator)) if c in names]
+        kept[(year, code)] = lf.select(cols).with_columns(pl.col("agency_key").is_duplicated().alias("_dup")).collect()
+        while len(kept) > 3:
             kept.pop(next(iter(kept)))
-    return kept[year]
+    return kept[(year, code)]
 
 
 def _ranking_rows(data: Data, state: Mapping[str, Any], code: str, dup: bool = False) -> pl.LazyFrame:
@@ -147,7 +147,7 @@ def _ranking_rows(data: Data, state: Mapping[str, Any], code: str, dup: bool = F
     year = state.get("year")
     if year is None:
         return data.scan("indicators", state).filter(~pl.col("older")).select(cols)
-    return apply_filters(_year_rows(data, year).lazy(), state, FILTER_COLUMNS).select(cols + ["_dup"] * dup)
+    return apply_filters(_year_rows(data, year, code).lazy(), state, FILTER_COLUMNS).select(cols + ["_dup"] * dup)
 
 
 def ranking_frame(data: Data, state: Mapping[str, Any], code: str) -> pl.DataFrame:
