@@ -422,12 +422,15 @@ def bar_by(frame: pl.DataFrame, category: str, value: str = "value", *, title: s
     return Figure(chart, df)
 
 
-def ranking_chart(frame: pl.DataFrame, top: int = 15, title: str | None = None) -> Figure:
+def ranking_chart(frame: pl.DataFrame, top: int = 15, title: str | None = None, *,
+                  left_out: int | None = None) -> Figure:
     """The ``top`` ranked agencies of metrics.rankings(...); 样本不足 agencies are never drawn
-    (the subtitle says how many were left out)."""
+    (the subtitle says how many were left out).  ``frame`` may be the ranking's first rows only
+    (at least ``top``); ``left_out`` then gives the whole ranking's 样本不足 count."""
     ranked = frame.filter(pl.col("status") == metrics.RANKED).sort("rank").head(top)
     df = _guard(ranked.select("agency", "agency_key", "indicator_zh", "numerator", "denominator", "value", "rank"))
-    left_out = frame.filter(pl.col("status") == metrics.INSUFFICIENT).height
+    if left_out is None:
+        left_out = frame.filter(pl.col("status") == metrics.INSUFFICIENT).height
     name = frame["indicator_zh"][0] if frame.height else "指标"
     code = frame["indicator"][0] if frame.height else None
     ind = metrics.INDICATORS.get(code) if code else None

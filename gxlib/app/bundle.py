@@ -17,6 +17,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from . import chartjs
+
 URL_ENV = "GX_CHART_BUNDLE"
 STATIC_PREFIX = "voila/templates/gx/static"  # the gx template's static folder, under a data dir
 
@@ -29,7 +31,7 @@ def _name() -> str:
     import altair as alt
     import vl_convert
 
-    return f"jupyterchart-{alt.__version__}-{vl_convert.__version__}.js"
+    return f"jupyterchart-{alt.__version__}-{vl_convert.__version__}-{chartjs.digest()}.js"
 
 
 def _write(path: Path, text: str) -> None:
@@ -42,16 +44,14 @@ def _write(path: Path, text: str) -> None:
 
 
 def bundle_text() -> str:
-    """The offline JupyterChart module: from the disk cache, else built (and cached if possible)."""
-    import altair as alt
-
+    """The offline JupyterChart module (altair's, with data-only updates: :mod:`.chartjs`): from the
+    disk cache, else built (and cached if possible)."""
     f = cache_dir() / _name()
     try:
         return f.read_text(encoding="utf-8")
     except OSError:
         pass
-    alt.JupyterChart.enable_offline()
-    text = alt.JupyterChart._esm
+    text = chartjs.bundle()
     try:
         _write(f, text)
     except OSError:
@@ -69,7 +69,7 @@ def publish() -> tuple[Path, str] | None:
     widgets then carry it inline)."""
     from tornado.web import StaticFileHandler
 
-    data_dir = cache_dir() / "voila-data"
+    data_dir = cache_dir() / "voila-data" / _name()[: -len(".js")]  # one per version: servers of others coexist
     target = data_dir / STATIC_PREFIX / PUBLISHED_NAME
     try:
         text = bundle_text()

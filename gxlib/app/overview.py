@@ -10,13 +10,14 @@ import ipywidgets as W
 import polars as pl
 
 from .. import aggregates, charts, metrics
-from .data import EXTRA_DEFINITIONS, FILTER_COLUMNS, Data, definitions
+from .data import EXTRA_DEFINITIONS, FILTER_COLUMNS, Data, apply_filters, definitions
 from .downloads import DownloadButtons
 from . import regions
 from .state import FilterBar, _key
 from .widgets import UNKNOWN_SUFFIX, ChartPanel, Kpi, SpecOf, _marker, header, kpi_html, section, swapped_spec
 
 KPI_CODES = ("reports", "applications_received", "grant_rate", "correction_rate", "reports_with_errors", "on_time_rate")
+RANK_TOP = 15  # agencies the ranking chart draws (charts.ranking_chart's default)
 CACHED_STATES = 24  # filter states whose results a page keeps (each holds charts and small frames)
 RANK_CHOICES = [(metrics.INDICATORS[c].name_zh, c) for c in
                 ("grant_rate", "open_rate", "denial_rate", "carry_forward_rate", "correction_rate", "disputes_per_100")]
@@ -121,15 +122,77 @@ def proactive_table(frame: pl.DataFrame) -> pl.DataFrame:
     return _wide_with_unknown(long, "label", long["label"].unique(maintain_order=True).to_list())
 
 
+def _year_rows(data: Data, year: int, code: str) -> pl.DataFrame:
+    """The year's counted ``indicators`` rows with the columns a ranking by ``code`` and the filters
+    read, and ``_dup``: the agency has more than one of them (in memory, ~10 MB a year at national
+    scale; kept for the last three (year, indicator) asked)."""
+    kept = data.cache.setdefault("overview_rank_rows", {})
+    if (year, code) not in kept:
+        ind = metrics.INDICATORS[code]
+        lf = data.scan("indicators", {}, year=year).filter(~pl.col("older"))
+        names = lf.collect_schema().names()
+        cols = [c for c in dict.fromkeys(("agency_key", "agency", "region", "level", "year", *FILTER_COLUMNS,
+                                          ind.numerator, ind.denominator)) if c in names]
+        kept[(year, code)] = lf.select(cols).with_columns(pl.col("agency_key").is_duplicated().alias("_dup")).collect()
+        while len(kept) > 3:
+            kept.pop(next(iter(kept)))
+    return kept[(year, code)]
+
+
+def _ranking_rows(data: Data, state: Mapping[str, Any], code: str, dup: bool = False) -> pl.LazyFrame:
+    """The filtered ``indicators`` rows of the state's year that a ranking reads (its columns only;
+    a year's from memory, all years' from Parquet)."""
+    ind = metrics.INDICATORS[code]
+    cols = list(dict.fromkeys(("agency_key", "agency", "region", "level", "year", ind.numerator, ind.denominator)))
+    year = state.get("year")
+    if year is None:
+        return data.scan("indicators", state).filter(~pl.col("older")).select(cols)
+    return apply_filters(_year_rows(data, year, code).lazy(), state, FILTER_COLUMNS).select(cols + ["_dup"] * dup)
+
+
 def ranking_frame(data: Data, state: Mapping[str, Any], code: str) -> pl.DataFrame:
     """metrics.rankings over the filtered reports of the state's year: one lazy query over the
-    ``indicators`` rows (the columns it reads only; nothing per report is kept)."""
-    ind = metrics.INDICATORS[code]
-    cols = dict.fromkeys(("agency_key", "agency", "region", "level", "year", ind.numerator, ind.denominator))
-    ri = data.scan("indicators", state, year=state.get("year")).filter(~pl.col("older")).select(list(cols))
-    out = metrics.rankings(ri, code, year=state.get("year"),
+    ``indicators`` rows (the columns it reads only)."""
+    out = metrics.rankings(_ranking_rows(data, state, code), code, year=state.get("year"),
                            descending=metrics.INDICATORS[code].higher_is_better is not False)
     return out if out.height else pl.DataFrame()
+
+
+def ranking_head(data: Data, state: Mapping[str, Any], code: str, rows: int) -> tuple[pl.DataFrame, int, int]:
+    """(the first ``rows`` rows of :func:`ranking_frame`, its row count, its 样本不足 count): what
+    the page shows, without the whole ranking (143k agencies a year at national scale).  For one
+    year, an agency with one report that year is its own row; only agencies with several are
+    grouped, as metrics.rankings groups them; the sort keeps the first rows only.  Tested equal to
+    ranking_frame for every filter and indicator."""
+    if state.get("year") is None:  # all years pooled: every agency has several reports
+        full = ranking_frame(data, state, code)
+        n_out = int((full["status"] == metrics.INSUFFICIENT).sum()) if full.height else 0
+        return full.head(rows), full.height, n_out
+    ind = metrics.INDICATORS[code]
+    num, den, by = ind.numerator, ind.denominator, "agency_key"
+    valid = _ranking_rows(data, state, code, dup=True).filter(pl.col(num).is_not_null() & pl.col(den).is_not_null())
+    one = valid.filter(~pl.col("_dup")).select(
+        by, "agency", "level", "region", pl.col(num).alias("numerator"), pl.col(den).alias("denominator"),
+        pl.lit(1, pl.UInt32).alias("n_reports"))
+    many = valid.filter(pl.col("_dup")).group_by(by).agg(
+        pl.col("agency").sort_by("year").last(), pl.col("level").sort_by("year").last(),
+        pl.col("region").sort_by("year").last(), pl.col(num).sum().alias("numerator"),
+        pl.col(den).sum().alias("denominator"), pl.len().alias("n_reports"))
+    ranked = (pl.col("denominator") >= ind.min_denominator) & (pl.col("denominator") > 0)
+    agg = pl.concat([one, many], how="vertical_relaxed").with_columns(
+        pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator") * ind.scale).alias("value"),
+        pl.when(ranked).then(pl.lit(metrics.RANKED)).otherwise(pl.lit(metrics.INSUFFICIENT)).alias("status"),
+    ).collect()
+    if agg.height == 0:
+        return pl.DataFrame(), 0, 0
+    head = (agg.lazy().with_columns(
+        pl.when(pl.col("status") == metrics.RANKED).then(pl.col("value")).otherwise(None)
+        .rank("min", descending=ind.higher_is_better is not False).cast(pl.Int32).alias("rank"),
+        pl.lit(code).alias("indicator"), pl.lit(ind.name_zh).alias("indicator_zh"))
+        .sort(["rank", "denominator", by], descending=[False, True, False], nulls_last=True).head(rows)
+        .select(by, "agency", "level", "region", "indicator", "indicator_zh", "numerator", "denominator", "value",
+                "rank", "status", "n_reports").collect())
+    return head, agg.height, int((agg["status"] == metrics.INSUFFICIENT).sum())
 
 
 OUTCOME_COLS = ("year", "outcome", "outcome_zh", "count", "share", "n_reports")
@@ -156,12 +219,13 @@ def proactive_chart_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def proactive_spec(frame: pl.DataFrame) -> SpecOf:
-    """charts.proactive_trend(frame) as a spec; altair builds it once per year range and initially
-    picked item (the largest, which the chart's selection starts on)."""
+    """charts.proactive_trend(frame) as a spec; altair builds it once per year range; the item its
+    selection starts on (the largest) is set in the spec."""
     df = proactive_chart_frame(frame)
     biggest = df.group_by("label").agg(pl.col("value").sum()).sort(["value", "label"], descending=[True, False])
-    key = ("proactive_trend", _years(df), biggest["label"][0] if df.height else None)
-    return swapped_spec(key, df, lambda: charts.proactive_trend(frame))
+    key = ("proactive_trend", _years(df), df.height > 0)
+    pick = {"item_pick": [{"label": biggest["label"][0]}]} if df.height else None
+    return swapped_spec(key, df, lambda: charts.proactive_trend(frame), pick)
 
 
 class OverviewApp:
@@ -218,16 +282,24 @@ class OverviewApp:
                 out_fig = (outcome_spec(of), outcome_table(of)) if of.height else None
                 pro_fig = proactive_spec(pf) if pf.filter(pl.col("comparable")).height else None
                 pro_tab = proactive_table(pf)
-            rf = ranking_frame(self.data, state, state["rank"])
-            rank_fig = charts.ranking_chart(rf) if rf.height and rf.filter(pl.col("status") == metrics.RANKED).height else None
-            rank = (rf.head(self.ranking.table_rows), rf.height)  # the page keeps the head; downloads recompute
+            head, n_rank, left_out = ranking_head(self.data, state, state["rank"], max(RANK_TOP, self.ranking.table_rows))
+            rank_fig = (charts.ranking_chart(head, RANK_TOP, left_out=left_out)
+                        if head.height and head.filter(pl.col("status") == metrics.RANKED).height else None)
+            rank = (head.head(self.ranking.table_rows), n_rank)  # the page keeps the head; downloads recompute
             by = state.get("group") or "parent"
-            reg_fig = regions.region_chart(regions.year_top(self.data, by, state.get("year")), state.get("year"), by)
+            reg_fig = self._region_fig(by, state.get("year"))
             self._cache[k] = (cards, kframe, out_fig, pro_fig, pro_tab, rank_fig, rank, reg_fig,
                               regions.summary(self.data, by))
             while len(self._cache) > CACHED_STATES:  # bounded: the oldest state goes first
                 self._cache.pop(next(iter(self._cache)))
         return self._cache[k]
+
+    def _region_fig(self, by: str, year: int | None):
+        """The 地区合计 chart of a grouping and year (the other filters do not change it): built once."""
+        figs = self.data.cache.setdefault("overview_region_figs", {})
+        if (by, year) not in figs:
+            figs[(by, year)] = regions.region_chart(regions.year_top(self.data, by, year), year, by)
+        return figs[(by, year)]
 
     def refresh(self, state: Mapping[str, Any]) -> None:
         t0 = self._time()

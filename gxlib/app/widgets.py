@@ -305,12 +305,14 @@ def _values(frame: pl.DataFrame) -> list[dict]:
     return alt.data_transformers.get()(frame)["values"]
 
 
-def swapped_spec(key: tuple, frame: pl.DataFrame, build: Callable[[], charts.Figure]) -> SpecOf:
+def swapped_spec(key: tuple, frame: pl.DataFrame, build: Callable[[], charts.Figure],
+                 param_values: Mapping[str, Any] | None = None) -> SpecOf:
     """The spec of ``build()`` without building it again: altair builds (and deep-copies) a layered
     chart in 0.1–0.2 s, so the spec of the first figure of ``key`` is kept and a later figure of the
     same key gets it with its own rows (``frame``: what the figure's ``alt.Chart`` would be given)
     under altair's own dataset name.  ``key`` must hold everything the chart takes from the data
-    besides its rows (year domain, a selection's initial value …); the spec is then altair's."""
+    besides its rows (year domain …) except the initial values of top-level parameters given in
+    ``param_values`` ({name: value}: a selection's initial value, set in the spec); the spec is then altair's."""
     from altair.vegalite.v6.api import _dataset_name
 
     hit = _TEMPLATES.get(key)
@@ -328,6 +330,9 @@ def swapped_spec(key: tuple, frame: pl.DataFrame, build: Callable[[], charts.Fig
     new = _dataset_name(values)
     spec_ = json.loads(body.replace(f'"{old}"', f'"{new}"'))
     spec_["datasets"] = {**{k: v for k, v in datasets.items() if k != old}, new: values}
+    for p in spec_.get("params", []):
+        if p.get("name") in (param_values or {}):
+            p["value"] = param_values[p["name"]]
     return SpecOf(spec_, chart)
 
 
@@ -406,10 +411,11 @@ def set_chart(widget: alt.JupyterChart, chart: alt.TopLevelMixin | dict | SpecOf
     ~0.2 s for a concat chart); otherwise the full altair path sets the parameters up as well."""
     if isinstance(chart, SpecOf):
         names, _ = chart_spec(chart.chart)
-        if getattr(widget, "_gx_params", None) != names:
-            widget.chart = chart.chart  # sets the parameters up
-            widget._gx_params = names
-        widget.spec = chart.spec
+        with widget.hold_sync():  # one message: not altair's spec of the shape, then this one
+            if getattr(widget, "_gx_params", None) != names:
+                widget.chart = chart.chart  # sets the parameters up
+                widget._gx_params = names
+            widget.spec = chart.spec
         return
     if isinstance(chart, dict):  # a ready vega-lite spec
         names = tuple(sorted(_param_names(chart)))
