@@ -161,3 +161,22 @@ def test_interrupted_rebuild_after_a_change_resumes(reports, tmp_path):
     fresh = tmp_path / "fresh"
     build(src, fresh)
     assert_same(out, fresh)
+
+
+def test_a_failed_step_is_not_skipped_next_time(reports, tmp_path, monkeypatch):
+    from gxlib.corpus import wide
+
+    def boom(ctx):
+        ctx.failed("registry", MemoryError("out of memory (simulated)"))
+
+    out = tmp_path / "out"
+    with monkeypatch.context() as mp:
+        mp.setattr(wide, "STEPS", [wide.cross_year, boom])
+        first = build(reports, out)
+    assert any("registry step failed" in n for n in first.notes) and first.counts["registry"] == 0
+    s = build(reports, out)  # the same inputs, but the last result was a failure: run again
+    assert s.parsed == 0 and not any("skipped" in n or "failed" in n for n in s.notes)
+    assert s.counts["registry"] > 0
+    fresh = tmp_path / "fresh"
+    build(reports, fresh)
+    assert_same(out, fresh)

@@ -265,7 +265,8 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     else:
         n0 = len(summary.notes)
         wide = run_steps(Wide(out, manifest, summary.notes, reg_file=reg_file, aliases=aliases, rewrite=repair))
-        wide_state = {"key": key, "paths": wide.paths, "rows": wide.rows, "errors": wide.errors,
+        # a failed step is tried again next time (its failure may be transient: memory, a killed worker)
+        wide_state = {"key": None if wide.errors else key, "paths": wide.paths, "rows": wide.rows, "errors": wide.errors,
                       "notes": summary.notes[n0:], "quality": reading_quality(out, manifest)}
     manifest["wide"] = wide_state
     build_paths = {t: list(ps) for t, ps in wide_state["paths"].items()}
@@ -283,9 +284,10 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     manifest["build"] = {"paths": build_paths, "rows": build_rows}
     from .. import aggregates  # the dashboards' compact tables (aggregates/), from the tables just written
 
-    agg = aggregates.unchanged(out, old.get(aggregates.DIR) if same_version else None, key)
+    wkey = wide_state["key"]  # None after a failed step: the aggregates are then recomputed next time too
+    agg = aggregates.unchanged(out, old.get(aggregates.DIR) if same_version else None, wkey)
     manifest[aggregates.DIR] = agg if agg is not None else aggregates.write_build(
-        out, manifest, _lazy_tables(out, manifest), summary.notes, inputs=key)
+        out, manifest, _lazy_tables(out, manifest), summary.notes, inputs=wkey)
     counts = {t: 0 for t in (*TABLES, CORPUS_FINDINGS, REGISTRY)}
     for part in parts.values():
         for t, n in part["rows"].items():
