@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -71,7 +72,7 @@ def file_sha(path) -> str | None:
     if path is None:
         return None
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open(os.path.expanduser(os.fspath(path)), "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
