@@ -332,25 +332,53 @@ def _sink(q: pl.LazyFrame, out: Path, rel: str) -> None:
         os.replace(tmp, out / rel)
 
 
-def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: Any = None,
-          corpus_findings: pl.LazyFrame | None = None) -> dict | None:
-    """Compute and store the aggregates (streaming, one report year at a time) under
-    ``out/aggregates``; the manifest entry, or None when it failed (said in ``notes``; the
-    dashboards then compute them on the fly).
-
-    Files are named by a digest of the parts and the roster, so an unchanged corpus is not
-    recomputed; files listed by neither the new entry nor the manifest on disk are removed."""
+def _roster(out: Path) -> tuple[pl.DataFrame | None, str | None]:
+    """The corpus's stored roster (None when absent or unreadable) and its digest."""
     from . import roster as roster_mod
 
     rpath = roster_mod.find_roster(out)
     try:
         rframe = roster_mod.read_roster(rpath) if rpath is not None else None
     except roster_mod.RosterError:
-        rpath = rframe = None
-    rsha = roster_digest(rframe)
+        rframe = None
+    return rframe, roster_digest(rframe)
+
+
+def _inputs_key(inputs: str | None, rsha: str | None) -> str | None:
+    """The aggregates' inputs: the corpus-wide steps' inputs (gxlib.corpus.state.wide_key) and the roster."""
+    return None if inputs is None else hashlib.sha256(f"{VERSION}\0{rsha}\0{inputs}".encode()).hexdigest()[:24]
+
+
+def unchanged(out: Path, previous: dict | None, inputs: str | None) -> dict | None:
+    """``previous`` (the manifest's aggregates entry) when it was computed from the same ``inputs``
+    (gxlib.corpus.state.wide_key) and roster and its files are all there; else None."""
+    if not previous or inputs is None or previous.get("version") != VERSION or not previous.get("inputs"):
+        return None
+    if previous["inputs"] != _inputs_key(inputs, _roster(out)[1]):
+        return None
+    paths = previous.get("paths") or {}
+    if not set(NAMES) <= set(paths) or not all(
+            isinstance(p, str) and p.startswith(f"{DIR}/") and ".." not in p and (out / p).is_file()
+            for ps in paths.values() for p in ps):
+        return None
+    return previous
+
+
+def write(out: Path, corpus: Any, manifest: dict, notes: list[str], registry: Any = None,
+          corpus_findings: pl.LazyFrame | None = None, inputs: str | None = None) -> dict | None:
+    """Compute and store the aggregates (streaming, one report year at a time) under
+    ``out/aggregates``; the manifest entry, or None when it failed (said in ``notes``; the
+    dashboards then compute them on the fly).
+
+    Files are named by a digest of the parts and the roster, so an unchanged corpus is not
+    recomputed; files listed by neither the new entry nor the manifest on disk are removed.
+    ``inputs``: the corpus-wide steps' inputs (gxlib.corpus.state.wide_key), recorded with the roster's
+    digest so that the next build with the same ones reuses the entry (:func:`unchanged`)."""
+    rframe, rsha = _roster(out)
     dig = _digest(manifest, rsha, [corpus_findings, registry])
     (out / DIR).mkdir(exist_ok=True)
-    entry: dict = {"version": VERSION, "roster": rsha, "paths": {n: [] for n in (*NAMES, *OPTIONAL)}, "rows": {}}
+    entry: dict = {"version": VERSION, "roster": rsha, "paths": {n: [] for n in (*NAMES, *OPTIONAL)}, "rows": {},
+                   "inputs": _inputs_key(inputs, rsha)}
     try:
         for y, part in _year_slices(corpus):
             q = compute(part, rframe, registry)
@@ -388,11 +416,12 @@ def _scan(out: Path, rels: list[str], name: str) -> pl.LazyFrame:
     return pl.LazyFrame()
 
 
-def write_build(out: Path, manifest: dict, lazy: dict[str, pl.LazyFrame], notes: list[str]) -> dict | None:
+def write_build(out: Path, manifest: dict, lazy: dict[str, pl.LazyFrame], notes: list[str],
+                inputs: str | None = None) -> dict | None:
     """:func:`write` from the build's lazy tables (per-report and corpus-scope findings together)."""
     corpus = metrics.Frames(reports=lazy["reports"], cells=lazy["cells"], narrative=lazy["narrative"],
                             findings=pl.concat([lazy["findings"], lazy["findings_corpus"]], how="vertical"))
-    return write(out, corpus, manifest, notes, lazy.get("registry"), lazy["findings_corpus"])
+    return write(out, corpus, manifest, notes, lazy.get("registry"), lazy["findings_corpus"], inputs)
 
 
 def _gc(out: Path, entry: dict) -> None:
@@ -412,8 +441,12 @@ def refresh(out: str | os.PathLike) -> dict | None:
     from .corpus.store import _write_json
 
     c = load_corpus(out)
+    inputs = (c.manifest.get("wide") or {}).get("key")
+    entry = unchanged(c.path, c.manifest.get(DIR), inputs)
+    if entry is not None:  # the same roster as the build's: nothing to redo
+        return entry
     notes: list[str] = []
-    entry = write(c.path, c, c.manifest, notes, c.registry, c.findings_corpus)
+    entry = write(c.path, c, c.manifest, notes, c.registry, c.findings_corpus, inputs)
     m = dict(c.manifest)
     m[DIR] = entry
     _write_json(m, c.path / "manifest.json")

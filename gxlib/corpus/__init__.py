@@ -21,8 +21,8 @@ Corpus layout
       findings/year=<Y>/part-<batch>.parquet   # per-report check findings     (frames.FINDINGS)
       errors/part-<batch>.parquet      # files that could not be read  (frames.ERRORS)
       errors/part-build-<hash>.parquet # errors found while scanning the sources / running corpus checks
-      findings_corpus/part-<hash>.parquet  # corpus-scope findings (cross-year checks), recomputed every build
-      registry/part-<hash>.parquet     # one row per body (frames.REGISTRY, gxlib.registry), recomputed every build
+      findings_corpus/part-<hash>.parquet  # corpus-scope findings (cross-year checks), recomputed when their inputs change
+      registry/part-<hash>.parquet     # one row per body (frames.REGISTRY, gxlib.registry), recomputed likewise
       _journal/<batch>.json            # present only while (or after an interrupted) build runs
 
 * Format 2 (``format_version``): the per-report tables are partitioned by the report's year, hive
@@ -44,7 +44,8 @@ Corpus layout
 * ``manifest.json`` holds ``format`` (``"gxlib-corpus"``), ``format_version``, ``parser_version``
   (``gxlib.PARSER_VERSION``), ``parts`` (batch → its number of files, its part paths and row counts),
   ``files`` (sha256 → ``status`` ok | failed, ``source``, ``part``, and ``stage``/``error`` when
-  failed), ``build`` (the recomputed corpus-wide parts), ``aliases`` (digest of the alias table), ``counts``
+  failed), ``build`` (the corpus-wide parts), ``wide`` (what the corpus-wide steps were computed
+  from and gave: :mod:`gxlib.corpus.state`), ``aliases`` (digest of the alias table), ``counts``
   (rows per table, files by status) and ``last_build`` (the summary of the latest build).
 
 How a build works
@@ -68,6 +69,11 @@ How a build works
   ("unchanged"); a new parser version reparses everything and the old parts are dropped at the end.
   The corpus mirrors the sources of the latest build: files no longer found (or changed) leave it.
   Files that failed by ``timeout`` or ``worker`` death are retried on the next build.
+  The corpus-wide steps and the aggregates run again only when their inputs changed (a part file
+  added, removed or rewritten, another alias table, registry file, roster or gxlib): a rebuild over
+  unchanged sources stats them, checks the parts, says "corpus-wide steps skipped" and rewrites no
+  Parquet file (:mod:`gxlib.corpus.state`).  Parts of batches whose files did not change are kept
+  as they are.
 * Atomic: every part is written to a temp file in the same folder, fsynced and renamed; after its
   parts, each batch writes ``_journal/<batch>.json``; ``manifest.json`` is replaced last.  A build
   killed midway leaves the previous corpus loadable (``load_corpus`` reads only the manifest's parts)
@@ -93,7 +99,7 @@ Modules
 ``layout`` (names, format constants, :class:`CorpusError`), ``summary`` (:class:`BuildSummary`), ``scan``
 (discovery and hashing), ``worker`` (parsing a batch under limits; :func:`run_bounded`, :func:`conform`),
 ``parse`` (executors and the parse loop), ``store`` (atomic writes, manifest, parts, journal, compaction,
-clean-up), ``wide`` (the corpus-wide steps run after parsing), ``load`` (:func:`load_corpus`,
+clean-up), ``wide`` (the corpus-wide steps run after parsing), ``state`` (their inputs' digest: skipped when unchanged), ``load`` (:func:`load_corpus`,
 :class:`Corpus`, :func:`verify_corpus`), ``build`` (:func:`build_corpus`), ``cli`` (``gx build``).
 """
 

@@ -48,6 +48,7 @@ from .store import (
     _write_json,
     _write_parquet,
 )
+from . import state
 from .summary import (
     BuildSummary,
 )
@@ -110,6 +111,7 @@ def build_corpus(
         if stray:
             raise CorpusError(f"{out} is not empty and is not a gxlib corpus (no {MANIFEST}); choose a new or empty folder")
     reg_file = _read_registry_file(registry)
+    reg_sha = state.file_sha(registry)
     out.mkdir(parents=True, exist_ok=True)
     summary = BuildSummary(out_dir=str(out))
     lock_fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -122,14 +124,14 @@ def build_corpus(
             raise CorpusError(f"another gx build is writing {out} (lock {out / LOCK})") from e
         with budget.using((limits or budget.current()).replace(timeout=timeout)):
             _build_locked(sources, out, summary, workers, dask_scheduler, executor, timeout, aliases, progress,
-                          batch_size, force, reader, t0, repair, reg_file)
+                          batch_size, force, reader, t0, repair, reg_file, reg_sha)
     finally:
         os.close(lock_fd)
     return summary
 
 
 def _build_locked(sources, out, summary, workers, dask_scheduler, executor, timeout, aliases, progress,
-                  batch_size, force, reader, t0, repair=False, reg_file=None) -> None:
+                  batch_size, force, reader, t0, repair=False, reg_file=None, reg_sha=None) -> None:
     old = _read_manifest(out)
     if old is None:  # marks the folder as ours; "complete": False until the first build ends
         old = {**_empty_manifest(), "complete": False}
@@ -251,14 +253,30 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     manifest = _empty_manifest()
     manifest.update(parts=parts, files=files,
                     aliases={"digest": alias_digest, "source": None if aliases is None or isinstance(aliases, Mapping) else str(aliases)} if alias_digest else None)
-    # ---- corpus-wide steps (gxlib.corpus.wide.STEPS) over the parts just listed
-    wide = run_steps(Wide(out, manifest, summary.notes, reg_file=reg_file, aliases=aliases))
-    build_paths, build_rows = wide.paths, wide.rows
-    berrors = list(scanner.errors) + wide.errors
+    # ---- corpus-wide steps (gxlib.corpus.wide.STEPS) over the parts just listed, unless their
+    # inputs are those of the previous build (gxlib.corpus.state)
+    key = None if repair else state.wide_key(out, parts, alias_digest, reg_sha)
+    prev = old.get("wide") if same_version else None
+    if state.reusable(out, prev, key):
+        wide_state = prev
+        summary.notes.extend(prev.get("notes") or [])
+        summary.notes.append("corpus-wide steps skipped (cross-year checks, registry, aggregates): "
+                             "their inputs are unchanged")
+    else:
+        n0 = len(summary.notes)
+        wide = run_steps(Wide(out, manifest, summary.notes, reg_file=reg_file, aliases=aliases, rewrite=repair))
+        # a failed step is tried again next time (its failure may be transient: memory, a killed worker)
+        wide_state = {"key": None if wide.errors else key, "paths": wide.paths, "rows": wide.rows, "errors": wide.errors,
+                      "notes": summary.notes[n0:], "quality": reading_quality(out, manifest)}
+    manifest["wide"] = wide_state
+    build_paths = {t: list(ps) for t, ps in wide_state["paths"].items()}
+    build_rows = dict(wide_state["rows"])
+    berrors = list(scanner.errors) + list(wide_state["errors"])
     if berrors:
         edf = frames.frame("errors", berrors)
         name = f"errors/part-build-{hashlib.sha256(edf.write_ipc(None).getvalue()).hexdigest()[:16]}.parquet"
-        _write_parquet(edf, out / name)
+        if repair or not (out / name).is_file():  # named by its content: present means written
+            _write_parquet(edf, out / name)
         build_paths["errors"] = [name]
         build_rows["errors"] = edf.height
         for r in berrors:
@@ -266,7 +284,10 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     manifest["build"] = {"paths": build_paths, "rows": build_rows}
     from .. import aggregates  # the dashboards' compact tables (aggregates/), from the tables just written
 
-    manifest[aggregates.DIR] = aggregates.write_build(out, manifest, _lazy_tables(out, manifest), summary.notes)
+    wkey = wide_state["key"]  # None after a failed step: the aggregates are then recomputed next time too
+    agg = aggregates.unchanged(out, old.get(aggregates.DIR) if same_version else None, wkey)
+    manifest[aggregates.DIR] = agg if agg is not None else aggregates.write_build(
+        out, manifest, _lazy_tables(out, manifest), summary.notes, inputs=wkey)
     counts = {t: 0 for t in (*TABLES, CORPUS_FINDINGS, REGISTRY)}
     for part in parts.values():
         for t, n in part["rows"].items():
@@ -276,7 +297,7 @@ def _build_locked(sources, out, summary, workers, dask_scheduler, executor, time
     st = Counter(e["status"] for e in files.values())
     counts["files_ok"], counts["files_failed"] = st.get("ok", 0), st.get("failed", 0)
     summary.counts = counts
-    summary.quality = reading_quality(out, manifest)
+    summary.quality = dict(wide_state["quality"])
     summary.failed = +summary.failed
     summary.elapsed = time.perf_counter() - t0
     manifest["counts"] = counts

@@ -113,6 +113,7 @@ def _empty_manifest() -> dict:
         "aliases": None,
         "parts": {},
         "build": {"paths": {}, "rows": {}},
+        "wide": None,
         "files": {},
         "counts": {},
         "last_build": None,

@@ -112,6 +112,7 @@ class Wide:
     paths: dict[str, list[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)
+    rewrite: bool = False  # write parts even when a file of that (content-derived) name exists (repair)
 
     def lazy(self, years=None) -> dict[str, pl.LazyFrame]:
         return _lazy_tables(self.out, self.manifest, include_build=False, years=years)
@@ -129,7 +130,8 @@ class Wide:
         n = len(self.paths.get(table, []))
         digest = hashlib.sha256(df.write_ipc(None).getvalue() + f"#{n}".encode()).hexdigest()[:16]
         name = f"{table}/part-{digest}.parquet"
-        _write_parquet(df, self.out / name)
+        if self.rewrite or not (self.out / name).is_file():  # named by content: present means written
+            _write_parquet(df, self.out / name)
         self.paths.setdefault(table, []).append(name)
         self.rows[table] = self.rows.get(table, 0) + df.height
 
