@@ -79,7 +79,8 @@ def stop_server(proc: subprocess.Popen, timeout: float = 20.0) -> None:
 
 
 def start_server(
-    port: int, log: Path, corpus: str | None = None, extra: list[str] | None = None
+    port: int, log: Path, corpus: str | None = None, extra: list[str] | None = None,
+    env_extra: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     # the README's command, `gx serve`, through the CLI
     cmd = [sys.executable, "-m", "gxlib.cli", "serve", "--port", str(port), "--no-browser", *(extra or [])]
@@ -90,6 +91,7 @@ def start_server(
     env = dict(os.environ)
     env.pop("GX_DEMO", None)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.update(env_extra or {})
     fh = open(log, "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         cmd, cwd=REPO_ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True

@@ -33,7 +33,9 @@ RENDER_MS = 120_000
 
 def _serve(corpus: Path, log: Path, extra: list[str] | None = None):
     port = free_port()
-    proc = start_server(port, log, str(corpus), extra)
+    # these servers test the live pages' numbers on real corpora; the static first paint is tested on
+    # the demo server (tests/test_preview.py), and drawing its SVGs for every new corpus costs the suite
+    proc = start_server(port, log, str(corpus), extra, env_extra={"GX_PREVIEW": "0"})
     base = f"http://127.0.0.1:{port}"
     _wait_http(base + "/", proc, SERVER_START_TIMEOUT, log)
     return proc, base
