@@ -194,3 +194,21 @@ def test_preview_shows_the_numbers_without_voilas_frontend(voila_server, browser
     assert page.locator(".gxp-demo").is_visible()  # the demo-data banner is there from the first paint
     assert page.locator(".gx-chart").count() == 0  # no live page without the frontend
     ctx.close()
+
+
+@pytest.mark.browser
+def test_a_live_page_that_does_not_come_leaves_the_preview_saying_so(voila_server, browser):
+    """Under load the live page can take minutes: past the swap's time limit a page with no live
+    widgets keeps its preview (never a blank page) and says the live page is still coming."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.add_init_script("window.GX_PREVIEW_LATE_MS = 1500")
+    page.route(re.compile(r".*/voila/static/voila\.js.*"), lambda r: r.abort())
+    page.goto(f"{voila_server}/voila/render/overview.ipynb", wait_until="commit")
+    page.wait_for_selector(".gxp-preview .gxp-kpi", state="visible", timeout=90_000)
+    page.wait_for_function("() => /服务器繁忙/.test(document.querySelector('.gxp-connecting').textContent)",
+                           timeout=10_000)
+    assert page.locator(".gxp-preview svg .role-mark").first.is_visible()
+    assert page.evaluate("() => document.body.classList.contains('gx-hydrating')")
+    assert page.locator(".gx-fail").count() == 0
+    ctx.close()

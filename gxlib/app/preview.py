@@ -201,14 +201,18 @@ body.gx-hydrating #rendered_cells .jp-OutputArea-child:not(:has(.gxp-preview)) {
 </style>"""
 
 # The live page replaces the preview when it is whole: its marker (.gx-state) is drawn and every
-# chart has its marks; after 60 s it replaces it anyway (a chart that never draws must not keep
-# the controls disabled).  Then the preview is removed, so nothing can read its stale numbers.
+# chart has its marks.  After 60 s a live page with its marker replaces it even if a chart has not
+# drawn (such a chart must not keep the controls disabled); a live page not drawn at all never
+# does: under load the preview stays, saying that the live page is still coming, rather than
+# leaving a blank page.  Then the preview is removed, so nothing can read its stale numbers.
 HYDRATE = """<script>
 (function () {
   document.body.classList.add("gx-hydrating");
+  var late = false;
+  function live() { var page = document.querySelector(".gx-page"); return page && page.querySelector(".gx-state") && page; }
   function whole() {
-    var page = document.querySelector(".gx-page");
-    if (!page || !page.querySelector(".gx-state")) return false;
+    var page = live();
+    if (!page) return false;
     var charts = page.querySelectorAll(".gx-chart");
     for (var i = 0; i < charts.length; i++) if (!charts[i].querySelector("svg .role-mark")) return false;
     return true;
@@ -219,9 +223,14 @@ HYDRATE = """<script>
     document.body.classList.remove("gx-hydrating");
   }
   /* a DOM observer, not a timer: the swap happens in the same task as the last chart's drawing */
-  var obs = new MutationObserver(function () { if (whole()) swap(); });
+  var obs = new MutationObserver(function () { if (whole() || (late && live())) swap(); });
   obs.observe(document.body, { childList: true, subtree: true });
-  var limit = setTimeout(swap, 60000);
+  var limit = setTimeout(function () {
+    late = true;
+    if (live()) return swap();
+    document.querySelectorAll(".gxp-connecting").forEach(function (c) {
+      c.textContent = "服务器繁忙，实时页面仍在加载；此处先显示静态预览，筛选与下载稍后可用…"; });
+  }, window.GX_PREVIEW_LATE_MS || 60000);  /* settable for tests */
 })();
 </script>"""
 
