@@ -21,6 +21,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -79,6 +80,8 @@ def n_kernels(pid: int) -> int:
     return n
 
 
+LIMIT_MS = 360_000  # past the page's own 300 s failure notice: a slow page is measured, not cut off
+
 # In-page clocks (a Playwright poll lags under load): when a chart is first visible on screen — the
 # static first paint's (gxlib.app.preview) or a live one — and when the live page has its first chart.
 MARKS = """(() => { window.__gx = {}; const origin = performance.timeOrigin;
@@ -92,25 +95,35 @@ MARKS = """(() => { window.__gx = {}; const origin = performance.timeOrigin;
 
 
 async def viewer(browser, url: str, t0: float) -> tuple[float | None, str, float | None]:
-    """(first chart visible, "ok" or why not, live page's first chart), in s from navigation start."""
+    """(first chart visible, "ok" or why the live page did not come, live page's first chart), in s
+    from this browser's navigation start (its own clock, as web vitals count: creating 20 browser pages
+    at once on this machine takes the bench seconds before any navigation begins)."""
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await ctx.new_page()
     await page.add_init_script(MARKS)
+    origin = visible = None
     try:
-        await page.goto(url, wait_until="commit", timeout=180_000)
-        await page.wait_for_selector(".gx-chart svg .role-mark, .gx-fail", state="attached", timeout=180_000)
-        ok = await page.locator(".gx-fail").count() == 0
-        if not ok:
-            return None, await page.inner_text(".gx-fail"), None
+        await page.goto(url, wait_until="commit", timeout=LIMIT_MS)
+        await page.wait_for_function("() => window.__gx && window.__gx.visible", timeout=LIMIT_MS)
+        origin = await page.evaluate("() => performance.timeOrigin")
+        visible = (await page.evaluate("() => window.__gx.visible") - origin) / 1000
+        await page.wait_for_selector(".gx-chart svg .role-mark, .gx-fail", state="attached", timeout=LIMIT_MS)
+        if await page.locator(".gx-fail").count():
+            return visible, await page.inner_text(".gx-fail"), None
         await page.wait_for_function("() => window.__gx.live", timeout=30_000)
-        m = await page.evaluate("() => Object.assign({origin: performance.timeOrigin}, window.__gx)")
-        # from this browser's navigation start (its own clock, as web vitals count): creating 8 browser
-        # pages at once on this machine takes the bench 1–2 s before any navigation begins
-        return (m["visible"] - m["origin"]) / 1000, "ok", (m["live"] - m["origin"]) / 1000
+        return visible, "ok", (await page.evaluate("() => window.__gx.live") - origin) / 1000
     except Exception as e:  # noqa: BLE001 - a viewer that never rendered is the figure
-        return None, type(e).__name__, None
+        return visible, type(e).__name__, None
     finally:
         await ctx.close()
+
+
+def fill_delay() -> float:
+    """voila.json's pause before a used kernel is replaced in the pool (Voilà's default 1 s)."""
+    import json
+
+    conf = json.loads((REPO / "voila.json").read_text(encoding="utf-8"))
+    return float(conf.get("VoilaKernelManager", {}).get("fill_delay", 1))
 
 
 def _msg(msg_type: str, content: dict, session: str, metadata: dict | None = None) -> str:
@@ -185,6 +198,32 @@ async def round_(url: str, n: int) -> list[tuple[float | None, str]]:
         return out
 
 
+def _figures(times: list[float], n: int) -> str:
+    times = sorted(times)
+    if not times:
+        return f"0/{n}"
+    return (", ".join(f"{t:.1f}" for t in times)
+            + f"; {len(times)}/{n}, median {statistics.median(times):.1f}, max {max(times):.1f}")
+
+
+def report(r: int, a, res: list[tuple]) -> None:
+    from collections import Counter
+
+    if a.protocol:
+        print(f"round {r}: {a.viewers} protocol clients (the server's share); chart widgets' state delivered (s): "
+              + _figures([x[0] for x in res if x[0] is not None], a.viewers))
+        print("  page delivered with its static first chart (s): "
+              + _figures([x[2] for x in res if x[2] is not None], a.viewers))
+    else:
+        print(f"round {r}: {a.viewers} browsers; first chart visible (s after navigation start): "
+              + _figures([x[0] for x in res if x[0] is not None], a.viewers))
+        print("  live page (widgets drawn; the static first paint replaced) (s): "
+              + _figures([x[2] for x in res if x[2] is not None], a.viewers))
+    bad = Counter(x[1] for x in res if x[1] != "ok")
+    if bad:
+        print(f"  not live: {dict(bad)}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--viewers", type=int, default=8)
@@ -198,8 +237,8 @@ def main() -> int:
     cmd = [sys.executable, "-m", "gxlib.cli", "serve", "--port", str(port), "--no-browser"]
     cmd += ["--corpus", a.corpus] if a.corpus else []
     cmd += ["--pool", str(a.pool)] if a.pool is not None else []
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="gx-bench-serve-")
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     peak = [0]
     stop = threading.Event()
 
@@ -218,42 +257,26 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.5)
-        want = None
-        last, stable = -1, 0
-        while stable < 8 and time.monotonic() - t_start < 600:  # pools full: kernel count steady 4 s
-            k = n_kernels(proc.pid)
-            stable = stable + 1 if k == last and k > 0 else 0
-            last = k
+        notebooks = len(list((REPO / "dashboards").glob("*.ipynb")))
+        while time.monotonic() - t_start < 900:  # Voilà logs each pool once its kernels have preheated
+            if Path(log.name).read_text(errors="replace").count(" is filled with ") >= notebooks:
+                break
             time.sleep(0.5)
-        want = last
+        want = n_kernels(proc.pid)
         while tree_cpu(proc.pid) > 0.1 and time.monotonic() - t_start < 900:  # preheated kernels done
             pass
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"server up, {want} preheated kernels idle after {time.monotonic() - t_start:.0f}s; "
               f"server tree RSS {tree_rss(proc.pid) / 2**20:,.0f} MiB")
         url = f"{base}/voila/render/overview.ipynb" + (f"?{a.query}" if a.query else "")
-        how = "protocol clients (server share: chart widget state delivered)" if a.protocol else "browsers"
         for r in range(a.rounds):
             res = asyncio.run(protocol_round(url, a.viewers) if a.protocol else round_(url, a.viewers))
-            times = sorted(t for t, *_ in res if t is not None)
-            bad = [m for t, m, *_ in res if t is None]
-            live = sorted(x[2] for x in res if len(x) > 2 and x[2] is not None)
-            print(f"round {r + 1}: {a.viewers} {how}, rendered {len(times)}/{a.viewers}; first chart visible (s after navigation start): "
-                  + ", ".join(f"{t:.1f}" for t in times)
-                  + (f"; median {statistics.median(times):.1f}, max {max(times):.1f}" if times else "")
-                  + (f"; failed: {bad}" if bad else ""))
-            pre = sorted(x[2] for x in res if a.protocol and x[2] is not None)
-            if pre:
-                print(f"  page delivered with its static first chart (s): {', '.join(f'{t:.1f}' for t in pre)}"
-                      f"; {len(pre)}/{a.viewers}")
-            if live and not a.protocol:
-                print("  live page (widgets drawn; the static first paint replaced) (s): "
-                      + ", ".join(f"{t:.1f}" for t in live)
-                      + f"; median {statistics.median(live):.1f}, max {max(live):.1f}")
+            report(r + 1, a, res)
             print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-            time.sleep(5)
-            while tree_cpu(proc.pid) > 0.1 and r + 1 < a.rounds:  # the pool refilled before the next round
-                pass
+            if r + 1 < a.rounds:  # the pool refilled before the next round: Voilà waits fill_delay first
+                time.sleep(fill_delay() + 5)
+                while tree_cpu(proc.pid) > 0.1:
+                    pass
         print(f"peak RSS of the server tree: {peak[0] / 2**20:,.0f} MiB; kernels now {n_kernels(proc.pid)}")
     finally:
         stop.set()
