@@ -178,6 +178,11 @@ def _grid_says_reviews(grid) -> bool:
     return any(w in words for w in ("复议", "诉讼", "维持", "纠正"))
 
 
+def _says_reviews(grid, known: bool | None) -> bool:
+    """:func:`_grid_says_reviews`, unless ``known`` already."""
+    return _grid_says_reviews(grid) if known is None else known
+
+
 def _caption_label(grid, row, labels: list[Cell], values: list[Cell]) -> list[Cell]:
     """A piece of a table with one row of numbers and no label of its own (``### 行政复议`` over
     ``| 27 | 10 | 9 | 15 | 61 |``) takes its caption as the label."""
@@ -248,7 +253,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
         if not is_template_grid(grid, tpl) and not reviews_row:
             ex.log.append(f"{grid.where}: not a template table (no heading or row label of 表二/三/四)")
             continue
-        says_reviews = _grid_says_reviews(grid)
+        says_reviews = None  # _grid_says_reviews(grid), read only when a row asks (most grids' rows never do)
         for ri, row in enumerate(grid.rows):
             labels, values = _split_row(row)
             labels = _caption_label(grid, row, labels, values)
@@ -276,9 +281,9 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 ):
                     target = None  # 表四 already read as its one 15-value row, or its header (行政复议 … 行政诉讼)
             printed = _trim_blanks(values)
-            if target is None and (in_reviews or says_reviews and len(printed) >= 12) and len(values) >= 15 \
-                    and not any(t == "reviews" for t, _ in taken):  # no 表四 row read yet
-                # 表四's data row: no label of its own (or a word such as 数量); an empty column
+            if target is None and len(values) >= 15 and not any(t == "reviews" for t, _ in taken) and (
+                    in_reviews or len(printed) >= 12 and (says_reviews := _says_reviews(grid, says_reviews))):
+                # 表四's data row (none read yet): no label of its own (or a word such as 数量); an empty column
                 # printed before it (Word exports) is not a value
                 while len(values) > 15 and is_blank(values[0].text):
                     values = values[1:]
@@ -287,7 +292,8 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 ex.log.append(f"{values[0].where}: 15 values after the 行政复议/行政诉讼 header → reviews")
                 continue
             if not labels:
-                if len(printed) == len(spec.template(tpl)["applications"].rows[0].cols) and not says_reviews:
+                if len(printed) == len(spec.template(tpl)["applications"].rows[0].cols) and not (
+                        says_reviews := _says_reviews(grid, says_reviews)):
                     order.append(("orphan", printed))  # a 表三 row whose label the converter lost
                 continue
             if target is None:

@@ -102,7 +102,7 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
             }
         )
     elif table == "applications":  # a fixed vector for the column identities, made only if a row is open
-        ex.choices.append(_Pending(None, row, values, [list(values[: len(cols)])], "", settled=True))
+        ex.choices.append((row, values))  # (a _Pending only then: see settle_choices)
 
 
 def _short_readings(values: list[Cell], n: int) -> list[Reading]:
@@ -163,12 +163,11 @@ def _under_header(reading: Reading, header: list[tuple[int, int]]) -> bool:
 class _Pending:
     """A row's choice, kept until every 表三 row is read (the column identities need them all)."""
 
-    __slots__ = ("choice", "row", "values", "before", "what", "settled", "hint")
+    __slots__ = ("choice", "row", "values", "before", "what", "hint")
 
-    def __init__(self, choice: solver.Choice | None, row: spec.Row, values: list[Cell], before: list[Reading],
-                 what: str, settled: bool = False) -> None:
+    def __init__(self, choice: solver.Choice, row: spec.Row, values: list[Cell], before: list[Reading],
+                 what: str) -> None:
         self.choice, self.row, self.values, self.before, self.what = choice, row, values, before, what
-        self.settled = settled  # already coded (a row printed with one reading)
         self.hint = "under their headings"  # what the hinted readings agree with (for explain)
 
 
@@ -199,13 +198,11 @@ def _choose(ex: Extraction, table: str, row: spec.Row, values: list[Cell], readi
 
 def settle_choices(ex: Extraction) -> None:
     """Solve 表三's open rows jointly with its printed ones, then code them."""
-    open_ = [p for p in ex.choices if not p.settled]
+    open_ = [p for p in ex.choices if type(p) is _Pending]  # the others: (row, values) printed with one reading
     if not open_:
         return
-    for p in ex.choices:
-        if p.choice is None:  # a row printed with one reading: its fixed vector, made now
-            p.choice = solver.Choice("applications", [p.row], p.before, [_vector(p.before[0], p.row.cols)])
-    broken = solver.solve_applications([p.choice for p in ex.choices], ex.template)
+    choices = [p.choice if type(p) is _Pending else _fixed_choice(*p) for p in ex.choices]
+    broken = solver.solve_applications(choices, ex.template)
     if broken and any(len(p.choice.readings) > 1 for p in open_):
         for name in broken:
             ex.log.append(f"表三: no reading satisfies {solver.IDENTITY_WORDS[name]}; each row's own total decides")
@@ -225,6 +222,12 @@ def settle_choices(ex: Extraction) -> None:
             p.choice.kept = [i for i in p.choice.kept if i in p.choice.hinted] or p.choice.kept
         _emit(ex, p)
     ex.choices.clear()
+
+
+def _fixed_choice(row: spec.Row, values: list[Cell]) -> solver.Choice:
+    """The one reading of a 表三 row printed with one cell per column, as the solver takes it."""
+    reading = list(values[: len(row.cols)])
+    return solver.Choice("applications", [row], [reading], [_vector(reading, row.cols)])
 
 
 def _emit(ex: Extraction, p: _Pending) -> None:

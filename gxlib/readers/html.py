@@ -169,10 +169,18 @@ def _grid_of_walk(table: str, index: int) -> Grid:
     prefix = f"table {index}, row "
     fold = _WS_FOLD.sub
     for r, tr in enumerate(table.split(htmlwalk.ROW)[1:]):
-        row: list[Cell] = []
-        append = row.append
         taken = below.pop(r, None)
         where = f"{prefix}{r + 1}, cell "
+        if not taken and _FIELD not in tr:
+            # the usual row (no span, no column taken from above): cell k is grid column k - 1, and
+            # _clean's fold runs once over the row (no white-space run crosses a separator); a
+            # cell's text is then its piece stripped (_clean keeps a text without inner white
+            # space as stripped, and folding changes white space only)
+            pieces = fold(" ", tr).replace("\n", "").split(htmlwalk.CELL)
+            out.append([Cell(pieces[k].strip(), f"{where}{k}", r, k - 1) for k in range(1, len(pieces))])
+            continue
+        row: list[Cell] = []
+        append = row.append
         c = 0
         for k, text in enumerate(tr.split(htmlwalk.CELL)[1:], 1):
             if taken:
