@@ -136,6 +136,18 @@ def test_fold_is_the_white_space_substitution():
         assert html._WS_FOLD.sub(" ", s) == html._WS.sub(" ", s)
 
 
+def test_long_fold_is_the_white_space_substitution():
+    """_fold_long (string methods, for a whole page's text) substitutes exactly as _WS does."""
+    rng = random.Random(6)
+    alphabet = [" ", "  ", "\t", "\r", "\f", "\v", "\xa0", "\u3000", "\n", "a", "中", "|", "\u2003", "\x1c"]
+    for _ in range(20000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert html._fold_long(s) == html._WS.sub(" ", s)
+    for page in _real_pages():  # the raw pages: their indentation, &nbsp; and ideographic spaces
+        text = decode_text(page.read_bytes())
+        assert html._fold_long(text) == html._WS.sub(" ", text)
+
+
 def test_clean_shortcut_is_the_fold():
     rng = random.Random(7)
     alphabet = [" ", "\t", "\xa0", "\u3000", "\n", "\u2003", "\x1c", "1", ".", "中", "（", "a"]
