@@ -176,3 +176,34 @@ def test_control_count_is_the_pattern_count():
     for _ in range(3000):
         s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
         assert _count_control(s) == len(_CONTROL.findall(s))
+
+
+def test_control_bytes_bound_keeps_the_verdict():
+    """decode_text's count on the bytes (for a file read strictly as UTF-8 or GB18030) refuses and
+    accepts exactly the files that counting the decoded head refuses and accepts."""
+    from gxlib.errors import EncodingError, UnsupportedFormat
+    from gxlib.readers import _count_control
+
+    def slow(data):
+        try:
+            text = html.decode(data)
+        except EncodingError:
+            return "undecodable"
+        return bool(text) and _count_control(text[:20000]) > max(8, len(text[:20000]) // 50)
+
+    def refused(data):
+        try:
+            decode_text(data)
+        except UnsupportedFormat:
+            return True
+        except EncodingError:
+            return "undecodable"
+        return False
+
+    rng = random.Random(11)
+    pieces = [b"\x00", b"\x01", b"\x1f", b"\t", b"\n", b"a", b"<p>", "中".encode(), "中".encode("gb18030"),
+              b"\xef\xbf\xbd", b"\xff", b"\x81\x30\x81\x30", b"\xef\xbb\xbf", b'<meta charset="utf-7">', b"+AAA-"]
+    datas = [b"".join(rng.choice(pieces) for _ in range(rng.randint(1, n))) for n in (12, 40, 600) for _ in range(3000)]
+    datas += [p.read_bytes() for p in _real_pages()]
+    for data in datas:
+        assert refused(data) == slow(data), data[:60]

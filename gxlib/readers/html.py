@@ -67,10 +67,16 @@ def looks_like_html(text: str) -> bool:
 
 def decode(data: bytes) -> str:
     """Decode by BOM, then declared charset, then UTF-8, then GB18030 (a superset of GBK)."""
+    return decode_as(data)[0]
+
+
+def decode_as(data: bytes) -> tuple[str, str]:
+    """:func:`decode`, and the codec that read every byte ("utf-8", "gb18030", a declared one;
+    "replace" when bytes were replaced or a BOM was read)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
+        return data[3:].decode("utf-8", errors="replace"), "replace"
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", errors="replace")
+        return data.decode("utf-16", errors="replace"), "replace"
     tried = []
     m = _META_CHARSET.search(data[:4096])
     if m:
@@ -79,14 +85,14 @@ def decode(data: bytes) -> str:
     tried += ["utf-8", "gb18030"]
     for enc in tried:
         try:
-            return data.decode(enc)
+            return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
             continue
     # a file cut mid-character or with a stray byte: keep it when only a few bytes are bad
     # (the reader notes the replacements); junk stays an error
     best = min((data.decode(enc, errors="replace") for enc in ("utf-8", "gb18030")), key=lambda t: t.count("\ufffd"))
     if best.count("\ufffd") <= max(2, len(best) // 1000):
-        return best
+        return best, "replace"
     raise EncodingError("the bytes decode neither as UTF-8 nor as GB18030/GBK")
 
 
