@@ -207,3 +207,16 @@ def test_control_bytes_bound_keeps_the_verdict():
     datas += [p.read_bytes() for p in _real_pages()]
     for data in datas:
         assert refused(data) == slow(data), data[:60]
+
+
+def test_cell_factory_is_the_dataclass():
+    """html._cell (no class call) makes the Cell the dataclass makes, every field set."""
+    import dataclasses
+
+    from gxlib.document import Cell
+
+    args = ("规章", "table 1, row 2, cell 3", 1, 2, 3, 4)
+    made = html._cell(*args)
+    assert made == Cell(*args) and type(made) is Cell
+    assert [f.name for f in dataclasses.fields(Cell)] == ["text", "where", "row", "col", "rowspan", "colspan"]
+    assert html._wheres(2, 4, 3) == ("table 2, row 5, cell 1", "table 2, row 5, cell 2", "table 2, row 5, cell 3")

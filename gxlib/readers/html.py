@@ -9,8 +9,8 @@ is one label), ``&nbsp;`` is blank.  Colspan/rowspan are resolved into grid coor
 from __future__ import annotations
 
 import re
-
 import threading
+from functools import lru_cache
 
 from lxml import etree
 
@@ -172,23 +172,16 @@ def _grid_of_walk(table: str, index: int) -> Grid:
     attribute starts with FIELD and holds them before its text ('' when absent)."""
     out: list[list[Cell]] = []
     below: dict[int, set[int]] = {}  # row -> grid columns taken by a rowspan from above
-    prefix = f"table {index}, row "
     fold = _WS_FOLD.sub
     for r, tr in enumerate(table.split(htmlwalk.ROW)[1:]):
-        taken = below.pop(r, None)
-        where = f"{prefix}{r + 1}, cell "
-        if not taken and _FIELD not in tr:
-            # the usual row (no span, no column taken from above): cell k is grid column k - 1, and
-            # _clean's fold runs once over the row (no white-space run crosses a separator); a
-            # cell's text is then its piece stripped (_clean keeps a text without inner white
-            # space as stripped, and folding changes white space only)
-            pieces = fold(" ", tr).replace("\n", "").split(htmlwalk.CELL)
-            out.append([Cell(pieces[k].strip(), f"{where}{k}", r, k - 1) for k in range(1, len(pieces))])
-            continue
         row: list[Cell] = []
         append = row.append
+        taken = below.pop(r, None)
+        texts = tr.split(htmlwalk.CELL)
+        wheres = _wheres(index, r, len(texts) - 1)
         c = 0
-        for k, text in enumerate(tr.split(htmlwalk.CELL)[1:], 1):
+        for k in range(1, len(texts)):
+            text = texts[k]
             if taken:
                 while c in taken:
                     c += 1
@@ -202,11 +195,35 @@ def _grid_of_walk(table: str, index: int) -> Grid:
             s = text.strip()  # _clean(text), inline
             if s and not s.isalnum() and not (s.isprintable() and " " not in s):
                 s = fold(" ", text).replace("\n", "").strip()
-            append(Cell(s, f"{where}{k}", r, c, rs, cs))
+            append(_cell(s, wheres[k - 1], r, c, rs, cs))
             c += cs
         out.append(row)
     return Grid(out, where=f"table {index}")
 
+
+@lru_cache(maxsize=8192)
+def _wheres(index: int, r: int, n: int) -> tuple[str, ...]:
+    """The ``where`` of each of the n cells of row r of table ``index``: the same strings in every
+    page, formatted once."""
+    prefix = f"table {index}, row {r + 1}, cell "
+    return tuple([f"{prefix}{k}" for k in range(1, n + 1)])
+
+
+_new = object.__new__
+
+
+def _cell(text: str, where: str, row: int, col: int, rowspan: int, colspan: int) -> Cell:
+    """``Cell(text, where, row, col, rowspan, colspan)`` without the class call (its __init__ is
+    entered from C, a good part of a table's read); tests/test_reader_html_walk.py checks that it
+    sets every field."""
+    cell = _new(Cell)
+    cell.text = text
+    cell.where = where
+    cell.row = row
+    cell.col = col
+    cell.rowspan = rowspan
+    cell.colspan = colspan
+    return cell
 
 
 def _span(v: str | None) -> int:
