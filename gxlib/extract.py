@@ -280,9 +280,10 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                     or all(is_blank(v.text) for v in values)
                 ):
                     target = None  # 表四 already read as its one 15-value row, or its header (行政复议 … 行政诉讼)
-            printed = _trim_blanks(values)
+            # (the values without padding, _trim_blanks(values), are wanted by the two tests below only)
             if target is None and len(values) >= 15 and not any(t == "reviews" for t, _ in taken) and (
-                    in_reviews or len(printed) >= 12 and (says_reviews := _says_reviews(grid, says_reviews))):
+                    in_reviews or len(_trim_blanks(values)) >= 12
+                    and (says_reviews := _says_reviews(grid, says_reviews))):
                 # 表四's data row (none read yet): no label of its own (or a word such as 数量); an empty column
                 # printed before it (Word exports) is not a value
                 while len(values) > 15 and is_blank(values[0].text):
@@ -292,6 +293,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 ex.log.append(f"{values[0].where}: 15 values after the 行政复议/行政诉讼 header → reviews")
                 continue
             if not labels:
+                printed = _trim_blanks(values)
                 if len(printed) == len(spec.template(tpl)["applications"].rows[0].cols) and not (
                         says_reviews := _says_reviews(grid, says_reviews)):
                     order.append(("orphan", printed))  # a 表三 row whose label the converter lost
@@ -403,9 +405,10 @@ def _table_templates(ex: Extraction, doc: Document, texts: Counter) -> None:
 def _trim_blanks(values: list[Cell]) -> list[Cell]:
     """The values without the empty cells a converter pads a row with at either end."""
     a, b = 0, len(values)
-    while a < b and is_blank(values[a].text) and not values[a].text.strip():
+    # (a text of white space only is blank: is_blank(t) and not t.strip() is not t.strip())
+    while a < b and not values[a].text.strip():
         a += 1
-    while b > a and is_blank(values[b - 1].text) and not values[b - 1].text.strip():
+    while b > a and not values[b - 1].text.strip():
         b -= 1
     return values[a:b]
 

@@ -22,7 +22,7 @@ from itertools import combinations
 from math import copysign
 
 from . import solver, spec
-from .coded import CodedCell, Extraction
+from .coded import CodedCell, Extraction, as_printed
 from .document import Cell, Grid
 from .values import _UNREADABLE, Unreadable, _parse_value, is_blank, parse_value
 
@@ -48,7 +48,7 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
     for col, cell in zip(cols, values):  # coded(), inline for the readable cells (a call per cell less)
         value = _parse_value(cell.text, col.unit)
         if value is not _UNREADABLE:
-            append(CodedCell(table, code, col.code, value, cell.text, cell.where))
+            append(as_printed(table, code, col.code, value, cell.text, cell.where))
         else:
             append(coded(ex, table, code, col, cell))
     if len(values) < len(cols):

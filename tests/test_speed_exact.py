@@ -249,3 +249,25 @@ def test_published_scan_finds_what_published_finds():
     for text in texts:
         assert [m.span() for m in metadata._PUBLISHED_SCAN.finditer(text)] == \
             [m.span() for m in metadata._PUBLISHED.finditer(text)], text[:80]
+
+
+def test_coded_cell_as_printed_is_the_dataclass():
+    """coded.as_printed (no class call) makes the CodedCell the dataclass makes, every field set."""
+    import dataclasses
+
+    from gxlib.coded import CodedCell, as_printed
+
+    args = ("applications", "granted", "natural_person", 3.0, "3", "table 2, row 7, cell 2")
+    made = as_printed(*args)
+    assert made == CodedCell(*args) and type(made) is CodedCell
+    assert [f.name for f in dataclasses.fields(CodedCell)] == \
+        ["table", "row", "col", "value", "raw", "where", "ambiguous", "settled"]
+
+
+def test_white_space_only_text_is_blank():
+    """extract._trim_blanks drops a cell whose text is white space only without asking is_blank:
+    every such text is blank."""
+    from gxlib.values import is_blank
+
+    spaces = [chr(cp) for cp in range(sys.maxunicode + 1) if chr(cp).isspace()]
+    assert all(is_blank(c) and is_blank(c + " " + c) for c in spaces)
