@@ -373,6 +373,23 @@ def _signal_scores(texts) -> dict[str, int]:
     return out
 
 
+def _cell_signal_scores(texts) -> dict[str, int]:
+    """:func:`_signal_scores` of a grid's distinct cell texts, each text's counts made once for
+    every report (no signal holds the separator, so the joined text's counts are the sums)."""
+    s2019 = s2021 = 0
+    for t in texts:
+        if t and not is_value(t):
+            a, b = _label_scores(t)
+            s2019 += a
+            s2021 += b
+    return {"2019": s2019, "2021": s2021}
+
+
+@lru_cache(maxsize=65536)
+def _label_scores(label: str) -> tuple[int, int]:
+    return tuple(_signal_scores([label]).values())
+
+
 def _table_templates(ex: Extraction, doc: Document, texts: Counter) -> None:
     """The template each table prints, told apart: 表二 by its column headings, 表三 by its
     （六） rows (one 其他处理 row: 2019; three sub-rows: 2021).  A report mixing them (a 2021
@@ -382,7 +399,7 @@ def _table_templates(ex: Extraction, doc: Document, texts: Counter) -> None:
     if rows:
         ex.table_templates["applications"] = "2019" if spec.OTHER_SINGLE_ROW in rows else "2021" if (
             rows & {"other_no_correction", "other_unpaid_fee", "other_misc"}) else ex.template
-    score = _signal_scores(texts)  # the grids' distinct texts
+    score = _cell_signal_scores(texts)  # the grids' distinct texts
     if max(score.values()) <= 0:  # fused grids: the headings are in the text
         score = _signal_scores([doc.text])
     if any(c.table == "proactive" for c in ex.cells) and max(score.values()) > 0:

@@ -186,7 +186,11 @@ def parse_statement(sentence: str) -> Statement | None:
     """
     if "条" not in sentence:
         return None
-    work = _blank_parens(sentence)
+    return _statement(sentence, _blank_parens(sentence))
+
+
+def _statement(sentence: str, work: str) -> Statement | None:
+    """:func:`parse_statement` of a sentence holding 条, given ``work``: its parentheses blanked."""
     m = _PARTS_MARKER.search(work)
     if not m:
         return None
@@ -224,7 +228,11 @@ def parse_volumes(sentence: str) -> list[tuple[str, str | None, float, int]]:
     """Single stated volumes of a sentence without a 其中 list: (clause, channel, count, offset)."""
     if "条" not in sentence:
         return []  # every volume is N条
-    work = _blank_parens(sentence)
+    return _volumes(sentence, _blank_parens(sentence))
+
+
+def _volumes(sentence: str, work: str) -> list[tuple[str, str | None, float, int]]:
+    """:func:`parse_volumes` of a sentence holding 条, given ``work``: its parentheses blanked."""
     out = []
     for cm in _CLAUSE.finditer(work):
         clause = cm.group(0)
@@ -449,7 +457,9 @@ def narrative_records(report_id: str, text: str, sections: dict[str, str] | None
     for start, sent in _counted_sentences(text):
         if " | " in sent:  # a table row (cells joined by " | ")
             continue
-        st = parse_statement(sent)
+        # a volume is N条: the sentence's parentheses blanked once for both readings of it
+        work = _blank_parens(sent) if "条" in sent else None
+        st = _statement(sent, work) if work is not None else None
         if st is not None:
             for cat, n, off in st.stated + st.parts:
                 volumes.append(
@@ -457,7 +467,7 @@ def narrative_records(report_id: str, text: str, sections: dict[str, str] | None
                      "text": sent, "offset": start + off}
                 )
         else:
-            for clause, ch, n, off in parse_volumes(sent):
+            for clause, ch, n, off in _volumes(sent, work) if work is not None else ():
                 volumes.append(
                     {"measure": "proactive_items", "channel": ch, "category": "总计", "count": n, "unit": "条",
                      "text": clause, "offset": start + off}

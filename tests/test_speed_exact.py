@@ -271,3 +271,14 @@ def test_white_space_only_text_is_blank():
 
     spaces = [chr(cp) for cp in range(sys.maxunicode + 1) if chr(cp).isspace()]
     assert all(is_blank(c) and is_blank(c + " " + c) for c in spaces)
+
+
+def test_cell_signal_scores_are_the_joined_scores():
+    """extract._cell_signal_scores (each cell text's counts cached) equals _signal_scores of the
+    texts joined, on every real report's cell texts."""
+    from gxlib import extract
+
+    for f in sorted((SHARED / "corpus").rglob("*")):
+        if f.suffix in (".html", ".txt", ".md", ".docx") and "gold" not in f.parts and f.name != "README.md":
+            texts = extract._printed(read_document(f))
+            assert extract._cell_signal_scores(texts) == extract._signal_scores(texts), f
