@@ -352,7 +352,8 @@ def _parse_tree(text: str, source: str):
     parser error that truncated the tree is never ignored (it would read as a report with
     tables missing)."""
     b = budget.current()
-    if b.max_html_elements and text.count("<") > 4 * b.max_html_elements:
+    tags = 4 * b.max_html_elements  # (a page shorter than this cannot hold more "<": not counted)
+    if b.max_html_elements and len(text) > tags and text.count("<") > tags:
         raise budget.too_large(source, "max_html_elements", b.max_html_elements, f"{text.count('<'):,} tags")
     shallow = len(text) < _SHALLOW_MAX_CHARS
     root, fatal = _parse_with(_parser(huge=not shallow), text)
