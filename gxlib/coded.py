@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class CodedCell:
     """One template cell as the document prints it."""
 
@@ -20,9 +20,36 @@ class CodedCell:
     # chose among readings) | ambiguous (several readings remain) | unreadable (none could be made)
     settled: str = "print"
 
-    def __post_init__(self) -> None:
-        if self.ambiguous and self.settled == "print":
-            self.settled = "ambiguous"
+    # the dataclass's own __init__ and a __post_init__, as one call (a cell of every report is made here)
+    def __init__(self, table: str, row: str, col: str, value: float | None, raw: str, where: str,
+                 ambiguous: bool = False, settled: str = "print") -> None:
+        self.table = table
+        self.row = row
+        self.col = col
+        self.value = value
+        self.raw = raw
+        self.where = where
+        self.ambiguous = ambiguous
+        self.settled = "ambiguous" if ambiguous and settled == "print" else settled
+
+
+_new = object.__new__
+
+
+def as_printed(table: str, row: str, col: str, value: float | None, raw: str, where: str) -> CodedCell:
+    """``CodedCell(table, row, col, value, raw, where)`` (settled by print) without the class call,
+    whose __init__ is entered from C: every readable cell of a table is made here
+    (tests/test_speed_exact.py checks that it sets every field)."""
+    cell = _new(CodedCell)
+    cell.table = table
+    cell.row = row
+    cell.col = col
+    cell.value = value
+    cell.raw = raw
+    cell.where = where
+    cell.ambiguous = False
+    cell.settled = "print"
+    return cell
 
 
 @dataclass

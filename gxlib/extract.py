@@ -178,6 +178,11 @@ def _grid_says_reviews(grid) -> bool:
     return any(w in words for w in ("复议", "诉讼", "维持", "纠正"))
 
 
+def _says_reviews(grid, known: bool | None) -> bool:
+    """:func:`_grid_says_reviews`, unless ``known`` already."""
+    return _grid_says_reviews(grid) if known is None else known
+
+
 def _caption_label(grid, row, labels: list[Cell], values: list[Cell]) -> list[Cell]:
     """A piece of a table with one row of numbers and no label of its own (``### 行政复议`` over
     ``| 27 | 10 | 9 | 15 | 61 |``) takes its caption as the label."""
@@ -248,7 +253,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
         if not is_template_grid(grid, tpl) and not reviews_row:
             ex.log.append(f"{grid.where}: not a template table (no heading or row label of 表二/三/四)")
             continue
-        says_reviews = _grid_says_reviews(grid)
+        says_reviews = None  # _grid_says_reviews(grid), read only when a row asks (most grids' rows never do)
         for ri, row in enumerate(grid.rows):
             labels, values = _split_row(row)
             labels = _caption_label(grid, row, labels, values)
@@ -275,10 +280,11 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                     or all(is_blank(v.text) for v in values)
                 ):
                     target = None  # 表四 already read as its one 15-value row, or its header (行政复议 … 行政诉讼)
-            printed = _trim_blanks(values)
-            if target is None and (in_reviews or says_reviews and len(printed) >= 12) and len(values) >= 15 \
-                    and not any(t == "reviews" for t, _ in taken):  # no 表四 row read yet
-                # 表四's data row: no label of its own (or a word such as 数量); an empty column
+            # (the values without padding, _trim_blanks(values), are wanted by the two tests below only)
+            if target is None and len(values) >= 15 and not any(t == "reviews" for t, _ in taken) and (
+                    in_reviews or len(_trim_blanks(values)) >= 12
+                    and (says_reviews := _says_reviews(grid, says_reviews))):
+                # 表四's data row (none read yet): no label of its own (or a word such as 数量); an empty column
                 # printed before it (Word exports) is not a value
                 while len(values) > 15 and is_blank(values[0].text):
                     values = values[1:]
@@ -287,7 +293,9 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 ex.log.append(f"{values[0].where}: 15 values after the 行政复议/行政诉讼 header → reviews")
                 continue
             if not labels:
-                if len(printed) == len(spec.template(tpl)["applications"].rows[0].cols) and not says_reviews:
+                printed = _trim_blanks(values)
+                if len(printed) == len(spec.template(tpl)["applications"].rows[0].cols) and not (
+                        says_reviews := _says_reviews(grid, says_reviews)):
                     order.append(("orphan", printed))  # a 表三 row whose label the converter lost
                 continue
             if target is None:
@@ -365,6 +373,23 @@ def _signal_scores(texts) -> dict[str, int]:
     return out
 
 
+def _cell_signal_scores(texts) -> dict[str, int]:
+    """:func:`_signal_scores` of a grid's distinct cell texts, each text's counts made once for
+    every report (no signal holds the separator, so the joined text's counts are the sums)."""
+    s2019 = s2021 = 0
+    for t in texts:
+        if t and not is_value(t):
+            a, b = _label_scores(t)
+            s2019 += a
+            s2021 += b
+    return {"2019": s2019, "2021": s2021}
+
+
+@lru_cache(maxsize=65536)
+def _label_scores(label: str) -> tuple[int, int]:
+    return tuple(_signal_scores([label]).values())
+
+
 def _table_templates(ex: Extraction, doc: Document, texts: Counter) -> None:
     """The template each table prints, told apart: 表二 by its column headings, 表三 by its
     （六） rows (one 其他处理 row: 2019; three sub-rows: 2021).  A report mixing them (a 2021
@@ -374,7 +399,7 @@ def _table_templates(ex: Extraction, doc: Document, texts: Counter) -> None:
     if rows:
         ex.table_templates["applications"] = "2019" if spec.OTHER_SINGLE_ROW in rows else "2021" if (
             rows & {"other_no_correction", "other_unpaid_fee", "other_misc"}) else ex.template
-    score = _signal_scores(texts)  # the grids' distinct texts
+    score = _cell_signal_scores(texts)  # the grids' distinct texts
     if max(score.values()) <= 0:  # fused grids: the headings are in the text
         score = _signal_scores([doc.text])
     if any(c.table == "proactive" for c in ex.cells) and max(score.values()) > 0:
@@ -397,9 +422,10 @@ def _table_templates(ex: Extraction, doc: Document, texts: Counter) -> None:
 def _trim_blanks(values: list[Cell]) -> list[Cell]:
     """The values without the empty cells a converter pads a row with at either end."""
     a, b = 0, len(values)
-    while a < b and is_blank(values[a].text) and not values[a].text.strip():
+    # (a text of white space only is blank: is_blank(t) and not t.strip() is not t.strip())
+    while a < b and not values[a].text.strip():
         a += 1
-    while b > a and is_blank(values[b - 1].text) and not values[b - 1].text.strip():
+    while b > a and not values[b - 1].text.strip():
         b -= 1
     return values[a:b]
 

@@ -22,7 +22,7 @@ from itertools import combinations
 from math import copysign
 
 from . import solver, spec
-from .coded import CodedCell, Extraction
+from .coded import CodedCell, Extraction, as_printed
 from .document import Cell, Grid
 from .values import _UNREADABLE, Unreadable, _parse_value, is_blank, parse_value
 
@@ -42,51 +42,13 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
     """Code one template row from its printed value cells.  ``header``: per template column,
     the grid columns its heading spans (None when the grid's header was not found)."""
     cols = row.cols
-    lifted = ex.lifted.get(spec.PROACTIVE_ITEM.get(row.code)) if table == "proactive" else None
-    if fmt in _LOOSE_FORMATS and lifted and len(values) == len(cols) - 1:
-        cell = lifted.pop(0)  # the item's lifted values, in the order its rows print
-        readings = [values[:j] + [cell] + values[j:] for j in range(len(cols))]
-        named = [j for j, c in enumerate(cols) if any(w in cell.text for w in spec.NOTE_COLUMNS.get(c.code, ()))]
-        _choose(ex, table, row, values + [cell], readings, "placings of a lifted value", header, named or None)
-        return
-    if fmt in _LOOSE_FORMATS and 0 < len(values) < len(cols):
-        _choose(ex, table, row, values, _short_readings(values, len(cols)), "placings of the empty cell", header)
-        return
-    extra = [v for v in values[len(cols):] if not is_blank(v.text)]
-    # (the spacer choices below arise only in a row printing more cells than columns)
-    blanks = [j for j, v in enumerate(values) if is_blank(v.text) and not v.text.strip()] \
-        if len(values) > len(cols) else []
-    if extra and len(values) - len(cols) <= len(blanks):
-        readings = _spacer_readings(values, blanks, len(cols))
-        if cols[-1].code != "total" or any(_holds(r, cols) for r in readings):
-            _choose(ex, table, row, values, readings, "choices of spacer cells", header)
-            return
-    if not extra and fmt in _PLACED_FORMATS and len(values) > len(cols):
-        # Only empty cells beyond the columns: trailing padding, or a spacer before the numbers
-        # with the row's last cells printed empty.  The header's positions (or the identities)
-        # tell; where nothing does the cells stay ambiguous.  (Markdown and text rows read as
-        # padded: converters pad rows at the end and keep no positions.)
-        readings = _spacer_readings(values, blanks, len(cols))
-        if len({tuple(None if c is None else c.text for c in r) for r in readings}) > 1:
-            _choose(ex, table, row, values, readings, "choices of spacer or padding cells", header)
-            return
-    if extra:  # more printed numbers than columns and no empty cell (or reading) to explain them
-        ex.problems.append(
-            {
-                "rule": "extract.extra_cells",
-                "severity": "warning",
-                "table": table,
-                "row": row.code,
-                "col": None,
-                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：比模板多出 {len(extra)} 个数值"
-                f"（{'、'.join(v.text for v in extra)}，{extra[0].where}），各列可能错位",
-            }
-        )
+    if len(values) != len(cols) and _chosen(ex, table, row, values, fmt, header):
+        return  # the row reads more than one way: left to the solver
     code, append = row.code, ex.cells.append
     for col, cell in zip(cols, values):  # coded(), inline for the readable cells (a call per cell less)
         value = _parse_value(cell.text, col.unit)
         if value is not _UNREADABLE:
-            append(CodedCell(table, code, col.code, value, cell.text, cell.where))
+            append(as_printed(table, code, col.code, value, cell.text, cell.where))
         else:
             append(coded(ex, table, code, col, cell))
     if len(values) < len(cols):
@@ -102,7 +64,56 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
             }
         )
     elif table == "applications":  # a fixed vector for the column identities, made only if a row is open
-        ex.choices.append(_Pending(None, row, values, [list(values[: len(cols)])], "", settled=True))
+        ex.choices.append((row, values))  # (a _Pending only then: see settle_choices)
+
+
+def _chosen(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt: str,
+            header: list[tuple[int, int]] | None) -> bool:
+    """A row printing more or fewer cells than its columns: its readings listed for the solver
+    (True), or else, where more numbers are printed than columns hold, the finding (False: the
+    row is then coded by position)."""
+    cols = row.cols
+    lifted = ex.lifted.get(spec.PROACTIVE_ITEM.get(row.code)) if table == "proactive" else None
+    if fmt in _LOOSE_FORMATS and lifted and len(values) == len(cols) - 1:
+        cell = lifted.pop(0)  # the item's lifted values, in the order its rows print
+        readings = [values[:j] + [cell] + values[j:] for j in range(len(cols))]
+        named = [j for j, c in enumerate(cols) if any(w in cell.text for w in spec.NOTE_COLUMNS.get(c.code, ()))]
+        _choose(ex, table, row, values + [cell], readings, "placings of a lifted value", header, named or None)
+        return True
+    if fmt in _LOOSE_FORMATS and 0 < len(values) < len(cols):
+        _choose(ex, table, row, values, _short_readings(values, len(cols)), "placings of the empty cell", header)
+        return True
+    extra = [v for v in values[len(cols):] if not is_blank(v.text)]
+    # (the spacer choices below arise only in a row printing more cells than columns)
+    blanks = [j for j, v in enumerate(values) if is_blank(v.text) and not v.text.strip()] \
+        if len(values) > len(cols) else []
+    if extra and len(values) - len(cols) <= len(blanks):
+        readings = _spacer_readings(values, blanks, len(cols))
+        if cols[-1].code != "total" or any(_holds(r, cols) for r in readings):
+            _choose(ex, table, row, values, readings, "choices of spacer cells", header)
+            return True
+    if not extra and fmt in _PLACED_FORMATS and len(values) > len(cols):
+        # Only empty cells beyond the columns: trailing padding, or a spacer before the numbers
+        # with the row's last cells printed empty.  The header's positions (or the identities)
+        # tell; where nothing does the cells stay ambiguous.  (Markdown and text rows read as
+        # padded: converters pad rows at the end and keep no positions.)
+        readings = _spacer_readings(values, blanks, len(cols))
+        if len({tuple(None if c is None else c.text for c in r) for r in readings}) > 1:
+            _choose(ex, table, row, values, readings, "choices of spacer or padding cells", header)
+            return True
+    if extra:  # more printed numbers than columns and no empty cell (or reading) to explain them
+        ex.problems.append(
+            {
+                "rule": "extract.extra_cells",
+                "severity": "warning",
+                "table": table,
+                "row": row.code,
+                "col": None,
+                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：比模板多出 {len(extra)} 个数值"
+                f"（{'、'.join(v.text for v in extra)}，{extra[0].where}），各列可能错位",
+            }
+        )
+    return False
 
 
 def _short_readings(values: list[Cell], n: int) -> list[Reading]:
@@ -163,12 +174,11 @@ def _under_header(reading: Reading, header: list[tuple[int, int]]) -> bool:
 class _Pending:
     """A row's choice, kept until every 表三 row is read (the column identities need them all)."""
 
-    __slots__ = ("choice", "row", "values", "before", "what", "settled", "hint")
+    __slots__ = ("choice", "row", "values", "before", "what", "hint")
 
-    def __init__(self, choice: solver.Choice | None, row: spec.Row, values: list[Cell], before: list[Reading],
-                 what: str, settled: bool = False) -> None:
+    def __init__(self, choice: solver.Choice, row: spec.Row, values: list[Cell], before: list[Reading],
+                 what: str) -> None:
         self.choice, self.row, self.values, self.before, self.what = choice, row, values, before, what
-        self.settled = settled  # already coded (a row printed with one reading)
         self.hint = "under their headings"  # what the hinted readings agree with (for explain)
 
 
@@ -199,13 +209,11 @@ def _choose(ex: Extraction, table: str, row: spec.Row, values: list[Cell], readi
 
 def settle_choices(ex: Extraction) -> None:
     """Solve 表三's open rows jointly with its printed ones, then code them."""
-    open_ = [p for p in ex.choices if not p.settled]
+    open_ = [p for p in ex.choices if type(p) is _Pending]  # the others: (row, values) printed with one reading
     if not open_:
         return
-    for p in ex.choices:
-        if p.choice is None:  # a row printed with one reading: its fixed vector, made now
-            p.choice = solver.Choice("applications", [p.row], p.before, [_vector(p.before[0], p.row.cols)])
-    broken = solver.solve_applications([p.choice for p in ex.choices], ex.template)
+    choices = [p.choice if type(p) is _Pending else _fixed_choice(*p) for p in ex.choices]
+    broken = solver.solve_applications(choices, ex.template)
     if broken and any(len(p.choice.readings) > 1 for p in open_):
         for name in broken:
             ex.log.append(f"表三: no reading satisfies {solver.IDENTITY_WORDS[name]}; each row's own total decides")
@@ -225,6 +233,12 @@ def settle_choices(ex: Extraction) -> None:
             p.choice.kept = [i for i in p.choice.kept if i in p.choice.hinted] or p.choice.kept
         _emit(ex, p)
     ex.choices.clear()
+
+
+def _fixed_choice(row: spec.Row, values: list[Cell]) -> solver.Choice:
+    """The one reading of a 表三 row printed with one cell per column, as the solver takes it."""
+    reading = list(values[: len(row.cols)])
+    return solver.Choice("applications", [row], [reading], [_vector(reading, row.cols)])
 
 
 def _emit(ex: Extraction, p: _Pending) -> None:

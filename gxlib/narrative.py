@@ -32,7 +32,6 @@ becomes a false finding downstream.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 
 import polars as pl
@@ -187,7 +186,11 @@ def parse_statement(sentence: str) -> Statement | None:
     """
     if "条" not in sentence:
         return None
-    work = _blank_parens(sentence)
+    return _statement(sentence, _blank_parens(sentence))
+
+
+def _statement(sentence: str, work: str) -> Statement | None:
+    """:func:`parse_statement` of a sentence holding 条, given ``work``: its parentheses blanked."""
     m = _PARTS_MARKER.search(work)
     if not m:
         return None
@@ -225,7 +228,11 @@ def parse_volumes(sentence: str) -> list[tuple[str, str | None, float, int]]:
     """Single stated volumes of a sentence without a 其中 list: (clause, channel, count, offset)."""
     if "条" not in sentence:
         return []  # every volume is N条
-    work = _blank_parens(sentence)
+    return _volumes(sentence, _blank_parens(sentence))
+
+
+def _volumes(sentence: str, work: str) -> list[tuple[str, str | None, float, int]]:
+    """:func:`parse_volumes` of a sentence holding 条, given ``work``: its parentheses blanked."""
     out = []
     for cm in _CLAUSE.finditer(work):
         clause = cm.group(0)
@@ -386,33 +393,50 @@ _COUNTED = re.compile(r"[\d一二两三四五六七八九十百千]\s*[条件起
 
 
 _BOUNDARY = re.compile(f"[{_SENT_END}]")
-# _COUNTED led by the class of every alternative's first character, so the regex engine skips
-# to those characters (it cannot for an alternation led by a class): each alternative then
-# checks, looking behind, that the character is its own (the first-character sets are disjoint,
-# so the matches are _COUNTED's; tests/test_speed_exact.py compares them)
 _D = r"\d一二两三四五六七八九十百千"
-_COUNTED_SCAN = re.compile(
-    rf"[{_D}复诉未没](?:(?<=[{_D}])\s*[条件起宗次]|(?<=复)议|(?<=诉)讼|(?<=[未没])[有]?[收受接][到理])")
+# _COUNTED found from the last character of each alternative (a unit, 议, 讼, 到, 理), the rest
+# looked behind: the regex engine skips to those characters, rarer than the numerals that fill
+# the tables.  A unit after white space is a candidate that _count_start checks (a look-behind
+# cannot skip white space of any length); tests/test_speed_exact.py compares the matches.
+_COUNTED_END = re.compile(rf"[条件起宗次议讼到理](?:(?<=[{_D}\s][条件起宗次])|(?<=复议)|(?<=诉讼)"
+                          rf"|(?<=[未没][收受接][到理])|(?<=[未没]有[收受接][到理]))")
+_NUMERAL = frozenset(_D[2:])  # \d is str.isdecimal (tests/test_speed_exact.py checks every code point)
+
+
+def _count_start(text: str, p: int) -> int | None:
+    """Where the _COUNTED match that ends with the _COUNTED_END hit at ``p`` starts (None: no match)."""
+    ch = text[p]
+    if ch == "议" or ch == "讼":
+        return p - 1
+    if ch == "到" or ch == "理":
+        return p - 2 if text[p - 2] in "未没" else p - 3  # [未没]有?[收受接] before it
+    j = p - 1  # a unit: the numeral before it, over white space (\s is str.isspace)
+    while j >= 0 and text[j].isspace():
+        j -= 1
+    return j if j >= 0 and (text[j].isdecimal() or text[j] in _NUMERAL) else None
 
 
 def _counted_sentences(text: str):
     """The sentences of :func:`_sentences` in which _COUNTED finds a count, from one scan of the
-    whole text for _COUNTED (not a search per sentence).  A match that crosses a boundary (a
-    digit, a line break, 件) is in no sentence; it hides no match within one, as no alternative
-    of _COUNTED starts with white space or with 条件起宗次."""
+    whole text (not a search per sentence).  A match that crosses a boundary (a digit, a line
+    break, 件) is in no sentence; it hides no match within one, as no alternative of _COUNTED
+    starts with white space or with 条件起宗次.  A sentence's ends are the boundaries around the
+    match: the next one searched forward, the one before it searched in the reversed text."""
     end = -1
-    ends: list[int] | None = None  # every boundary's offset, found once (then each look-up is a bisection)
-    for m in _COUNTED_SCAN.finditer(text):
-        a, b = m.span()
-        if a < end:
-            continue  # in the sentence just given
-        if ends is None:
-            ends = [x.start() for x in _BOUNDARY.finditer(text)]
-        i = bisect_left(ends, a)
-        e = ends[i] if i < len(ends) else len(text)  # the first boundary at or after the match
-        if b > e:
+    n = len(text)
+    rev = None
+    for m in _COUNTED_END.finditer(text):
+        a = _count_start(text, m.start())
+        if a is None or a < end:
+            continue  # no count, or in the sentence just given
+        after = _BOUNDARY.search(text, a)
+        e = after.start() if after is not None else n  # the first boundary at or after the match
+        if m.end() > e:
             continue
-        start = ends[i - 1] + 1 if i else 0  # after the last boundary before it
+        if rev is None:
+            rev = text[::-1]
+        before = _BOUNDARY.search(rev, n - a)  # the last boundary before the match, reversed
+        start = n - before.start() if before is not None else 0
         end = e
         yield start, text[start:e]
 
@@ -433,7 +457,9 @@ def narrative_records(report_id: str, text: str, sections: dict[str, str] | None
     for start, sent in _counted_sentences(text):
         if " | " in sent:  # a table row (cells joined by " | ")
             continue
-        st = parse_statement(sent)
+        # a volume is N条: the sentence's parentheses blanked once for both readings of it
+        work = _blank_parens(sent) if "条" in sent else None
+        st = _statement(sent, work) if work is not None else None
         if st is not None:
             for cat, n, off in st.stated + st.parts:
                 volumes.append(
@@ -441,7 +467,7 @@ def narrative_records(report_id: str, text: str, sections: dict[str, str] | None
                      "text": sent, "offset": start + off}
                 )
         else:
-            for clause, ch, n, off in parse_volumes(sent):
+            for clause, ch, n, off in _volumes(sent, work) if work is not None else ():
                 volumes.append(
                     {"measure": "proactive_items", "channel": ch, "category": "总计", "count": n, "unit": "条",
                      "text": clause, "offset": start + off}

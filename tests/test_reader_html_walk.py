@@ -136,6 +136,18 @@ def test_fold_is_the_white_space_substitution():
         assert html._WS_FOLD.sub(" ", s) == html._WS.sub(" ", s)
 
 
+def test_long_fold_is_the_white_space_substitution():
+    """_fold_long (string methods, for a whole page's text) substitutes exactly as _WS does."""
+    rng = random.Random(6)
+    alphabet = [" ", "  ", "\t", "\r", "\f", "\v", "\xa0", "\u3000", "\n", "a", "中", "|", "\u2003", "\x1c"]
+    for _ in range(20000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert html._fold_long(s) == html._WS.sub(" ", s)
+    for page in _real_pages():  # the raw pages: their indentation, &nbsp; and ideographic spaces
+        text = decode_text(page.read_bytes())
+        assert html._fold_long(text) == html._WS.sub(" ", text)
+
+
 def test_clean_shortcut_is_the_fold():
     rng = random.Random(7)
     alphabet = [" ", "\t", "\xa0", "\u3000", "\n", "\u2003", "\x1c", "1", ".", "中", "（", "a"]
@@ -164,3 +176,47 @@ def test_control_count_is_the_pattern_count():
     for _ in range(3000):
         s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
         assert _count_control(s) == len(_CONTROL.findall(s))
+
+
+def test_control_bytes_bound_keeps_the_verdict():
+    """decode_text's count on the bytes (for a file read strictly as UTF-8 or GB18030) refuses and
+    accepts exactly the files that counting the decoded head refuses and accepts."""
+    from gxlib.errors import EncodingError, UnsupportedFormat
+    from gxlib.readers import _count_control
+
+    def slow(data):
+        try:
+            text = html.decode(data)
+        except EncodingError:
+            return "undecodable"
+        return bool(text) and _count_control(text[:20000]) > max(8, len(text[:20000]) // 50)
+
+    def refused(data):
+        try:
+            decode_text(data)
+        except UnsupportedFormat:
+            return True
+        except EncodingError:
+            return "undecodable"
+        return False
+
+    rng = random.Random(11)
+    pieces = [b"\x00", b"\x01", b"\x1f", b"\t", b"\n", b"a", b"<p>", "中".encode(), "中".encode("gb18030"),
+              b"\xef\xbf\xbd", b"\xff", b"\x81\x30\x81\x30", b"\xef\xbb\xbf", b'<meta charset="utf-7">', b"+AAA-"]
+    datas = [b"".join(rng.choice(pieces) for _ in range(rng.randint(1, n))) for n in (12, 40, 600) for _ in range(3000)]
+    datas += [p.read_bytes() for p in _real_pages()]
+    for data in datas:
+        assert refused(data) == slow(data), data[:60]
+
+
+def test_cell_factory_is_the_dataclass():
+    """html._cell (no class call) makes the Cell the dataclass makes, every field set."""
+    import dataclasses
+
+    from gxlib.document import Cell
+
+    args = ("规章", "table 1, row 2, cell 3", 1, 2, 3, 4)
+    made = html._cell(*args)
+    assert made == Cell(*args) and type(made) is Cell
+    assert [f.name for f in dataclasses.fields(Cell)] == ["text", "where", "row", "col", "rowspan", "colspan"]
+    assert html._wheres(2, 4, 3) == ("table 2, row 5, cell 1", "table 2, row 5, cell 2", "table 2, row 5, cell 3")

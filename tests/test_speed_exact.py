@@ -208,18 +208,31 @@ def test_phone_found_from_its_word_as_the_full_pattern_finds_it():
         assert (full and full.group(1)) == (fast and fast.group(1)), text[:80]
 
 
-def test_counted_scan_finds_what_counted_finds():
-    """narrative._COUNTED_SCAN (led by one character class) matches where _COUNTED matches."""
+def test_counted_end_scan_finds_what_counted_finds():
+    """narrative._COUNTED_END (each alternative's last character, the rest looked behind) with
+    _count_start finds the spans _COUNTED.finditer finds."""
     import random
+
+    def fast(text):
+        hits = ((narrative._count_start(text, m.start()), m.end()) for m in narrative._COUNTED_END.finditer(text))
+        return [(a, b) for a, b in hits if a is not None]
 
     texts = [read_document(f).text for f in sorted((SHARED / "corpus").rglob("*"))
              if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
     rng = random.Random(3)
-    alphabet = list("。；\n 　5二两百千件条起宗次复议诉讼未没有收受接到理a") + ["\t", "１", "复复议", "未有收到"]
+    alphabet = list("。；\n 　5二两百千件条起宗次复议诉讼未没有收受接到理a") + ["\t", "１", "复复议", "未有收到", "\u2003"]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
     for text in texts:
-        assert [m.span() for m in narrative._COUNTED_SCAN.finditer(text)] == \
-            [m.span() for m in narrative._COUNTED.finditer(text)], text[:80]
+        assert fast(text) == [m.span() for m in narrative._COUNTED.finditer(text)], text[:80]
+
+
+def test_regex_digit_and_space_classes_are_the_str_predicates():
+    """narrative._count_start reads \\d as str.isdecimal and \\s as str.isspace: true of every code point."""
+    digit, space = re.compile(r"\d"), re.compile(r"\s")
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        assert (digit.match(c) is not None) == c.isdecimal(), hex(cp)
+        assert (space.match(c) is not None) == c.isspace(), hex(cp)
 
 
 def test_published_scan_finds_what_published_finds():
@@ -236,3 +249,36 @@ def test_published_scan_finds_what_published_finds():
     for text in texts:
         assert [m.span() for m in metadata._PUBLISHED_SCAN.finditer(text)] == \
             [m.span() for m in metadata._PUBLISHED.finditer(text)], text[:80]
+
+
+def test_coded_cell_as_printed_is_the_dataclass():
+    """coded.as_printed (no class call) makes the CodedCell the dataclass makes, every field set."""
+    import dataclasses
+
+    from gxlib.coded import CodedCell, as_printed
+
+    args = ("applications", "granted", "natural_person", 3.0, "3", "table 2, row 7, cell 2")
+    made = as_printed(*args)
+    assert made == CodedCell(*args) and type(made) is CodedCell
+    assert [f.name for f in dataclasses.fields(CodedCell)] == \
+        ["table", "row", "col", "value", "raw", "where", "ambiguous", "settled"]
+
+
+def test_white_space_only_text_is_blank():
+    """extract._trim_blanks drops a cell whose text is white space only without asking is_blank:
+    every such text is blank."""
+    from gxlib.values import is_blank
+
+    spaces = [chr(cp) for cp in range(sys.maxunicode + 1) if chr(cp).isspace()]
+    assert all(is_blank(c) and is_blank(c + " " + c) for c in spaces)
+
+
+def test_cell_signal_scores_are_the_joined_scores():
+    """extract._cell_signal_scores (each cell text's counts cached) equals _signal_scores of the
+    texts joined, on every real report's cell texts."""
+    from gxlib import extract
+
+    for f in sorted((SHARED / "corpus").rglob("*")):
+        if f.suffix in (".html", ".txt", ".md", ".docx") and "gold" not in f.parts and f.name != "README.md":
+            texts = extract._printed(read_document(f))
+            assert extract._cell_signal_scores(texts) == extract._signal_scores(texts), f

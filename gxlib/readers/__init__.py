@@ -64,14 +64,26 @@ def _count_control(text: str) -> int:
     return len(b) - len(b.translate(None, _CONTROL_BYTES)) + b.count(b"\xef\xbf\xbd")
 
 
-def decode_text(data: bytes, name: str = "") -> str:
-    from .html import decode
+# codecs in which a control character is one control byte and a control byte always one
+# control character (no byte of a multi-byte character is below 0x30)
+_CONTROL_BYTE_CODECS = ("utf-8", "gb18030")
 
-    text = decode(data)
+
+def decode_text(data: bytes, name: str = "") -> str:
+    from .html import decode_as
+
+    text, codec = decode_as(data)
     # binary junk decodes as GB18030 too: refuse text that is mostly control characters
     if text:
-        bad = _count_control(text[:20000])
-        if bad > max(8, len(text[:20000]) // 50):
+        head = text[:20000]
+        limit = max(8, len(head) // 50)
+        # read strictly by such a codec and holding no U+FFFD, the head has at most as many
+        # control characters as the file has control bytes: counted on the bytes (no encoding)
+        # unless over the limit
+        if codec in _CONTROL_BYTE_CODECS and "\ufffd" not in text \
+                and len(data) - len(data.translate(None, _CONTROL_BYTES)) <= limit:
+            return text
+        if _count_control(head) > limit:
             raise UnsupportedFormat(f"{name}: binary data, not a text, HTML, PDF or Word report")
     return text
 

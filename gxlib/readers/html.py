@@ -9,8 +9,8 @@ is one label), ``&nbsp;`` is blank.  Colspan/rowspan are resolved into grid coor
 from __future__ import annotations
 
 import re
-
 import threading
+from functools import lru_cache
 
 from lxml import etree
 
@@ -67,10 +67,16 @@ def looks_like_html(text: str) -> bool:
 
 def decode(data: bytes) -> str:
     """Decode by BOM, then declared charset, then UTF-8, then GB18030 (a superset of GBK)."""
+    return decode_as(data)[0]
+
+
+def decode_as(data: bytes) -> tuple[str, str]:
+    """:func:`decode`, and the codec that read every byte ("utf-8", "gb18030", a declared one;
+    "replace" when bytes were replaced or a BOM was read)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
+        return data[3:].decode("utf-8", errors="replace"), "replace"
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", errors="replace")
+        return data.decode("utf-16", errors="replace"), "replace"
     tried = []
     m = _META_CHARSET.search(data[:4096])
     if m:
@@ -79,14 +85,14 @@ def decode(data: bytes) -> str:
     tried += ["utf-8", "gb18030"]
     for enc in tried:
         try:
-            return data.decode(enc)
+            return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
             continue
     # a file cut mid-character or with a stray byte: keep it when only a few bytes are bad
     # (the reader notes the replacements); junk stays an error
     best = min((data.decode(enc, errors="replace") for enc in ("utf-8", "gb18030")), key=lambda t: t.count("\ufffd"))
     if best.count("\ufffd") <= max(2, len(best) // 1000):
-        return best
+        return best, "replace"
     raise EncodingError("the bytes decode neither as UTF-8 nor as GB18030/GBK")
 
 
@@ -166,15 +172,16 @@ def _grid_of_walk(table: str, index: int) -> Grid:
     attribute starts with FIELD and holds them before its text ('' when absent)."""
     out: list[list[Cell]] = []
     below: dict[int, set[int]] = {}  # row -> grid columns taken by a rowspan from above
-    prefix = f"table {index}, row "
     fold = _WS_FOLD.sub
     for r, tr in enumerate(table.split(htmlwalk.ROW)[1:]):
         row: list[Cell] = []
         append = row.append
         taken = below.pop(r, None)
-        where = f"{prefix}{r + 1}, cell "
+        texts = tr.split(htmlwalk.CELL)
+        wheres = _wheres(index, r, len(texts) - 1)
         c = 0
-        for k, text in enumerate(tr.split(htmlwalk.CELL)[1:], 1):
+        for k in range(1, len(texts)):
+            text = texts[k]
             if taken:
                 while c in taken:
                     c += 1
@@ -188,11 +195,35 @@ def _grid_of_walk(table: str, index: int) -> Grid:
             s = text.strip()  # _clean(text), inline
             if s and not s.isalnum() and not (s.isprintable() and " " not in s):
                 s = fold(" ", text).replace("\n", "").strip()
-            append(Cell(s, f"{where}{k}", r, c, rs, cs))
+            append(_cell(s, wheres[k - 1], r, c, rs, cs))
             c += cs
         out.append(row)
     return Grid(out, where=f"table {index}")
 
+
+@lru_cache(maxsize=8192)
+def _wheres(index: int, r: int, n: int) -> tuple[str, ...]:
+    """The ``where`` of each of the n cells of row r of table ``index``: the same strings in every
+    page, formatted once."""
+    prefix = f"table {index}, row {r + 1}, cell "
+    return tuple([f"{prefix}{k}" for k in range(1, n + 1)])
+
+
+_new = object.__new__
+
+
+def _cell(text: str, where: str, row: int, col: int, rowspan: int, colspan: int) -> Cell:
+    """``Cell(text, where, row, col, rowspan, colspan)`` without the class call (its __init__ is
+    entered from C, a good part of a table's read); tests/test_reader_html_walk.py checks that it
+    sets every field."""
+    cell = _new(Cell)
+    cell.text = text
+    cell.where = where
+    cell.row = row
+    cell.col = col
+    cell.rowspan = rowspan
+    cell.colspan = colspan
+    return cell
 
 
 def _span(v: str | None) -> int:
@@ -208,9 +239,25 @@ def _grid_text(grid: Grid) -> str:
     return "\n" + "\n".join([" | ".join([c.text for c in row]) for row in grid.rows]) + "\n"
 
 
+def _fold_long(text: str) -> str:
+    """``_WS_FOLD.sub(" ", text)`` for a whole page's text, by string methods: each of _WS_FOLD's
+    characters made a space, then runs of spaces made one (every maximal run of them becomes one
+    space either way).  The regex engine tests each character against _WS_FOLD's class; a search
+    for one character runs far faster (tests/test_reader_html_walk.py compares the two)."""
+    for c in _FOLD_CHARS:
+        if c in text:
+            text = text.replace(c, " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text
+
+
+_FOLD_CHARS = "\t\r\f\v\xa0\u3000"  # _WS_FOLD's characters but the space
+
+
 def _lines(raw: str) -> str:
     """The plain text's lines: white space folded, cell bars trimmed at the ends, empty lines dropped."""
-    return "\n".join([s for ln in _WS_FOLD.sub(" ", raw).split("\n") if (s := ln.strip(" |").strip())])
+    return "\n".join([s for ln in _fold_long(raw).split("\n") if (s := ln.strip(" |").strip())])
 
 
 def _plain_text(root, grids: dict | None = None) -> str:
@@ -305,7 +352,8 @@ def _parse_tree(text: str, source: str):
     parser error that truncated the tree is never ignored (it would read as a report with
     tables missing)."""
     b = budget.current()
-    if b.max_html_elements and text.count("<") > 4 * b.max_html_elements:
+    tags = 4 * b.max_html_elements  # (a page shorter than this cannot hold more "<": not counted)
+    if b.max_html_elements and len(text) > tags and text.count("<") > tags:
         raise budget.too_large(source, "max_html_elements", b.max_html_elements, f"{text.count('<'):,} tags")
     shallow = len(text) < _SHALLOW_MAX_CHARS
     root, fatal = _parse_with(_parser(huge=not shallow), text)
