@@ -18,7 +18,8 @@ What this sets up (the rest is in ``voila.json`` at the repository root):
 - Voilà runs in its own process group: Ctrl-C / SIGINT / SIGTERM reach ``gx serve`` only, which
   asks Voilà to stop with SIGTERM (it then shuts its kernels down) — no "are you sure" prompt.
 - Service settings live in ``voila.json``: preheated pools (``VoilaKernelManager.kernel_pools_config``:
-  8 for the overview, 2 for the others; ``--pool N`` sets every pool), idle culling of kernels whose
+  8 for the overview, 2 for the others; ``--pool N`` sets every pool; a used kernel is replaced
+  30 s later, ``--fill-delay S``), idle culling of kernels whose
   page is gone (``MappingKernelManager.cull_*``; ``--cull-idle S``), raised IOPub / cell timeouts,
   and no template or theme override from the URL.
 """
@@ -106,6 +107,7 @@ def build_command(
     preheat: bool | None = None,
     pool: int | None = None,
     cull_idle: int | None = None,
+    fill_delay: float | None = None,
 ) -> list[str]:
     """The Voilà command line. ``preheat=None`` keeps what ``voila.json`` says (on)."""
     cmd = [
@@ -125,6 +127,8 @@ def build_command(
         cmd.append(f"--VoilaConfiguration.preheat_kernel={preheat}")
     if pool is not None:
         cmd.append(f'--VoilaKernelManager.kernel_pools_config={{"default": {{"pool_size": {int(pool)}}}}}')
+    if fill_delay is not None:
+        cmd.append(f"--VoilaKernelManager.fill_delay={float(fill_delay)}")
     if cull_idle is not None:
         cmd += [f"--MappingKernelManager.cull_idle_timeout={int(cull_idle)}",
                 f"--MappingKernelManager.cull_interval={max(1, min(30, int(cull_idle) // 2))}"]
@@ -140,6 +144,7 @@ def main(
     roster: str | None = None,
     pool: int | None = None,
     cull_idle: int | None = None,
+    fill_delay: float | None = None,
 ) -> int:
     """Run Voilà over ``dashboards/`` until it stops or is interrupted; return its exit code
     (0 after Ctrl-C / SIGINT / SIGTERM; 2 when the corpus or roster is refused)."""
@@ -161,7 +166,7 @@ def main(
             return 2
         print(f"gx serve: roster {env['GX_ROSTER']} ({n} agencies)", flush=True)
     cmd = build_command(port if port is not None else DEFAULT_PORT, no_browser=no_browser, preheat=preheat,
-                        pool=pool, cull_idle=cull_idle)
+                        pool=pool, cull_idle=cull_idle, fill_delay=fill_delay)
     print(f"gx serve: http://{DEFAULT_HOST}:{port or DEFAULT_PORT}/  (corpus {env['GX_CORPUS']})", flush=True)
     # its own process group: a terminal's ^C reaches gx serve only, which stops Voilà with SIGTERM
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, start_new_session=True)
@@ -208,6 +213,9 @@ def add_service_args(p: argparse.ArgumentParser) -> None:
                    help="preheated kernels per dashboard (default voila.json: overview 8, others 2)")
     p.add_argument("--cull-idle", type=int, default=None,
                    help="seconds before an idle kernel with no open page is stopped (default voila.json: 120)")
+    p.add_argument("--fill-delay", type=float, default=None,
+                   help="seconds before a used preheated kernel is replaced (default voila.json: 30; "
+                   "shorter serves the next viewers sooner but competes with the pages just opened)")
     p.add_argument(
         "--no-preheat", action="store_true", help="start each dashboard's kernel on request (slower first render)"
     )
@@ -215,7 +223,7 @@ def add_service_args(p: argparse.ArgumentParser) -> None:
 
 def run(a: argparse.Namespace) -> int:
     return main(a.port, a.corpus, a.no_browser, preheat=False if a.no_preheat else None, roster=a.roster,
-                pool=a.pool, cull_idle=a.cull_idle)
+                pool=a.pool, cull_idle=a.cull_idle, fill_delay=a.fill_delay)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,8 @@ def start_server(
         cmd += ["--corpus", corpus]
     if "--pool" not in (extra or []):  # one preheated kernel per dashboard keeps the suite light on 2 cores
         cmd += ["--pool", os.environ.get("GX_TEST_POOL", "1")]
+    if "--fill-delay" not in (extra or []):  # a test opens pages one after another: no burst to wait out
+        cmd += ["--fill-delay", "1"]
     env = dict(os.environ)
     env.pop("GX_DEMO", None)
     env.setdefault("PYTHONUNBUFFERED", "1")

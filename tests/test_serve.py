@@ -57,6 +57,8 @@ def test_build_command_runs_voila_from_this_env_on_localhost() -> None:
     assert f"--Voila.config_file_paths={REPO_ROOT}" in cmd
     assert "--no-browser" not in serve.build_command(9999)
     assert "--VoilaConfiguration.preheat_kernel=False" in serve.build_command(1, preheat=False)
+    assert "--VoilaKernelManager.fill_delay=2.0" in serve.build_command(1, fill_delay=2)
+    assert not any("fill_delay" in c for c in serve.build_command(1))  # voila.json's then
 
 
 def test_kernel_env_demo_default_and_explicit_corpus(tmp_path: Path) -> None:
