@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(slots=True, init=False)
+@dataclass(slots=True)
 class CodedCell:
     """One template cell as the document prints it."""
 
@@ -20,17 +20,9 @@ class CodedCell:
     # chose among readings) | ambiguous (several readings remain) | unreadable (none could be made)
     settled: str = "print"
 
-    # the dataclass's own __init__ and a __post_init__, as one call (a cell of every report is made here)
-    def __init__(self, table: str, row: str, col: str, value: float | None, raw: str, where: str,
-                 ambiguous: bool = False, settled: str = "print") -> None:
-        self.table = table
-        self.row = row
-        self.col = col
-        self.value = value
-        self.raw = raw
-        self.where = where
-        self.ambiguous = ambiguous
-        self.settled = "ambiguous" if ambiguous and settled == "print" else settled
+    def __post_init__(self) -> None:
+        if self.ambiguous and self.settled == "print":
+            self.settled = "ambiguous"
 
 
 _new = object.__new__
