@@ -7,6 +7,7 @@ Voilà's frontend to show the preview stands alone."""
 from __future__ import annotations
 
 import re
+import urllib.request
 
 import pytest
 
@@ -212,3 +213,40 @@ def test_a_live_page_that_does_not_come_leaves_the_preview_saying_so(voila_serve
     assert page.evaluate("() => document.body.classList.contains('gx-hydrating')")
     assert page.locator(".gx-fail").count() == 0
     ctx.close()
+
+
+@pytest.mark.browser
+def test_the_live_page_boots_after_the_preview_is_on_screen(voila_server, browser, default_kpis):
+    """Voilà's frontend is fetched only after the frame that paints the preview, and after waiting as
+    long again as that paint took (a page that boots at once slows the other viewers' first paint);
+    the live page still comes, although its main module then starts after the window's load event."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/voila/static/voila.js" in r.url else None)
+    page.add_init_script("""window.__seen = null; (function tick() {
+      if (document.querySelector('.gxp-preview svg .role-mark')) window.__seen = window.__seen || performance.now();
+      else requestAnimationFrame(tick); })();""")
+    page.goto(f"{voila_server}/voila/render/overview.ipynb", wait_until="commit")
+    page.wait_for_function("() => window.__gx_boot", timeout=90_000)
+    boot = page.evaluate("() => window.__gx_boot")
+    assert 250 <= boot["wait"] <= 3000 and boot["wait"] >= min(boot["painted"], 3000) - 1
+    assert page.evaluate("() => window.__seen") is not None  # the preview's chart was there first
+    page.wait_for_selector(".gx-state", state="attached", timeout=90_000)
+    page.wait_for_selector(LIVE_MARK, timeout=90_000)
+    page.wait_for_function("() => !document.querySelector('.gxp-preview')", timeout=60_000)
+    fetched = page.evaluate("() => performance.getEntriesByName(location.origin + '/voila/static/voila.js')"
+                            ".map(e => e.startTime)")
+    assert len(fetched) == 1 and fetched[0] >= boot["painted"] + boot["wait"] - 50
+    assert _texts(page, ".gx-kpi") == default_kpis
+    assert len(asked) == 1
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_the_page_has_no_parser_blocking_frontend_script(voila_server):
+    """The gx template swaps Voilà's <script src=…/voila.js> for its boot script; if Voilà's markup
+    changes upstream the swap would silently not happen (and the page boot at once)."""
+    page = urllib.request.urlopen(f"{voila_server}/voila/render/overview.ipynb", timeout=120).read().decode()
+    assert 'src="/voila/static/voila.js"' not in page
+    assert '})("/voila/static/voila.js");' in page
