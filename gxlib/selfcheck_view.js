@@ -126,15 +126,6 @@ function render({ model, el: root }) {
     info.style.display = "block";
   });
 
-  model.on("msg:custom", (msg, buffers) => {
-    if (!msg || msg.kind !== "file") return;
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([buffers[0]], { type: msg.mime }));
-    a.download = msg.filename;
-    a.style.display = "none";
-    document.body.appendChild(a);
-    a.click();
-    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
-  });
+  model.on("msg:custom", gxSaveFile);  /* gxlib/app/savefile.js, prepended by selfcheck_view.py */
 }
 export default { render };

@@ -260,7 +260,7 @@ def printable_html(res: sc.CheckResult) -> str:
 
 
 class CheckPage(anywidget.AnyWidget):
-    _esm = (Path(__file__).with_name("selfcheck_view.js")).read_text(encoding="utf-8")
+    _esm = "".join((Path(__file__).parent / f).read_text(encoding="utf-8") for f in ("app/savefile.js", "selfcheck_view.js"))
     _css = CSS
     html = traitlets.Unicode("").tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import anywidget
 import polars as pl
@@ -13,6 +14,8 @@ import traitlets
 from .. import export
 from . import labels
 from .data import UNKNOWN_SUFFIX
+
+SAVE_FILE_JS = (Path(__file__).with_name("savefile.js")).read_text(encoding="utf-8")
 
 
 def unknown_columns(frame: pl.DataFrame) -> dict[str, str]:
@@ -42,7 +45,7 @@ class DownloadButtons(anywidget.AnyWidget):
 
     LABELS = {"csv": "下载 CSV", "xlsx": "下载 Excel（含指标定义）"}  # also drawn by gxlib.app.preview
 
-    _esm = """
+    _esm = SAVE_FILE_JS + """
     function render({ model, el }) {
       el.classList.add("gx-download", "gx-noprint");
       el.dataset.name = model.get("name");
@@ -56,17 +59,7 @@ class DownloadButtons(anywidget.AnyWidget):
         b.addEventListener("click", () => model.send({ request: fmt }));
         el.appendChild(b);
       }
-      model.on("msg:custom", (msg, buffers) => {
-        if (!msg || msg.kind !== "file") return;
-        const blob = new Blob([buffers[0]], { type: msg.mime });
-        const a = document.createElement("a");
-        a.href = URL.createObjectURL(blob);
-        a.download = msg.filename;
-        a.style.display = "none";
-        document.body.appendChild(a);
-        a.click();
-        setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
-      });
+      model.on("msg:custom", gxSaveFile);
     }
     export default { render };
     """.replace("__FMTS__", json.dumps(list(LABELS.items()), ensure_ascii=False))
