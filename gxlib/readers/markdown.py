@@ -15,6 +15,12 @@ drop), and every printed cell must survive to the extractor, which decides what 
 * lines of a lone value, each with the note printed under it (``22`` / ``（其中修订 16 件）``),
   are a grid of one-cell rows: cells a converter lifted out of their table (a PDF cell of two
   lines), left for the extractor to place;
+* a table a converter drew from a real one with spans (pandoc, markitdown, markdownify: one
+  delimiter row as wide as the widest row) keeps its cells' places: a label's colspan leaves
+  empty cells after it and a rowspan empty cells below it, or (markitdown) no cells at all at
+  the row's start.  Those fillers are dropped where they can only be fillers: in the label
+  columns, left of every printed number, so each row reads as label(s) then its values, as
+  the HTML reader gives it;
 * ``Document.text`` is the Markdown without its markup: headings as lines, table rows as
   cells joined by spaces, so the metadata and narrative readers see plain text.
 """
@@ -54,6 +60,23 @@ def looks_like_markdown(text: str, name: str = "") -> bool:
     return delims >= 1 and rows >= 3 or heads >= 3 and rows >= 2
 
 
+def _drop_span_fillers(rows: list[list[Cell]], width: int) -> None:
+    """A converter's grid of a real table (``width``: its delimiter row's): left-pad the rows a
+    rowspan shortened, then drop the empty cells of the label columns (those left of the first
+    column holding a number), which only spans leave."""
+    if width < 3 or max(map(len, rows)) != width:
+        return  # not one table drawn whole (a table cut into pieces keeps no places)
+    padded = [[None] * (width - len(r)) + r if r and not _is_number(r[0].text) else r for r in rows]
+    first = min((k for r in padded for k, c in enumerate(r) if c is not None and _is_number(c.text)), default=0)
+    for r, p in zip(rows, padded):
+        label_cols = first - (width - len(r)) if p is not r else first
+        r[:] = [c for k, c in enumerate(r) if k >= label_cols or c.text.strip()]
+
+
+def _is_number(text: str) -> bool:
+    return _LONE.match(text) is not None
+
+
 def _cells(body: str) -> list[str]:
     return [_INLINE.sub("", c).replace("\\|", "|").strip() for c in _SPLIT.split(body)]
 
@@ -76,9 +99,14 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
     recent: list[str] = []  # the last text lines above the table being read
     lifted = False  # the grid being read holds lone values (see the module docstring)
 
+    width = 0  # the delimiter row's cells in the grid being read
+
     def end_grid(lineno: int) -> None:
-        nonlocal lifted
+        nonlocal lifted, width
         lifted = False
+        if rows and width and not any(len(r) == 1 for r in rows):
+            _drop_span_fillers(rows, width)
+        width = 0
         if rows:
             caption = " ".join(recent[-2:])
             grids.append(Grid(list(rows), where=f"lines {start}-{lineno - 1}", caption=caption))
@@ -106,6 +134,7 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
             plain.append(block_text)
             continue
         if _DELIM.match(line) and "|" in line:
+            width = max(width, len(_cells(line.strip().strip("|"))))
             continue
         m = _ROW.match(line)
         if m and lifted:
