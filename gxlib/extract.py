@@ -276,7 +276,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 if target and target.table == "reviews" and (
                     ("reviews", "*") in taken
                     or len(values) < len(target.row.cols) - 1
-                    or any(not is_value(v.text) for v in values[: len(target.row.cols)])
+                    or any(not is_value(v.text) for v in values)  # a heading cut into cells: 行政|诉讼
                     or all(is_blank(v.text) for v in values)
                 ):
                     target = None  # 表四 already read as its one 15-value row, or its header (行政复议 … 行政诉讼)
