@@ -81,6 +81,45 @@ def _cells(body: str) -> list[str]:
     return [_INLINE.sub("", c).replace("\\|", "|").strip() for c in _SPLIT.split(body)]
 
 
+_BR = re.compile(r"<br\s*/?>", re.I)
+_ITEM = re.compile(r"^\s*(?:\d{1,2}\s*[.．、]|[（(][一二三四五六七八九十]{1,3}[）)])")
+
+
+def _stacked(body: str) -> list[list[str]]:
+    """A row the converter stacked from several printed rows (pymupdf4llm: ``100<br>5`` is two
+    rows' cells, ``4.…<br>申请<br>5.…`` their labels): one list of cells per printed row.  The
+    labels are split where an item number starts a line; where they cannot be split as many
+    ways as the numbers, the numbers stay together (``100 5``, unreadable: flagged, not joined
+    into ``1005``)."""
+    raw = _SPLIT.split(body)
+    parts = [[p.strip() for p in _BR.split(c)] for c in raw]
+    nums = [p for p in parts if any(p) and all(_LONE.match(x) for x in p)]
+    n = len(nums[0]) if nums else 1
+    if n < 2 or any(len(p) != n for p in nums):
+        return [_cells(body)]
+    out = [[""] * len(raw) for _ in range(n)]
+    for k, p in enumerate(parts):
+        if p in nums or not any(p):
+            for i in range(n):
+                out[i][k] = p[i] if p in nums else ""
+            continue
+        groups: list[list[str]] = []
+        for x in p:
+            if not groups or _ITEM.match(x):
+                groups.append([])
+            groups[-1].append(x)
+        if len(groups) != n:
+            if len(p) == n:
+                groups = [[x] for x in p]
+            elif len(p) == 1:  # a group label's piece (（五）不予处 / 理): the first row's
+                groups = [p] + [[] for _ in range(n - 1)]
+            else:
+                return [[" ".join(x for x in q if x) for q in parts]]
+        for i, g in enumerate(groups):
+            out[i][k] = _INLINE.sub("", "".join(g)).strip()
+    return out
+
+
 def _html_grids(block: str, first_index: int) -> tuple[list[Grid], str]:
     """An HTML table block inside the Markdown, read by the HTML reader (lxml)."""
     from . import html
@@ -142,10 +181,10 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         if m:
             if not rows:
                 start = lineno
-            cells = _cells(m["body"])
-            r = len(rows)
-            rows.append([Cell(t, f"line {lineno}, cell {k + 1}", r, k) for k, t in enumerate(cells)])
-            plain.append(" ".join(t for t in cells if t))
+            for i, cells in enumerate(_stacked(m["body"]) if "<br" in line.lower() else [_cells(m["body"])]):
+                r, at = len(rows), f"line {lineno}" + (f" (stacked row {i + 1})" if i else "")
+                rows.append([Cell(t, f"{at}, cell {k + 1}", r, k) for k, t in enumerate(cells)])
+                plain.append(" ".join(t for t in cells if t))
             continue
         if not line.strip():
             continue  # a blank line between two rows of one table (converters add them)
