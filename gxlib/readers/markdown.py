@@ -9,6 +9,8 @@ drop), and every printed cell must survive to the extractor, which decides what 
 * a line that starts with ``|`` is a table row; a delimiter line (``|---|---|``) separates
   nothing; consecutive rows form one grid, and anything else between them ends it;
 * each grid's ``caption`` is the text just above it (a heading such as ``### 行政复议``);
+* GFM's outer pipes are optional: a line ``a| b| c`` (html2text writes them so) is a row too
+  when a line next to it has cells as well (a lone ``|`` in prose is not a table);
 * page footers (``— 4 —``, ``- 4 -``, ``第 4 页``) are dropped wherever they stand;
 * a short line of a label and numbers (``行政许可 0``: a table row the converter flattened)
   is a grid row too;
@@ -46,6 +48,17 @@ _NOTE = re.compile(r"^\s*[（(][^（）()]{1,40}[）)]\s*$")  # a note in bracke
 _FLAT = re.compile(r"^\s*(?P<label>[^\d\s|#(（—\-][^|。；，]{1,40}?)\s+(?P<vals>[\d.,]+(?:\s+[\d.,]+)*)\s*$")
 
 
+_BARE = re.compile(r"^\s*(?P<body>[^|\s][^|]*(?<!\\)\|.*?)\s*$")  # a row without its outer pipes
+
+
+def _bare_rows(lines: list[str]) -> set[int]:
+    """Indexes of the lines that are table rows without outer pipes: a line with a cell
+    separator next to another line with cells."""
+    piped = [bool(_BARE.match(ln)) or ln.lstrip().startswith("|") for ln in lines]
+    return {i for i, ln in enumerate(lines) if _BARE.match(ln) and not ln.lstrip().startswith("|")
+            and (i > 0 and piped[i - 1] or i + 1 < len(lines) and piped[i + 1])}
+
+
 def looks_like_markdown(text: str, name: str = "") -> bool:
     """Pipe tables with delimiter rows, or several ``#`` headings (a ``.md`` name helps)."""
     md_name = name.lower().endswith((".md", ".markdown"))
@@ -56,7 +69,7 @@ def looks_like_markdown(text: str, name: str = "") -> bool:
     rows = sum(1 for ln in lines if ln.lstrip().startswith("|") and ln.count("|") >= 3)
     heads = sum(1 for ln in lines if _HEADING.match(ln))
     if md_name:
-        return delims > 0 or heads > 0 or rows > 0
+        return delims > 0 or heads > 0 or rows > 0 or len(_bare_rows(lines)) >= 3
     return delims >= 1 and rows >= 3 or heads >= 3 and rows >= 2
 
 
@@ -161,7 +174,9 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
 
     body = _HTML_TABLE.sub(hold, text)
     lineno = line_offset
-    for lineno, line in enumerate(body.splitlines(), start=1 + line_offset):
+    body_lines = body.splitlines()
+    bare = _bare_rows(body_lines)
+    for lineno, line in enumerate(body_lines, start=1 + line_offset):
         if _FOOTER.match(line):
             continue  # a page footer inside a table does not end it
         if line.strip() in blocks:
@@ -175,7 +190,7 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         if _DELIM.match(line) and "|" in line:
             width = max(width, len(_cells(line.strip().strip("|"))))
             continue
-        m = _ROW.match(line)
+        m = _ROW.match(line) or (lineno - 1 - line_offset in bare and _BARE.match(line)) or None
         if m and lifted:
             end_grid(lineno)
         if m:
