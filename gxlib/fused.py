@@ -275,9 +275,10 @@ def _make_candidates(unit: _Unit) -> None:
                         if not good:
                             broken.add(a)
             unit.broken_rows = [r.code for r, a, _ in unit.row_slices() if a in broken]
-    if cands and _one_per_line(unit.run):
-        # numbers printed one per line (a PDF's text export, cell by cell): each line is a cell,
-        # never cut or joined; as many lines as cells, or no reading at all
+    if cands and (_one_per_line(unit.run) or _LAID_OUT.search(unit.run)):
+        # numbers printed one per line (a PDF's text export, cell by cell) or set in columns
+        # (wide gaps: pandoc plain, pdftotext -layout): each is a cell, never cut or joined; as
+        # many as the cells, or no reading at all
         cands = [sp for sp in cands if pr.spaces == _boundaries(sp)]
         if not cands:
             unit.failed = f"{len(unit.run.split())} numbers printed one per line for {unit.ncells} cells"
@@ -286,6 +287,9 @@ def _make_candidates(unit: _Unit) -> None:
         unit.failed = f"{len(c)} characters cannot be split into {unit.ncells} cells"
         return
     unit.cands = cands
+
+
+_LAID_OUT = re.compile(r"[\d.]( {2,}|\t|\s*\xa0\s*)[\d.]")  # numbers set apart by a column gap
 
 
 def _one_per_line(run: str) -> bool:
