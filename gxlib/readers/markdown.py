@@ -11,6 +11,10 @@ drop), and every printed cell must survive to the extractor, which decides what 
 * each grid's ``caption`` is the text just above it (a heading such as ``### 行政复议``);
 * GFM's outer pipes are optional: a line ``a| b| c`` (html2text writes them so) is a row too
   when a line next to it has cells as well (a lone ``|`` in prose is not a table);
+* a grid table (pandoc's ``+----+----+`` borders): the lines between two borders are one row,
+  their cells joined column by column (a cell's text wraps onto the next line);
+* pandoc's dash-ruled simple and multiline tables are rewritten as pipe rows first
+  (:mod:`.dashed`);
 * page footers (``— 4 —``, ``- 4 -``, ``第 4 页``) are dropped wherever they stand;
 * a short line of a label and numbers (``行政许可 0``: a table row the converter flattened)
   is a grid row too;
@@ -32,6 +36,7 @@ from __future__ import annotations
 import re
 
 from ..document import Cell, Document, Grid
+from . import dashed
 
 _ROW = re.compile(r"^\s*\|(?P<body>.*?)\|?\s*$")
 _DELIM = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -48,6 +53,7 @@ _NOTE = re.compile(r"^\s*[（(][^（）()]{1,40}[）)]\s*$")  # a note in bracke
 _FLAT = re.compile(r"^\s*(?P<label>[^\d\s|#(（—\-][^|。；，]{1,40}?)\s+(?P<vals>[\d.,]+(?:\s+[\d.,]+)*)\s*$")
 
 
+_BORDER = re.compile(r"^\s*\+(?:[-=:]+\+)+\s*$")  # a grid table's rule line
 _BARE = re.compile(r"^\s*(?P<body>[^|\s][^|]*(?<!\\)\|.*?)\s*$")  # a row without its outer pipes
 
 
@@ -62,15 +68,17 @@ def _bare_rows(lines: list[str]) -> set[int]:
 def looks_like_markdown(text: str, name: str = "") -> bool:
     """Pipe tables with delimiter rows, or several ``#`` headings (a ``.md`` name helps)."""
     md_name = name.lower().endswith((".md", ".markdown"))
-    if not md_name and "|" not in text:
-        return False  # both tests below need table rows, and a row starts with "|"
+    if not md_name and "|" not in text and "- -" not in text:
+        return False  # the tests below need table rows (a row starts with "|") or a dash-ruled table
     lines = text.splitlines()
     delims = sum(1 for ln in lines if "-" in ln and _DELIM.match(ln) and "|" in ln)
     rows = sum(1 for ln in lines if ln.lstrip().startswith("|") and ln.count("|") >= 3)
     heads = sum(1 for ln in lines if _HEADING.match(ln))
+    borders = sum(1 for ln in lines if "+-" in ln and _BORDER.match(ln))
     if md_name:
-        return delims > 0 or heads > 0 or rows > 0 or len(_bare_rows(lines)) >= 3
-    return delims >= 1 and rows >= 3 or heads >= 3 and rows >= 2
+        return delims > 0 or heads > 0 or rows > 0 or len(_bare_rows(lines)) >= 3 or dashed.looks_dashed(lines)
+    return delims >= 1 and rows >= 3 or heads >= 3 and rows >= 2 or borders >= 3 and rows >= 3 \
+        or dashed.rules(lines) >= 2
 
 
 def _drop_span_fillers(rows: list[list[Cell]], width: int) -> None:
@@ -152,10 +160,11 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
     lifted = False  # the grid being read holds lone values (see the module docstring)
 
     width = 0  # the delimiter row's cells in the grid being read
+    in_grid_table = False  # the grid being read is ruled by +---+ lines
 
     def end_grid(lineno: int) -> None:
-        nonlocal lifted, width
-        lifted = False
+        nonlocal lifted, width, in_grid_table
+        lifted = in_grid_table = False
         if rows and width and not any(len(r) == 1 for r in rows):
             _drop_span_fillers(rows, width)
         width = 0
@@ -172,10 +181,11 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         blocks[key] = m.group(0)
         return "\n" + key + "\n" + "\n" * m.group(0).count("\n")
 
-    body = _HTML_TABLE.sub(hold, text)
+    body = dashed.to_pipes(_HTML_TABLE.sub(hold, text))
     lineno = line_offset
     body_lines = body.splitlines()
     bare = _bare_rows(body_lines)
+    wrapped = False  # in a grid table, the last line read was a row line (a wrapped cell may follow)
     for lineno, line in enumerate(body_lines, start=1 + line_offset):
         if _FOOTER.match(line):
             continue  # a page footer inside a table does not end it
@@ -187,6 +197,9 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
             grids.extend(found)
             plain.append(block_text)
             continue
+        if _BORDER.match(line):
+            wrapped, in_grid_table = False, True  # the next row line starts a new row
+            continue
         if _DELIM.match(line) and "|" in line:
             width = max(width, len(_cells(line.strip().strip("|"))))
             continue
@@ -196,6 +209,12 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         if m:
             if not rows:
                 start = lineno
+            if in_grid_table and wrapped and rows and len(cells := _cells(m["body"])) == len(rows[-1]):
+                for c, t in zip(rows[-1], cells):  # a grid-table cell's next line ("\\": pandoc's line break)
+                    c.text = c.text.rstrip("\\").rstrip() + t
+                plain[-1] = " ".join(c.text for c in rows[-1] if c.text)
+                continue
+            wrapped = in_grid_table
             for i, cells in enumerate(_stacked(m["body"]) if "<br" in line.lower() else [_cells(m["body"])]):
                 r, at = len(rows), f"line {lineno}" + (f" (stacked row {i + 1})" if i else "")
                 rows.append([Cell(t, f"{at}, cell {k + 1}", r, k) for k, t in enumerate(cells)])
