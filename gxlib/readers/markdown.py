@@ -98,6 +98,23 @@ def _is_number(text: str) -> bool:
     return _LONE.match(text) is not None
 
 
+def _flat_rows(label: str, vals: str) -> list[list[str]]:
+    """A flattened line's rows: one, or several when the converter ran rows together on one line
+    (``行政处罚 6937489 行政强制 166105``: a number inside the label starts the next row)."""
+    rows: list[list[str]] = [[]]
+    for tok in label.split():
+        if _LONE.match(tok):
+            rows[-1].append(tok)
+        elif rows[-1] and _LONE.match(rows[-1][-1]):
+            rows.append([tok])
+        elif rows[-1]:
+            rows[-1][0] += " " + tok
+        else:
+            rows[-1].append(tok)
+    rows[-1].extend(vals.split())
+    return rows
+
+
 def _cells(body: str) -> list[str]:
     return [_INLINE.sub("", c).replace("\\|", "|").strip() for c in _SPLIT.split(body)]
 
@@ -240,9 +257,9 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         if flat:
             if not rows:
                 start = lineno
-            cells = [flat["label"].strip(), *flat["vals"].split()]
-            r = len(rows)
-            rows.append([Cell(t, f"line {lineno}, word {k + 1}", r, k) for k, t in enumerate(cells)])
+            for cells in _flat_rows(flat["label"], flat["vals"]):
+                r = len(rows)
+                rows.append([Cell(t, f"line {lineno}, word {k + 1}", r, k) for k, t in enumerate(cells)])
             plain.append(line.strip())
             continue
         end_grid(lineno)
