@@ -292,6 +292,18 @@ def _make_candidates(unit: _Unit) -> None:
 _LAID_OUT = re.compile(r"[\d.]( {2,}|\t|\s*\xa0\s*)[\d.]")  # numbers set apart by a column gap
 
 
+_NBSP_LINE = re.compile(r"^[ \t]*\xa0[ \t\xa0]*$", re.M)
+
+
+def _marked_blanks(run: str) -> str:
+    """A run of one cell per line whose blank cells print a no-break space (LibreOffice's text
+    export of a table's ``&nbsp;`` cells): those lines are blank cells (``-``), not nothing."""
+    if "\xa0" not in run or "\n" not in run:
+        return run
+    marked = _NBSP_LINE.sub("-", run)
+    return marked if _one_per_line(marked) else run
+
+
 def _one_per_line(run: str) -> bool:
     lines = [ln for ln in run.splitlines() if ln.strip()]
     return len(lines) > 2 and all(len(ln.split()) == 1 for ln in lines)
@@ -403,9 +415,8 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
                 result.matches.append({"where": row[0].where, "printed": row[0].text, "table": table,
                                        "row": rows[0].code, "score": _score(row[0].text, rows[0])})
             kinds = [_kind(c) for r in rows for c in r.cols]
-            u = _Unit(
-                table, rows, row[0].text, row[1].text.strip(), row[1].where, kinds, _prepare(row[1].text)
-            )
+            run = _marked_blanks(row[1].text)
+            u = _Unit(table, rows, row[0].text, run.strip(), row[1].where, kinds, _prepare(run))
             _make_candidates(u)
             units.append(u)
 

@@ -36,27 +36,35 @@ FLOORS = {
     (PDF, "markitdown"): 0.39,  # pdfminer's text, same order
     (HANG, "markitdown"): 1.0,
     (HANG, "markdownify"): 1.0,
+    (HANG, "html2text"): 1.0,
     (HANG, "pandoc gfm"): 1.0,
     (HANG, "pandoc gfm-raw_html"): 0.88,  # 表二 written as "[TABLE]": the converter drops it
     (HANG, "pandoc commonmark"): 1.0,
+    (HANG, "pandoc markdown"): 1.0,
+    (HANG, "pandoc plain"): 1.0,
     (HANG, "soffice→docx"): 1.0,
     (HANG, "soffice→docx | pandoc gfm"): 1.0,
+    (HANG, "soffice→docx | pandoc plain"): 1.0,
     (HANG, "soffice→docx | markitdown"): 1.0,
+    (HANG, "soffice→pdf"): 0.44,  # the table is wider than the page: its right columns are off it
     (HZ, "markitdown"): 1.0,
+    (HZ, "html2text"): 1.0,
     (HZ, "pandoc gfm"): 1.0,
     (HZ, "pandoc plain"): 1.0,
     (HZ, "soffice→txt"): 1.0,
+    (HANG, "soffice→txt"): 0.5,  # one cell per line, blank cells a no-break space; rows whose 总计 is blank stay open
     (HZ, "soffice→docx"): 1.0,
+    (HZ, "soffice→pdf"): 1.0,  # no rulings: read from the text layer's order
     (HZ, "soffice→pdf | pdftotext -raw"): 1.0,
     (HZ, "soffice→pdf | pdftotext -layout"): 0.92,
+    (HZ, "soffice→docx→pdf | pdftotext -raw"): 0.78,  # totals cut by their narrow cells: flagged
+    (HZ, "soffice→docx→pdf | pymupdf4llm"): 0.78,
 }
 # chains in which gxlib still states wrong values: a known class each, not fixed yet (strict:
 # the day it is fixed the test says so and the chain moves to FLOORS)
 KNOWN_WRONG = {
-    (HANG, "soffice→docx | pandoc plain"): "pandoc's multi-line simple tables (columns by display width)",
-    (HANG, "soffice→pdf"): "gxlib's PDF reader on LibreOffice's PDF of a table with empty columns",
-    (HZ, "soffice→docx→pdf | pymupdf4llm"): "pymupdf4llm keeps one line of a number LibreOffice wrapped in a "
-    "narrow cell (14069 → 14)",
+    (HZ, "soffice→pdf | pymupdf4llm"): "pymupdf4llm moves a wrapped label's first line into a row of its own "
+    "(（六）1.申请人无正当理由逾 | | …), read as a blank row",
 }
 
 
