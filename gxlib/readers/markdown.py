@@ -94,6 +94,23 @@ def _drop_span_fillers(rows: list[list[Cell]], width: int) -> None:
         r[:] = [c for k, c in enumerate(r) if k >= label_cols or c.text.strip()]
 
 
+def _join_wrapped_labels(rows: list[list[Cell]]) -> None:
+    """A row of one label piece and no values, above a row whose label in that column goes on
+    mid-item (no item number): the label's first line, which the converter (pymupdf4llm) put in
+    a row of its own.  Joined to the row it begins, it is not read as a blank row."""
+    for i in range(len(rows) - 1):
+        row, nxt = rows[i], rows[i + 1]
+        texts = [c for c in row if c.text]
+        if len(texts) != 1 or _is_number(texts[0].text) or not any(_is_number(c.text) for c in nxt):
+            continue
+        k = row.index(texts[0])
+        below = next((c for c in nxt if c.col == texts[0].col), None) if k < len(nxt) else None
+        if below is None or not below.text or _ITEM.match(below.text) or _is_number(below.text):
+            continue
+        below.text = texts[0].text + below.text
+        texts[0].text = ""
+
+
 def _is_number(text: str) -> bool:
     return _LONE.match(text) is not None
 
@@ -184,6 +201,7 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         lifted = in_grid_table = False
         if rows and width and not any(len(r) == 1 for r in rows):
             _drop_span_fillers(rows, width)
+            _join_wrapped_labels(rows)
         width = 0
         if rows:
             caption = " ".join(recent[-2:])
