@@ -305,8 +305,10 @@ def _marked_blanks(run: str) -> str:
 
 
 def _one_per_line(run: str) -> bool:
+    """Numbers over three lines or more (a text export, not a crawler's glued run), each line a
+    cell or a few cells set apart."""
     lines = [ln for ln in run.splitlines() if ln.strip()]
-    return len(lines) > 2 and all(len(ln.split()) == 1 for ln in lines)
+    return len(lines) > 2 and all(len(ln.split()) <= 2 for ln in lines)
 
 
 def _preferred(unit: _Unit) -> list[tuple[str, ...]]:
