@@ -195,6 +195,7 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
 
     width = 0  # the delimiter row's cells in the grid being read
     in_grid_table = False  # the grid being read is ruled by +---+ lines
+    unlabeled = [False, 0]  # the last grid's last row of numbers had no label; text lines since
 
     def end_grid(lineno: int) -> None:
         nonlocal lifted, width, in_grid_table
@@ -204,8 +205,12 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
             _join_wrapped_labels(rows)
         width = 0
         if rows:
-            caption = " ".join(recent[-2:])
+            # a label printed right after a row that has none (markitdown: ``| 13 | 13 | 524 |``
+            # then 规章) may be that row's as well as the next's: then it is no caption
+            caption = "" if unlabeled[0] and unlabeled[1] <= 1 else " ".join(recent[-2:])
             grids.append(Grid(list(rows), where=f"lines {start}-{lineno - 1}", caption=caption))
+            last = next((r for r in reversed(rows) if any(_is_number(c.text) for c in r)), None)
+            unlabeled[:] = [last is not None and all(_is_number(c.text) or not c.text for c in last), 0]
             rows.clear()
 
     # HTML blocks first: each becomes a placeholder line, read by the HTML reader.
@@ -286,5 +291,6 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         plain.append(words)
         recent.append(words)
         del recent[:-2]
+        unlabeled[1] += 1 if not h else 2  # a heading over a table is its caption
     end_grid(lineno + 1)
     return Document(source, "markdown", sha256, "\n".join(plain), grids, dict(meta or {}))
