@@ -150,7 +150,7 @@ def document_from_text(text: str, source: str, sha256: str) -> Document:
     # before the pipe-text test: Markdown table rows end with "|" too
     if markdown.looks_like_markdown(body, source):
         return markdown.parse(body, source, sha256, meta, line_offset)
-    if "\f" in text or "-" in text or "页" in text:
+    if _PAGE_MARK.search(text):  # blanked to as many spaces: body is still text's tail
         text = blank_page_marks(text)
         body = text[len(text) - len(body):]
     is_pipe = pipe.looks_like_pipe(body)
