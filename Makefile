@@ -18,13 +18,13 @@ PORT ?= 8866
 SERVE_ARGS ?=
 PYTEST_WORKERS ?= 2
 NOTEBOOKS := $(wildcard notebooks)
-APT_PACKAGES := chromium fonts-noto-cjk libreoffice-writer-nogui
+APT_PACKAGES := chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils pandoc
 
 .PHONY: help env serve test lint test-unit test-browser sysdeps lock clean-env demo-data notebooks
 
 help:
 	@echo "make serve   set up .venv and serve the dashboards on http://127.0.0.1:$(PORT)/ (PORT=, SERVE_ARGS='--corpus DIR')"
-	@echo "make test    set up .venv, install chromium + fonts-noto-cjk + libreoffice-writer-nogui (apt), run all tests"
+	@echo "make test    set up .venv, install chromium + fonts-noto-cjk + libreoffice-writer-nogui + poppler-utils + pandoc (apt), run all tests"
 	@echo "make lock    rewrite $(LOCK) from the current .venv"
 
 # ---------------------------------------------------------------- environment
@@ -55,7 +55,7 @@ clean-env:
 sysdeps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	for pkg in fonts-noto-cjk libreoffice-writer-nogui; do \
+	for pkg in fonts-noto-cjk libreoffice-writer-nogui poppler-utils pandoc; do \
 	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
 	done; \
 	if [ -z "$$missing" ]; then echo "sysdeps: $(APT_PACKAGES) present"; exit 0; fi; \

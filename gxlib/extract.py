@@ -276,7 +276,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 if target and target.table == "reviews" and (
                     ("reviews", "*") in taken
                     or len(values) < len(target.row.cols) - 1
-                    or any(not is_value(v.text) for v in values[: len(target.row.cols)])
+                    or any(not is_value(v.text) for v in values)  # a heading cut into cells: 行政|诉讼
                     or all(is_blank(v.text) for v in values)
                 ):
                     target = None  # 表四 already read as its one 15-value row, or its header (行政复议 … 行政诉讼)
@@ -327,6 +327,8 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
             gridrows.take_row(ex, target.table, target.row, values, doc.format, header)
     _place_orphans(ex, order, taken)
     gridrows.settle_choices(ex)
+    if doc.format in _CLIPPING_FORMATS:
+        _cut_totals(ex)
     _table_templates(ex, doc, texts)
     if ("reviews", "*") not in taken and not any(c.table == "reviews" for c in ex.cells):
         ex.log.append("表四: no data row of 15 values after the 行政复议/行政诉讼 header")
@@ -334,6 +336,31 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
 
 
 _ITEM_CAPTION = re.compile(r"第二十条第\s*(（[一二三四五六七八九十]+）)\s*项\s*$")
+
+
+# Formats made from a page, where a number too wide for its cell can be cut at the cell's edge
+# (LibreOffice's PDF of a narrow column: 14069 printed, 14 in the text layer)
+_CLIPPING_FORMATS = ("pdf", "markdown", "text")
+
+
+def _cut_totals(ex: Extraction) -> None:
+    """A row's 总计 whose digits begin the sum of its settled parts (14 beside parts adding to
+    14069) is either a misprint or the first digits of a number its cell cut: not settled, so
+    ambiguous (a total that is no such prefix stays as printed, for the checks to flag)."""
+    rows: dict[tuple[str, str], dict[str, CodedCell]] = {}
+    for c in ex.cells:
+        rows.setdefault((c.table, c.row), {})[c.col] = c
+    for (table, row), cells in rows.items():
+        total = cells.get("total")
+        parts = [c for col, c in cells.items() if col != "total"]
+        if total is None or total.ambiguous or total.value is None or any(c.ambiguous for c in parts):
+            continue
+        t, whole = f"{total.value:g}", f"{sum(c.value or 0 for c in parts):g}"
+        if whole != t and whole.startswith(t):
+            total.value, total.ambiguous, total.settled = None, True, "ambiguous"
+            ex.problems.append({"rule": "extract.ambiguous", "severity": "warning", "table": table, "row": row,
+                                "col": "total", "message": f"{total.where}: 总计印为 {t}，各项之和为 {whole}："
+                                f"可能是被单元格截断的数字，也可能是印错，未定（候选 {t} / {whole}）"})
 
 
 def _lifted_item(grid) -> str | None:

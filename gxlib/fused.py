@@ -275,10 +275,40 @@ def _make_candidates(unit: _Unit) -> None:
                         if not good:
                             broken.add(a)
             unit.broken_rows = [r.code for r, a, _ in unit.row_slices() if a in broken]
+    if cands and (_one_per_line(unit.run) or _LAID_OUT.search(unit.run)):
+        # numbers printed one per line (a PDF's text export, cell by cell) or set in columns
+        # (wide gaps: pandoc plain, pdftotext -layout): each is a cell, never cut or joined; as
+        # many as the cells, or no reading at all
+        cands = [sp for sp in cands if pr.spaces == _boundaries(sp)]
+        if not cands:
+            unit.failed = f"{len(unit.run.split())} numbers printed one per line for {unit.ncells} cells"
+            return
     if not cands:
         unit.failed = f"{len(c)} characters cannot be split into {unit.ncells} cells"
         return
     unit.cands = cands
+
+
+_LAID_OUT = re.compile(r"[\d.]( {2,}|\t|\s*\xa0\s*)[\d.]")  # numbers set apart by a column gap
+
+
+_NBSP_LINE = re.compile(r"^[ \t]*\xa0[ \t\xa0]*$", re.M)
+
+
+def _marked_blanks(run: str) -> str:
+    """A run of one cell per line whose blank cells print a no-break space (LibreOffice's text
+    export of a table's ``&nbsp;`` cells): those lines are blank cells (``-``), not nothing."""
+    if "\xa0" not in run or "\n" not in run:
+        return run
+    marked = _NBSP_LINE.sub("-", run)
+    return marked if _one_per_line(marked) else run
+
+
+def _one_per_line(run: str) -> bool:
+    """Numbers over three lines or more (a text export, not a crawler's glued run), each line a
+    cell or a few cells set apart."""
+    lines = [ln for ln in run.splitlines() if ln.strip()]
+    return len(lines) > 2 and all(len(ln.split()) <= 2 for ln in lines)
 
 
 def _preferred(unit: _Unit) -> list[tuple[str, ...]]:
@@ -350,11 +380,12 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
         table, matched = _match_grid(grid, tpl, single_other)
         if table is None:
             continue
+        apart = _printed_apart(grid, matched)
         for row, rows in zip(grid.rows, matched):
             if len(row) < 2:
                 continue
             if not row[1].text.strip():
-                _blank_row(result, table, rows, row, seen)
+                _blank_row(result, table, rows, row, seen, apart)
                 continue
             if rows is None:
                 result.findings.append(
@@ -386,9 +417,8 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
                 result.matches.append({"where": row[0].where, "printed": row[0].text, "table": table,
                                        "row": rows[0].code, "score": _score(row[0].text, rows[0])})
             kinds = [_kind(c) for r in rows for c in r.cols]
-            u = _Unit(
-                table, rows, row[0].text, row[1].text.strip(), row[1].where, kinds, _prepare(row[1].text)
-            )
+            run = _marked_blanks(row[1].text)
+            u = _Unit(table, rows, row[0].text, run.strip(), row[1].where, kinds, _prepare(run))
             _make_candidates(u)
             units.append(u)
 
@@ -464,16 +494,38 @@ def solve(doc: Document, template: str, single_other: bool = False) -> FusedResu
     return result
 
 
-def _blank_row(result: FusedResult, table: str, rows: list[Row] | None, row, seen: set) -> None:
+def _printed_apart(grid: Grid, matched: list[list[Row] | None]) -> bool:
+    """A run holding more separate numbers than its rows have cells: the text printed the
+    table's labels apart from its numbers (a PDF's text export in column order, labels in one
+    block and numbers in another), so a label with no run is not a blank row."""
+    return any(rows is not None and len(row) >= 2 and len(row[1].text.split()) > sum(len(r.cols) for r in rows)
+               for row, rows in zip(grid.rows, matched))
+
+
+def _blank_row(result: FusedResult, table: str, rows: list[Row] | None, row, seen: set, apart: bool = False) -> None:
     """A row printed with its label and no values: blank cells (value None, raw ''), when the
-    label names one template row closely (a group heading such as （三）不予公开 does not)."""
+    label names one template row closely (a group heading such as （三）不予公开 does not);
+    ambiguous cells when the grid's numbers were printed apart from its labels."""
     if rows is None or len(rows) != 1 or rows[0].code == OTHER_SINGLE_ROW or (table, rows[0].code) in seen:
         return
     if _score(row[0].text, rows[0]) < 0.9:
         return
     seen.add((table, rows[0].code))
     for col in rows[0].cols:
-        result.cells.append(CodedCell(table, rows[0].code, col.code, None, "", row[0].where))
+        result.cells.append(CodedCell(table, rows[0].code, col.code, None, "", row[0].where, ambiguous=apart))
+    if apart:
+        result.ambiguous += len(rows[0].cols)
+        result.findings.append(
+            {
+                "rule": "extract.ambiguous",
+                "severity": "warning",
+                "table": table,
+                "row": rows[0].code,
+                "col": None,
+                "message": f"表{TABLE_NUMBER[table]} {row[0].text!r}：行名后没有数字，而表中数字与行名分开印出，"
+                "此行各格无法确定",
+            }
+        )
 
 
 def _explain_unit(u: _Unit, kept: list[tuple[str, ...]]) -> str:

@@ -101,6 +101,15 @@ def _chosen(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt: 
         if len({tuple(None if c is None else c.text for c in r) for r in readings}) > 1:
             _choose(ex, table, row, values, readings, "choices of spacer or padding cells", header)
             return True
+    if extra and fmt in _LOOSE_FORMATS:
+        # more numbers than columns in a row that keeps no places (a converter split a cell:
+        # 251000元 as 2 | 51000元): which are the row's is not settled
+        raw = " ".join(v.text for v in values)
+        ex.cells.extend(CodedCell(table, row.code, c.code, None, raw, values[0].where, ambiguous=True) for c in cols)
+        ex.problems.append({"rule": "extract.ambiguous", "severity": "warning", "table": table, "row": row.code,
+                            "col": None, "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：印出 {len(values)} 个数值"
+                            f"（{raw}），模板只有 {len(cols)} 列，无法确定各列"})
+        return True
     if extra:  # more printed numbers than columns and no empty cell (or reading) to explain them
         ex.problems.append(
             {

@@ -125,6 +125,18 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
     return doc
 
 
+# A PDF's page break in its text export (pdftotext, LibreOffice): a form feed, a page-number
+# footer on a line of its own ("- 4 -", "—3—", "第 4 页").  Inside a table row it would be read
+# as the row's next cell (or glued onto its last number).
+_PAGE_MARK = re.compile(r"^[ \t\f]*(?:[—–\-－]+[ \t]*\d{1,3}[ \t]*[—–\-－]+|第[ \t]*\d{1,3}[ \t]*页"
+                        r"(?:[ \t]*[/／共][ \t]*\d{1,3}[ \t]*页?)?)[ \t]*$|\f", re.M)
+
+
+def blank_page_marks(text: str) -> str:
+    """``text`` with its page marks blanked to spaces (offsets and line numbers kept)."""
+    return _PAGE_MARK.sub(lambda m: " " * len(m.group()), text)
+
+
 def document_from_text(text: str, source: str, sha256: str) -> Document:
     """Markup → HTML reader; cells on `` |`` lines → pipe reader; tab-separated rows → tabbed
     reader; anything else (crawler dumps with glued cells, plain text) → crawler reader.  A
@@ -138,6 +150,9 @@ def document_from_text(text: str, source: str, sha256: str) -> Document:
     # before the pipe-text test: Markdown table rows end with "|" too
     if markdown.looks_like_markdown(body, source):
         return markdown.parse(body, source, sha256, meta, line_offset)
+    if _PAGE_MARK.search(text):  # blanked to as many spaces: body is still text's tail
+        text = blank_page_marks(text)
+        body = text[len(text) - len(body):]
     is_pipe = pipe.looks_like_pipe(body)
     if html.looks_like_html(body) and not is_pipe:
         return html.parse(body, source, sha256, meta)

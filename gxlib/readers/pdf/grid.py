@@ -180,8 +180,10 @@ def _continues(prev: _Part, nxt: _Part) -> bool:
     return hit >= 0.6 * len(small)
 
 
-def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: list[str]) -> Grid:
-    """Rulings of all parts → slots → cells (with spans) → text."""
+def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: list[str],
+                widths: dict[int, float] | None = None) -> Grid:
+    """Rulings of all parts → slots → cells (with spans) → text.  ``widths``: each page's width,
+    to tell a table cut by the page's right edge (see :func:`_cut_at_right`)."""
     # Map each part into one vertical coordinate: part k starts where part k-1 ends.
     hsegs: list[_Seg] = []
     vsegs: list[_Seg] = []
@@ -349,6 +351,10 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
         cells, slot_of, texts, broken = assemble(hcov)
     problems.extend(broken)
 
+    cut = _cut_at_right(offsets, chars_by_page, widths or {})
+    if cut:
+        problems.append(f"page {cut}, {where_t}: the table runs past the page's right edge; its cells "
+                        "there are not read (their text is outside the page)")
     rows: list[list[Cell]] = []
     for r in range(nr):
         row: list[Cell] = []
@@ -356,6 +362,8 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
             if (r, c) not in cells:
                 continue
             r0, c0, r1, c1 = cells[(r, c)]
+            if cut and c1 == nc - 1:
+                continue  # cut by the page edge: what it prints is partly off the page
             chs = texts[(r, c)]
             text = _join_lines([ln.text for ln in _lines(chs)]) if chs else ""
             page, y = source(ys[r0])
@@ -376,6 +384,19 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
     return Grid(rows, where=f"page {first_page}, {where_t}" + (
         f" (continues to page {table.parts[-1].page})" if len(table.parts) > 1 else ""
     ))
+
+
+def _cut_at_right(offsets, chars_by_page: dict[int, list[_Char]], widths: dict[int, float]) -> int | None:
+    """The page on which the table's last rule is the page's right edge with the table's text
+    going on beyond it (an office suite's PDF of a table wider than the page: the rulings are
+    clipped, the characters are not), or None."""
+    for part, _shift, top, bottom in offsets:
+        w = widths.get(part.page)
+        if w is None or part.x1 < w - 1.5:
+            continue
+        if any(c.x0 >= w - 0.5 and top <= c.cy <= bottom for c in chars_by_page.get(part.page, [])):
+            return part.page
+    return None
 
 
 # A split row's lower part never starts with an item number: a row that does is a new row.

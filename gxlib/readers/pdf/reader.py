@@ -58,9 +58,10 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
                 tables.append(_Table([part]))
     grids: list[Grid] = []
     blocks: list[tuple[int, float, object]] = []  # (page, y, _Line | Grid)
+    widths = {p.number: p.width for p in pages}
     for i, t in enumerate(tables, 1):
         t.index = i
-        grid = _build_grid(t, chars_by_page, problems)
+        grid = _build_grid(t, chars_by_page, problems, widths)
         grids.append(grid)
         blocks.append((t.parts[0].page, t.parts[0].top, grid))
     for page_no, lines in body_lines.items():
@@ -71,9 +72,27 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
     text = _text(blocks, pages)
     if not text.strip():
         raise EmptyDocument(f"{name}: the PDF holds no readable text")
+    if not grids:
+        grids = _unruled_tables(text, problems)
     return Document(
         source=name, format="pdf", sha256=sha256, text=text, grids=grids, meta=meta, problems=problems
     )
+
+
+def _unruled_tables(text: str, problems: list[str]) -> list[Grid]:
+    """Tables drawn without rulings (an office suite's PDF of a borderless table): no cell
+    boundary is on the page, only the text's order and its word gaps, as in a crawler's dump
+    of a page; the fused-text reader reads them (label + run, spaces as hints, identities and
+    ambiguity), never by guessed column positions."""
+    from ..crawler import _find_tables, looks_fused
+
+    if not looks_fused(text):
+        return []
+    grids, found = _find_tables(text, 0, len(text))
+    if grids:
+        problems.append("no ruled table: the tables were read from the text layer's order (label, numbers)")
+    problems.extend(found)
+    return grids
 
 
 def _is_page_number(ln: _Line, page: _Page) -> bool:
