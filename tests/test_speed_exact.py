@@ -57,6 +57,21 @@ def test_nfkc_matches_unicodedata(text):
     assert identity.nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
+def test_nfkc_matches_unicodedata_on_real_and_random_texts():
+    """nfkc's replacements of the common full-width forms, then unicodedata.is_normalized, give
+    unicodedata's NFKC on every real report text and on random mixes of every path's characters."""
+    import random
+
+    texts = [read_document(f).text for f in sorted((SHARED / "corpus").rglob("*"))
+             if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
+    assert texts, "no real report text in ../shared/corpus"
+    rng = random.Random(11)
+    pieces = [*identity._COMMON_WIDE, "０", "Ａ", "．", "中", "文", "e", "\u0301", "\u3099", "か", "ﬁ", "㈠", "\n", " ", "1"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20000)]
+    for text in texts:
+        assert identity.nfkc(text) == unicodedata.normalize("NFKC", text), text[:80]
+
+
 def test_nfkc_of_text_cut_at_a_line_break_is_nfkc_of_the_pieces():
     """_norm_head / _norm_tail normalize a piece of the text cut at a line break."""
     tricky = ["e", "\u0301", "\u1100", "\u1161", "ＡＢ", "…", "\u3000", "ﬁ", "中", "\u0338", "\u3099", "か"]

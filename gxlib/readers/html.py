@@ -195,7 +195,17 @@ def _grid_of_walk(table: str, index: int) -> Grid:
             s = text.strip()  # _clean(text), inline
             if s and not s.isalnum() and not (s.isprintable() and " " not in s):
                 s = fold(" ", text).replace("\n", "").strip()
-            append(_cell(s, wheres[k - 1], r, c, rs, cs))
+            # Cell(s, where, r, c, rs, cs) without the class call (its __init__ is entered from C, a
+            # good part of a table's read) nor a function call: tests/test_reader_html_walk.py
+            # checks that every field is set as the dataclass sets it
+            cell = _new(Cell)
+            cell.text = s
+            cell.where = wheres[k - 1]
+            cell.row = r
+            cell.col = c
+            cell.rowspan = rs
+            cell.colspan = cs
+            append(cell)
             c += cs
         out.append(row)
     return Grid(out, where=f"table {index}")
@@ -210,20 +220,6 @@ def _wheres(index: int, r: int, n: int) -> tuple[str, ...]:
 
 
 _new = object.__new__
-
-
-def _cell(text: str, where: str, row: int, col: int, rowspan: int, colspan: int) -> Cell:
-    """``Cell(text, where, row, col, rowspan, colspan)`` without the class call (its __init__ is
-    entered from C, a good part of a table's read); tests/test_reader_html_walk.py checks that it
-    sets every field."""
-    cell = _new(Cell)
-    cell.text = text
-    cell.where = where
-    cell.row = row
-    cell.col = col
-    cell.rowspan = rowspan
-    cell.colspan = colspan
-    return cell
 
 
 def _span(v: str | None) -> int:
