@@ -297,3 +297,46 @@ def test_cell_signal_scores_are_the_joined_scores():
         if f.suffix in (".html", ".txt", ".md", ".docx") and "gold" not in f.parts and f.name != "README.md":
             texts = extract._printed(read_document(f))
             assert extract._cell_signal_scores(texts) == extract._signal_scores(texts), f
+
+
+def _report_texts() -> list[str]:
+    return [read_document(f).text for f in sorted((SHARED / "corpus").rglob("*"))
+            if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
+
+
+def test_word_alternations_match_as_the_optional_prefix_did():
+    """narrative's 「(?:行政复议|复议)」 patterns find what 「(?:行政)?复议」 found (same spans, same
+    groups) on every real report's sentences and on random texts built around the words."""
+    import random
+
+    pairs = []
+    for rx in [narrative._BOTH] + [rx for _, rx in narrative._APP_PATTERNS]:
+        old = rx.pattern.replace("(?:行政复议|复议)", "(?:行政)?复议").replace("(?:行政诉讼|诉讼)", "(?:行政)?诉讼")
+        if old != rx.pattern:
+            pairs.append((rx, re.compile(old)))
+    assert len(pairs) == 3
+    texts = [s for t in _report_texts() for _, s in narrative._sentences(t) if "复议" in s or "诉讼" in s]
+    assert texts, "no real sentence about reviews in ../shared/corpus"
+    rng = random.Random(5)
+    pieces = ["行政", "行", "政", "复议", "诉讼", "未", "无", "和", "、", "各", "案件", "申请", "共", "3", "12", "件", "起", "三"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(20000)]
+    for new, old in pairs:
+        for text in texts:
+            assert [(m.span(), m.groupdict()) for m in new.finditer(text)] == [
+                (m.span(), m.groupdict()) for m in old.finditer(text)], text[:80]
+
+
+def test_separator_core_found_from_its_word_as_the_pattern_finds_it():
+    """crawler._has_separator_core (from each 正) is _SEPARATOR_CORE's verdict on every real
+    page and report text and on random texts built around the separator."""
+    import random
+
+    from gxlib.readers import crawler, decode_text
+
+    texts = _report_texts() + [decode_text(f.read_bytes()) for f in sorted((SHARED / "corpus").rglob("*"))
+                               if f.suffix in (".html", ".txt", ".md")]
+    rng = random.Random(3)
+    pieces = ["=", "==", " ", "\n", "\u3000", "正", "文", "正文", "x", "\t"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(30000)]
+    for text in texts:
+        assert crawler._has_separator_core(text) == (crawler._SEPARATOR_CORE.search(text) is not None), text[:80]
