@@ -137,6 +137,8 @@ _CLAUSE = re.compile(r"[^，,：:]+")
 
 def _blank_parens(s: str) -> str:
     """Replace parenthesised sub-breakdowns by spaces (offsets stay valid); a （其中…） is kept."""
+    if "（" not in s and "(" not in s:
+        return s  # no opening bracket: _PARENS cannot match
     prev = None
     while prev != s:
         prev = s
@@ -314,9 +316,11 @@ _APP_WORDS = {rx: words for rx, words in zip((rx for _, rx in _APP_PATTERNS), (
     ("部分公开",), ("予以公开",), ("收到", "受理", "接收", "接到", "收悉"), ("收到", "受理", "接收", "接到"),
     ("办结",), ("答复",), ("结转", "顺延"), ("结转", "顺延"), ("复议",), ("诉讼",)))}
 assert len(_APP_WORDS) == len(_APP_PATTERNS)
-# per pattern: (measure, pattern, whether it needs a sentence about applications, a search for
-# one of its words: the any(word in text) test in C)
+# per pattern: (measure, pattern, whether it needs a sentence about applications, its one word or
+# None, a search for one of its words: the any(word in text) test in C).  A pattern of one word
+# tests it with ``in`` (a search is a call and a scan that tests each character against a class)
 _APP_RUNS = [(measure, rx, measure in ("applications_concluded", "applications_carried_forward"),
+              _APP_WORDS[rx][0] if len(_APP_WORDS[rx]) == 1 else None,
               re.compile("|".join(map(re.escape, _APP_WORDS[rx])))) for measure, rx in _APP_PATTERNS]
 # 行政复议、行政诉讼各N件
 _BOTH = re.compile(rf"(?:行政复议|复议)(?:和|、|及|与)(?:行政)?诉讼(?:案件)?各{_N}{_UNIT}")
@@ -356,8 +360,9 @@ def _applications(text: str, context: str = "") -> list[dict]:
             add("lawsuits", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
     noisy = _NOISE.search(text) is not None  # no pattern reads a sentence about hotlines, complaints…
     about_applications = ("申请" in text or "申请" in context) and not noisy
-    for measure, rx, needs_context, words in _APP_RUNS if not noisy else ():
-        if needs_context and not about_applications or words.search(text) is None:
+    for measure, rx, needs_context, word, words in _APP_RUNS if not noisy else ():
+        if needs_context and not about_applications or (
+                word not in text if word is not None else words.search(text) is None):
             continue  # (a pattern cannot match without one of its words: skipped unrun)
         for m in rx.finditer(text):
             mid = m.groupdict().get("mid") or ""
