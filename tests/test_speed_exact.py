@@ -224,18 +224,16 @@ def test_phone_found_from_its_word_as_the_full_pattern_finds_it():
 
 
 def test_counted_end_scan_finds_what_counted_finds():
-    """narrative._COUNTED_END (each alternative's last character, the rest looked behind) with
-    _count_start finds the spans _COUNTED.finditer finds."""
+    """narrative._count_spans (each alternative's last character found by str.find, the rest read
+    before it) finds the spans _COUNTED.finditer finds."""
     import random
 
-    def fast(text):
-        hits = ((narrative._count_start(text, m.start()), m.end()) for m in narrative._COUNTED_END.finditer(text))
-        return [(a, b) for a, b in hits if a is not None]
+    fast = narrative._count_spans
 
     texts = [read_document(f).text for f in sorted((SHARED / "corpus").rglob("*"))
              if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
     rng = random.Random(3)
-    alphabet = list("。；\n 　5二两百千件条起宗次复议诉讼未没有收受接到理a") + ["\t", "１", "复复议", "未有收到", "\u2003"]
+    alphabet = list("。；\n 　5二两百千件条起宗次复议诉讼未没有收受接到理a") + ["\t", "１", "复复议", "未有收到", "\u2003", "有收到", "收理"]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
     for text in texts:
         assert fast(text) == [m.span() for m in narrative._COUNTED.finditer(text)], text[:80]
@@ -340,3 +338,31 @@ def test_separator_core_found_from_its_word_as_the_pattern_finds_it():
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(30000)]
     for text in texts:
         assert crawler._has_separator_core(text) == (crawler._SEPARATOR_CORE.search(text) is not None), text[:80]
+
+
+def test_number_led_by_its_first_digit_matches_as_before():
+    """narrative._NUM with its first digit taken out in front finds what 「\\d{1,3}(?:,\\d{3})+|\\d+」
+    found, in every pattern that holds it, on every real report's sentences and on random texts."""
+    import random
+
+    old_num = r"\d{1,3}(?:,\d{3})+|\d+"
+    pats = [narrative._ITEM, narrative._BOTH] + [rx for _, rx in narrative._APP_PATTERNS]
+    pairs = [(rx, re.compile(rx.pattern.replace(narrative._NUM, old_num))) for rx in pats]
+    assert all(new.pattern != old.pattern for new, old in pairs)
+    texts = [s for t in _report_texts() for _, s in narrative._sentences(t)]
+    rng = random.Random(9)
+    pieces = ["1", "23", "456", ",", ",000", " ", "条", "件", "余", "多", "收到", "申请", "复议", "诉讼", "各", "三", "结转", "下年度", "x"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(20000)]
+    for new, old in pairs:
+        for text in texts:
+            assert [(m.span(), m.groupdict()) for m in new.finditer(text)] == [
+                (m.span(), m.groupdict()) for m in old.finditer(text)], (new.pattern, text[:80])
+
+
+def test_safe_page_test_is_the_reference_pattern_verdict():
+    """htmlwalk.safe skips the character-reference pattern on a page without "#": the same verdict."""
+    from gxlib.readers import htmlwalk
+
+    for text in ["a&#64976;b", "&#xFDD0;", "&#x0fdd5", "#x", "&#65;", "plain", "&#0064981;", "&amp;#64976"]:
+        slow = not any(s in text for s in htmlwalk.SEPARATORS) and htmlwalk._REF.search(text) is None
+        assert htmlwalk.safe(text) == slow, text
