@@ -366,3 +366,24 @@ def test_safe_page_test_is_the_reference_pattern_verdict():
     for text in ["a&#64976;b", "&#xFDD0;", "&#x0fdd5", "#x", "&#65;", "plain", "&#0064981;", "&amp;#64976"]:
         slow = not any(s in text for s in htmlwalk.SEPARATORS) and htmlwalk._REF.search(text) is None
         assert htmlwalk.safe(text) == slow, text
+
+
+def test_html_sniff_without_lowering_is_the_lowered_head_test():
+    """html.looks_like_html tries the tags on the head as printed before lowering it: the same
+    verdict as on the lowered head, on every real file's text and on random mixes of tags, upper
+    case and the characters whose lower case is ASCII (İ → i̇, K → k)."""
+    import random
+
+    from gxlib.readers import decode_text, html
+
+    def slow(text):
+        head = text[:5000].lower()
+        return any(tag in head for tag in ("<html", "<body", "<table", "<p", "<div", "<!doctype"))
+
+    texts = [decode_text(f.read_bytes()) for f in sorted((SHARED / "corpus").rglob("*"))
+             if f.suffix in (".html", ".txt", ".md")]
+    rng = random.Random(13)
+    pieces = ["<", "<P", "<p", "<D", "İ", "\u212a", "iv", "v", "<DİV", "<HTML", "<!DOCTYPE", "table", "中", ">", "x" * 4999]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(20000)]
+    for text in texts:
+        assert html.looks_like_html(text) == slow(text), text[:80]

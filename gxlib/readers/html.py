@@ -60,9 +60,17 @@ def starts_as_markup(text: str) -> bool:
     return _MARKUP_START.match(text[:500]) is not None
 
 
+_TAGS = ("<html", "<body", "<table", "<p", "<div", "<!doctype")
+
+
 def looks_like_html(text: str) -> bool:
-    head = text[:5000].lower()
-    return any(tag in head for tag in ("<html", "<body", "<table", "<p", "<div", "<!doctype"))
+    head = text[:5000]
+    # a tag printed in lower case is one in the lowered head too: found without lowering a page of
+    # Chinese text (lower() maps each character on its own, an ASCII lower-case one to itself)
+    if any(tag in head for tag in _TAGS):
+        return True
+    head = head.lower()
+    return any(tag in head for tag in _TAGS)
 
 
 def decode(data: bytes) -> str:
