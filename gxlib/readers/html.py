@@ -195,7 +195,9 @@ def _grid_of_walk(table: str, index: int) -> Grid:
                     c += 1
             if text[:1] == _FIELD:
                 rs, cs, text = text.split(_FIELD, 3)[1:]
-                rs, cs = _span(rs), _span(cs)
+                # _span's own first test inline (absent or "1": most spanned cells span one way)
+                rs = 1 if not rs or rs == "1" else _span(rs)
+                cs = 1 if not cs or cs == "1" else _span(cs)
                 for dr in range(1, rs):
                     below.setdefault(r + dr, set()).update(range(c, c + cs))
             else:
