@@ -257,8 +257,10 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
         for ri, row in enumerate(grid.rows):
             labels, values = _split_row(row)
             labels = _caption_label(grid, row, labels, values)
-            if labels and any(_opens_reviews(c.text) for c in labels):
-                in_reviews = True
+            for c in labels:  # (a loop, not any() over a generator: this runs for every row)
+                if _opens_reviews(c.text):
+                    in_reviews = True
+                    break
             if not values:
                 continue
             target, score = None, 0.0

@@ -313,7 +313,7 @@ def header_columns(grid: Grid, upto: int, cols: tuple[spec.Column, ...], fmt: st
 def coded(ex: Extraction, table: str, row: str, col: spec.Column, cell: Cell) -> CodedCell:
     value = _parse_value(cell.text, col.unit)  # parse_value without its wrapper: a call per cell less
     if value is not _UNREADABLE:
-        return CodedCell(table, row, col.code, value, cell.text, cell.where)
+        return as_printed(table, row, col.code, value, cell.text, cell.where)
     ex.problems.append(
         {
             "rule": "extract.unreadable",

@@ -42,7 +42,10 @@ from .document import split_sections
 # ---------------------------------------------------------------------------------------------
 # Text helpers
 
-_NUM = r"\d{1,3}(?:,\d{3})+|\d+"  # 1,234 or 1234 (an ASCII thousands comma only)
+# 1,234 or 1234 (an ASCII thousands comma only): 「\d{1,3}(?:,\d{3})+|\d+」 with its first digit taken
+# out in front (the same matches, tried in the same order), so that a pattern led by it lets the
+# regex engine skip to a digit instead of trying every offset (tests/test_speed_exact.py compares)
+_NUM = r"\d(?:\d{0,2}(?:,\d{3})+|\d*)"
 _APPROX_BEFORE = re.compile(r"(?:近|约|超过|超|逾|将近|大约)$")
 _APPROX_AFTER = re.compile(r"^(?:余|多)")
 # Sentence boundaries: a statement never crosses these.
@@ -137,6 +140,8 @@ _CLAUSE = re.compile(r"[^，,：:]+")
 
 def _blank_parens(s: str) -> str:
     """Replace parenthesised sub-breakdowns by spaces (offsets stay valid); a （其中…） is kept."""
+    if "（" not in s and "(" not in s:
+        return s  # no opening bracket: _PARENS cannot match
     prev = None
     while prev != s:
         prev = s
@@ -303,20 +308,25 @@ _APP_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(rf"(?:结转|顺延)(?:至|到)?(?:下一?年度?|次年|\d{{4}}年度?)(?:继续办理|办理|答复)?{_TOTALWORD}{_N}{_UNIT}"),
     ),
     # 行政复议7件 / 行政复议案件2件 / 复议36起
-    ("reconsiderations", re.compile(rf"(?<![未无])(?:行政)?复议(?:案件|申请)?{_TOTALWORD}{_N}{_UNIT}")),
-    ("lawsuits", re.compile(rf"(?<![未无])(?:行政)?诉讼(?:案件)?{_TOTALWORD}{_N}{_UNIT}")),
+    # (「(?:行政复议|复议)」 is 「(?:行政)?复议」: the same matches in the same order of trial, and an
+    # alternation of words lets the regex engine skip to 行 or 复 instead of trying every offset;
+    # tests/test_speed_exact.py compares the two forms)
+    ("reconsiderations", re.compile(rf"(?<![未无])(?:行政复议|复议)(?:案件|申请)?{_TOTALWORD}{_N}{_UNIT}")),
+    ("lawsuits", re.compile(rf"(?<![未无])(?:行政诉讼|诉讼)(?:案件)?{_TOTALWORD}{_N}{_UNIT}")),
 ]
 # a word each pattern needs (a quick test before the pattern runs)
 _APP_WORDS = {rx: words for rx, words in zip((rx for _, rx in _APP_PATTERNS), (
     ("部分公开",), ("予以公开",), ("收到", "受理", "接收", "接到", "收悉"), ("收到", "受理", "接收", "接到"),
     ("办结",), ("答复",), ("结转", "顺延"), ("结转", "顺延"), ("复议",), ("诉讼",)))}
 assert len(_APP_WORDS) == len(_APP_PATTERNS)
-# per pattern: (measure, pattern, whether it needs a sentence about applications, a search for
-# one of its words: the any(word in text) test in C)
+# per pattern: (measure, pattern, whether it needs a sentence about applications, its one word or
+# None, a search for one of its words: the any(word in text) test in C).  A pattern of one word
+# tests it with ``in`` (a search is a call and a scan that tests each character against a class)
 _APP_RUNS = [(measure, rx, measure in ("applications_concluded", "applications_carried_forward"),
+              _APP_WORDS[rx][0] if len(_APP_WORDS[rx]) == 1 else None,
               re.compile("|".join(map(re.escape, _APP_WORDS[rx])))) for measure, rx in _APP_PATTERNS]
 # 行政复议、行政诉讼各N件
-_BOTH = re.compile(rf"(?:行政)?复议(?:和|、|及|与)(?:行政)?诉讼(?:案件)?各{_N}{_UNIT}")
+_BOTH = re.compile(rf"(?:行政复议|复议)(?:和|、|及|与)(?:行政)?诉讼(?:案件)?各{_N}{_UNIT}")
 # Zero statements: 没有出现就政府信息公开提出复议、诉讼和申诉的情况 / 未发生…行政复议、行政诉讼
 _ZERO = re.compile(
     r"(?:没有出现|未出现|未发生|没有发生|未收到|没有收到|未有|无)(?P<body>[^，,。；;\d]{0,40}?(?:复议|诉讼)[^，,。；;\d]{0,20})"
@@ -353,8 +363,9 @@ def _applications(text: str, context: str = "") -> list[dict]:
             add("lawsuits", m.group("n"), m.group("unit"), m.start("n"), m.end("unit"), m.span())
     noisy = _NOISE.search(text) is not None  # no pattern reads a sentence about hotlines, complaints…
     about_applications = ("申请" in text or "申请" in context) and not noisy
-    for measure, rx, needs_context, words in _APP_RUNS if not noisy else ():
-        if needs_context and not about_applications or words.search(text) is None:
+    for measure, rx, needs_context, word, words in _APP_RUNS if not noisy else ():
+        if needs_context and not about_applications or (
+                word not in text if word is not None else words.search(text) is None):
             continue  # (a pattern cannot match without one of its words: skipped unrun)
         for m in rx.finditer(text):
             mid = m.groupdict().get("mid") or ""
@@ -394,26 +405,41 @@ _COUNTED = re.compile(r"[\d一二两三四五六七八九十百千]\s*[条件起
 
 _BOUNDARY = re.compile(f"[{_SENT_END}]")
 _D = r"\d一二两三四五六七八九十百千"
-# _COUNTED found from the last character of each alternative (a unit, 议, 讼, 到, 理), the rest
-# looked behind: the regex engine skips to those characters, rarer than the numerals that fill
-# the tables.  A unit after white space is a candidate that _count_start checks (a look-behind
-# cannot skip white space of any length); tests/test_speed_exact.py compares the matches.
-_COUNTED_END = re.compile(rf"[条件起宗次议讼到理](?:(?<=[{_D}\s][条件起宗次])|(?<=复议)|(?<=诉讼)"
-                          rf"|(?<=[未没][收受接][到理])|(?<=[未没]有[收受接][到理]))")
 _NUMERAL = frozenset(_D[2:])  # \d is str.isdecimal (tests/test_speed_exact.py checks every code point)
+_COUNT_ENDS = "条件起宗次议讼到理"  # the last character of each alternative of _COUNTED
 
 
 def _count_start(text: str, p: int) -> int | None:
-    """Where the _COUNTED match that ends with the _COUNTED_END hit at ``p`` starts (None: no match)."""
+    """Where the _COUNTED match that ends with the character at ``p`` (one of _COUNT_ENDS) starts
+    (None: no match ends there)."""
     ch = text[p]
     if ch == "议" or ch == "讼":
-        return p - 1
-    if ch == "到" or ch == "理":
-        return p - 2 if text[p - 2] in "未没" else p - 3  # [未没]有?[收受接] before it
+        return p - 1 if p and text[p - 1] == ("复" if ch == "议" else "诉") else None
+    if ch == "到" or ch == "理":  # [未没]有?[收受接] before it
+        if p < 2 or text[p - 1] not in "收受接":
+            return None
+        if text[p - 2] in "未没":
+            return p - 2
+        return p - 3 if p >= 3 and text[p - 2] == "有" and text[p - 3] in "未没" else None
     j = p - 1  # a unit: the numeral before it, over white space (\s is str.isspace)
     while j >= 0 and text[j].isspace():
         j -= 1
     return j if j >= 0 and (text[j].isdecimal() or text[j] in _NUMERAL) else None
+
+
+def _count_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of _COUNTED.finditer(text), found from each match's last character (a unit, 议,
+    讼, 到, 理) by ``str.find`` — a fast scan for one character, where a regex tests a class at
+    every offset — and the rest read before it (a match is short and ends with one of them, so no
+    two overlap).  tests/test_speed_exact.py compares the spans."""
+    ends = []
+    for ch in _COUNT_ENDS:
+        p = text.find(ch)
+        while p >= 0:
+            ends.append(p)
+            p = text.find(ch, p + 1)
+    ends.sort()
+    return [(a, p + 1) for p in ends if (a := _count_start(text, p)) is not None]
 
 
 def _counted_sentences(text: str):
@@ -425,13 +451,12 @@ def _counted_sentences(text: str):
     end = -1
     n = len(text)
     rev = None
-    for m in _COUNTED_END.finditer(text):
-        a = _count_start(text, m.start())
-        if a is None or a < end:
-            continue  # no count, or in the sentence just given
+    for a, b in _count_spans(text):
+        if a < end:
+            continue  # in the sentence just given
         after = _BOUNDARY.search(text, a)
         e = after.start() if after is not None else n  # the first boundary at or after the match
-        if m.end() > e:
+        if b > e:
             continue
         if rev is None:
             rev = text[::-1]

@@ -210,13 +210,22 @@ def test_control_bytes_bound_keeps_the_verdict():
 
 
 def test_cell_factory_is_the_dataclass():
-    """html._cell (no class call) makes the Cell the dataclass makes, every field set."""
+    """The libxslt walk's cells (made without the class call) are the Cells the dataclass makes,
+    every field set."""
     import dataclasses
 
     from gxlib.document import Cell
 
-    args = ("规章", "table 1, row 2, cell 3", 1, 2, 3, 4)
-    made = html._cell(*args)
-    assert made == Cell(*args) and type(made) is Cell
     assert [f.name for f in dataclasses.fields(Cell)] == ["text", "where", "row", "col", "rowspan", "colspan"]
+    page = ('<table><tr><td rowspan="2">规章</td><td colspan="2"><p>3</p></td></tr>'
+            '<tr><td>1</td><td>2</td></tr></table>')
+    _, root, start = _tree(page)
+    grids, _ = html._read_xslt(root, start)
+    made = [c for g in grids for row in g.rows for c in row]
+    assert len(made) == 4
+    for c in made:
+        fields = [getattr(c, f.name) for f in dataclasses.fields(Cell)]  # an unset slot raises here
+        assert type(c) is Cell and c == Cell(*fields)
+    assert [(c.text, c.row, c.col, c.rowspan, c.colspan) for c in made] == [
+        ("规章", 0, 0, 2, 1), ("3", 0, 1, 1, 2), ("1", 1, 1, 1, 1), ("2", 1, 2, 1, 1)]
     assert html._wheres(2, 4, 3) == ("table 2, row 5, cell 1", "table 2, row 5, cell 2", "table 2, row 5, cell 3")

@@ -57,6 +57,21 @@ def test_nfkc_matches_unicodedata(text):
     assert identity.nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
+def test_nfkc_matches_unicodedata_on_real_and_random_texts():
+    """nfkc's replacements of the common full-width forms, then unicodedata.is_normalized, give
+    unicodedata's NFKC on every real report text and on random mixes of every path's characters."""
+    import random
+
+    texts = [read_document(f).text for f in sorted((SHARED / "corpus").rglob("*"))
+             if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
+    assert texts, "no real report text in ../shared/corpus"
+    rng = random.Random(11)
+    pieces = [*identity._COMMON_WIDE, "０", "Ａ", "．", "中", "文", "e", "\u0301", "\u3099", "か", "ﬁ", "㈠", "\n", " ", "1"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(20000)]
+    for text in texts:
+        assert identity.nfkc(text) == unicodedata.normalize("NFKC", text), text[:80]
+
+
 def test_nfkc_of_text_cut_at_a_line_break_is_nfkc_of_the_pieces():
     """_norm_head / _norm_tail normalize a piece of the text cut at a line break."""
     tricky = ["e", "\u0301", "\u1100", "\u1161", "ＡＢ", "…", "\u3000", "ﬁ", "中", "\u0338", "\u3099", "か"]
@@ -209,18 +224,16 @@ def test_phone_found_from_its_word_as_the_full_pattern_finds_it():
 
 
 def test_counted_end_scan_finds_what_counted_finds():
-    """narrative._COUNTED_END (each alternative's last character, the rest looked behind) with
-    _count_start finds the spans _COUNTED.finditer finds."""
+    """narrative._count_spans (each alternative's last character found by str.find, the rest read
+    before it) finds the spans _COUNTED.finditer finds."""
     import random
 
-    def fast(text):
-        hits = ((narrative._count_start(text, m.start()), m.end()) for m in narrative._COUNTED_END.finditer(text))
-        return [(a, b) for a, b in hits if a is not None]
+    fast = narrative._count_spans
 
     texts = [read_document(f).text for f in sorted((SHARED / "corpus").rglob("*"))
              if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
     rng = random.Random(3)
-    alphabet = list("。；\n 　5二两百千件条起宗次复议诉讼未没有收受接到理a") + ["\t", "１", "复复议", "未有收到", "\u2003"]
+    alphabet = list("。；\n 　5二两百千件条起宗次复议诉讼未没有收受接到理a") + ["\t", "１", "复复议", "未有收到", "\u2003", "有收到", "收理"]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
     for text in texts:
         assert fast(text) == [m.span() for m in narrative._COUNTED.finditer(text)], text[:80]
@@ -282,3 +295,95 @@ def test_cell_signal_scores_are_the_joined_scores():
         if f.suffix in (".html", ".txt", ".md", ".docx") and "gold" not in f.parts and f.name != "README.md":
             texts = extract._printed(read_document(f))
             assert extract._cell_signal_scores(texts) == extract._signal_scores(texts), f
+
+
+def _report_texts() -> list[str]:
+    return [read_document(f).text for f in sorted((SHARED / "corpus").rglob("*"))
+            if f.suffix in (".html", ".txt", ".md") and "gold" not in f.parts and f.name != "README.md"]
+
+
+def test_word_alternations_match_as_the_optional_prefix_did():
+    """narrative's 「(?:行政复议|复议)」 patterns find what 「(?:行政)?复议」 found (same spans, same
+    groups) on every real report's sentences and on random texts built around the words."""
+    import random
+
+    pairs = []
+    for rx in [narrative._BOTH] + [rx for _, rx in narrative._APP_PATTERNS]:
+        old = rx.pattern.replace("(?:行政复议|复议)", "(?:行政)?复议").replace("(?:行政诉讼|诉讼)", "(?:行政)?诉讼")
+        if old != rx.pattern:
+            pairs.append((rx, re.compile(old)))
+    assert len(pairs) == 3
+    texts = [s for t in _report_texts() for _, s in narrative._sentences(t) if "复议" in s or "诉讼" in s]
+    assert texts, "no real sentence about reviews in ../shared/corpus"
+    rng = random.Random(5)
+    pieces = ["行政", "行", "政", "复议", "诉讼", "未", "无", "和", "、", "各", "案件", "申请", "共", "3", "12", "件", "起", "三"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(20000)]
+    for new, old in pairs:
+        for text in texts:
+            assert [(m.span(), m.groupdict()) for m in new.finditer(text)] == [
+                (m.span(), m.groupdict()) for m in old.finditer(text)], text[:80]
+
+
+def test_separator_core_found_from_its_word_as_the_pattern_finds_it():
+    """crawler._has_separator_core (from each 正) is _SEPARATOR_CORE's verdict on every real
+    page and report text and on random texts built around the separator."""
+    import random
+
+    from gxlib.readers import crawler, decode_text
+
+    texts = _report_texts() + [decode_text(f.read_bytes()) for f in sorted((SHARED / "corpus").rglob("*"))
+                               if f.suffix in (".html", ".txt", ".md")]
+    rng = random.Random(3)
+    pieces = ["=", "==", " ", "\n", "\u3000", "正", "文", "正文", "x", "\t"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(30000)]
+    for text in texts:
+        assert crawler._has_separator_core(text) == (crawler._SEPARATOR_CORE.search(text) is not None), text[:80]
+
+
+def test_number_led_by_its_first_digit_matches_as_before():
+    """narrative._NUM with its first digit taken out in front finds what 「\\d{1,3}(?:,\\d{3})+|\\d+」
+    found, in every pattern that holds it, on every real report's sentences and on random texts."""
+    import random
+
+    old_num = r"\d{1,3}(?:,\d{3})+|\d+"
+    pats = [narrative._ITEM, narrative._BOTH] + [rx for _, rx in narrative._APP_PATTERNS]
+    pairs = [(rx, re.compile(rx.pattern.replace(narrative._NUM, old_num))) for rx in pats]
+    assert all(new.pattern != old.pattern for new, old in pairs)
+    texts = [s for t in _report_texts() for _, s in narrative._sentences(t)]
+    rng = random.Random(9)
+    pieces = ["1", "23", "456", ",", ",000", " ", "条", "件", "余", "多", "收到", "申请", "复议", "诉讼", "各", "三", "结转", "下年度", "x"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(20000)]
+    for new, old in pairs:
+        for text in texts:
+            assert [(m.span(), m.groupdict()) for m in new.finditer(text)] == [
+                (m.span(), m.groupdict()) for m in old.finditer(text)], (new.pattern, text[:80])
+
+
+def test_safe_page_test_is_the_reference_pattern_verdict():
+    """htmlwalk.safe skips the character-reference pattern on a page without "#": the same verdict."""
+    from gxlib.readers import htmlwalk
+
+    for text in ["a&#64976;b", "&#xFDD0;", "&#x0fdd5", "#x", "&#65;", "plain", "&#0064981;", "&amp;#64976"]:
+        slow = not any(s in text for s in htmlwalk.SEPARATORS) and htmlwalk._REF.search(text) is None
+        assert htmlwalk.safe(text) == slow, text
+
+
+def test_html_sniff_without_lowering_is_the_lowered_head_test():
+    """html.looks_like_html tries the tags on the head as printed before lowering it: the same
+    verdict as on the lowered head, on every real file's text and on random mixes of tags, upper
+    case and the characters whose lower case is ASCII (İ → i̇, K → k)."""
+    import random
+
+    from gxlib.readers import decode_text, html
+
+    def slow(text):
+        head = text[:5000].lower()
+        return any(tag in head for tag in ("<html", "<body", "<table", "<p", "<div", "<!doctype"))
+
+    texts = [decode_text(f.read_bytes()) for f in sorted((SHARED / "corpus").rglob("*"))
+             if f.suffix in (".html", ".txt", ".md")]
+    rng = random.Random(13)
+    pieces = ["<", "<P", "<p", "<D", "İ", "\u212a", "iv", "v", "<DİV", "<HTML", "<!DOCTYPE", "table", "中", ">", "x" * 4999]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(20000)]
+    for text in texts:
+        assert html.looks_like_html(text) == slow(text), text[:80]

@@ -149,8 +149,13 @@ def _sum_identity(ctx: _Ctx, rule: str, table: str, stated: tuple[str, str], par
     s = get((table, stated[0], stated[1]))
     if s is None or s.value is None or s.ambiguous:
         return  # stated side absent, blank (not filled) or unsettled: nothing to check
-    present = [(p, c) for p in parts if (c := get((table, p[0], p[1]))) is not None]
-    if not present or any(c.ambiguous for _, c in present):
+    present = []
+    for p in parts:  # (one loop, no generator: an identity per row and column of every report)
+        if (c := get((table, p[0], p[1]))) is not None:
+            if c.ambiguous:
+                return
+            present.append((p, c))
+    if not present:
         return
     if skip_blank_total_column:
         if all(c.value is None for _, c in present):
@@ -167,7 +172,7 @@ def _sum_identity(ctx: _Ctx, rule: str, table: str, stated: tuple[str, str], par
                 c = _Cell(sum(x.value or 0.0 for x in row_cells), False)
             filled.append((p, c))
         present = filled
-    total = sum(c.value or 0.0 for _, c in present)
+    total = sum([c.value or 0.0 for _, c in present])
     if _eq(total, s.value):
         return
     label = lambda p: row_zh(table, p[0]) if p[1] == stated[1] else col_zh(table, p[1])  # noqa: E731

@@ -46,11 +46,30 @@ _HEADER_KEYS = {
 }
 
 
+_CORE_FROM_WORD = re.compile(r"正\s*文\s*=")
+
+
+def _has_separator_core(text: str) -> bool:
+    """``_SEPARATOR_CORE.search(text) is not None``, found from each 正 (a fast scan for one
+    character; an HTML page holds an "=" in every attribute): the "=" before it over white
+    space (\\s is str.isspace).  tests/test_speed_exact.py compares the two."""
+    i = text.find("正")
+    while i >= 0:
+        if _CORE_FROM_WORD.match(text, i):
+            j = i - 1
+            while j >= 0 and text[j].isspace():
+                j -= 1
+            if j >= 0 and text[j] == "=":
+                return True
+        i = text.find("正", i + 1)
+    return False
+
+
 def _split_header(text: str) -> tuple[dict[str, str], int]:
     """(meta, offset of the body in ``text``); ({}, 0) when there is no crawler header."""
-    # the separator's core first: an unanchored search skips to each "=" (a page without the
-    # separator, every HTML page, is not scanned line by line)
-    m = _SEPARATOR.search(text) if _SEPARATOR_CORE.search(text) else None
+    # the separator's core first (a page without the separator, every HTML page, is not
+    # scanned line by line)
+    m = _SEPARATOR.search(text) if _has_separator_core(text) else None
     if m is None:
         return {}, 0
     head = text[: m.start()]

@@ -60,9 +60,17 @@ def starts_as_markup(text: str) -> bool:
     return _MARKUP_START.match(text[:500]) is not None
 
 
+_TAGS = ("<html", "<body", "<table", "<p", "<div", "<!doctype")
+
+
 def looks_like_html(text: str) -> bool:
-    head = text[:5000].lower()
-    return any(tag in head for tag in ("<html", "<body", "<table", "<p", "<div", "<!doctype"))
+    head = text[:5000]
+    # a tag printed in lower case is one in the lowered head too: found without lowering a page of
+    # Chinese text (lower() maps each character on its own, an ASCII lower-case one to itself)
+    if any(tag in head for tag in _TAGS):
+        return True
+    head = head.lower()
+    return any(tag in head for tag in _TAGS)
 
 
 def decode(data: bytes) -> str:
@@ -187,7 +195,9 @@ def _grid_of_walk(table: str, index: int) -> Grid:
                     c += 1
             if text[:1] == _FIELD:
                 rs, cs, text = text.split(_FIELD, 3)[1:]
-                rs, cs = _span(rs), _span(cs)
+                # _span's own first test inline (absent or "1": most spanned cells span one way)
+                rs = 1 if not rs or rs == "1" else _span(rs)
+                cs = 1 if not cs or cs == "1" else _span(cs)
                 for dr in range(1, rs):
                     below.setdefault(r + dr, set()).update(range(c, c + cs))
             else:
@@ -195,7 +205,17 @@ def _grid_of_walk(table: str, index: int) -> Grid:
             s = text.strip()  # _clean(text), inline
             if s and not s.isalnum() and not (s.isprintable() and " " not in s):
                 s = fold(" ", text).replace("\n", "").strip()
-            append(_cell(s, wheres[k - 1], r, c, rs, cs))
+            # Cell(s, where, r, c, rs, cs) without the class call (its __init__ is entered from C, a
+            # good part of a table's read) nor a function call: tests/test_reader_html_walk.py
+            # checks that every field is set as the dataclass sets it
+            cell = _new(Cell)
+            cell.text = s
+            cell.where = wheres[k - 1]
+            cell.row = r
+            cell.col = c
+            cell.rowspan = rs
+            cell.colspan = cs
+            append(cell)
             c += cs
         out.append(row)
     return Grid(out, where=f"table {index}")
@@ -210,20 +230,6 @@ def _wheres(index: int, r: int, n: int) -> tuple[str, ...]:
 
 
 _new = object.__new__
-
-
-def _cell(text: str, where: str, row: int, col: int, rowspan: int, colspan: int) -> Cell:
-    """``Cell(text, where, row, col, rowspan, colspan)`` without the class call (its __init__ is
-    entered from C, a good part of a table's read); tests/test_reader_html_walk.py checks that it
-    sets every field."""
-    cell = _new(Cell)
-    cell.text = text
-    cell.where = where
-    cell.row = row
-    cell.col = col
-    cell.rowspan = rowspan
-    cell.colspan = colspan
-    return cell
 
 
 def _span(v: str | None) -> int:
