@@ -127,14 +127,25 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
 
 # A PDF's page break in its text export (pdftotext, LibreOffice): a form feed, a page-number
 # footer on a line of its own ("- 4 -", "—3—", "第 4 页").  Inside a table row it would be read
-# as the row's next cell (or glued onto its last number).
-_PAGE_MARK = re.compile(r"^[ \t\f]*(?:[—–\-－]+[ \t]*\d{1,3}[ \t]*[—–\-－]+|第[ \t]*\d{1,3}[ \t]*页"
-                        r"(?:[ \t]*[/／共][ \t]*\d{1,3}[ \t]*页?)?)[ \t]*$|\f", re.M)
+# as the row's next cell (or glued onto its last number).  Lines are tested one by one, only those
+# whose first character can open a mark: one regex over a whole page costs a millisecond.
+_PAGE_MARK_LINE = re.compile(r"[ \t\f]*(?:[—–\-－]+[ \t]*\d{1,3}[ \t]*[—–\-－]+|第[ \t]*\d{1,3}[ \t]*页"
+                             r"(?:[ \t]*[/／共][ \t]*\d{1,3}[ \t]*页?)?)[ \t]*")
+_MARK_OPENS = frozenset("—–-－第")
 
 
 def blank_page_marks(text: str) -> str:
-    """``text`` with its page marks blanked to spaces (offsets and line numbers kept)."""
-    return _PAGE_MARK.sub(lambda m: " " * len(m.group()), text)
+    """``text`` with its page marks blanked to spaces (offsets and line numbers kept); ``text``
+    itself when it has none."""
+    out, hit = [], False
+    for line in text.split("\n"):
+        head = line.lstrip(" \t\f")
+        if head and head[0] in _MARK_OPENS and _PAGE_MARK_LINE.fullmatch(line):
+            line, hit = " " * len(line), True
+        out.append(line)
+    if not hit:
+        return text.replace("\f", " ") if "\f" in text else text
+    return "\n".join(out).replace("\f", " ")
 
 
 def document_from_text(text: str, source: str, sha256: str) -> Document:
@@ -150,9 +161,9 @@ def document_from_text(text: str, source: str, sha256: str) -> Document:
     # before the pipe-text test: Markdown table rows end with "|" too
     if markdown.looks_like_markdown(body, source):
         return markdown.parse(body, source, sha256, meta, line_offset)
-    if _PAGE_MARK.search(text):  # blanked to as many spaces: body is still text's tail
-        text = blank_page_marks(text)
-        body = text[len(text) - len(body):]
+    blanked = blank_page_marks(text)
+    if blanked is not text:  # blanked to as many spaces: body is still text's tail
+        text, body = blanked, blanked[len(blanked) - len(body):]
     is_pipe = pipe.looks_like_pipe(body)
     if html.looks_like_html(body) and not is_pipe:
         return html.parse(body, source, sha256, meta)
