@@ -324,7 +324,8 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 order.append(("row", target.row.code))
             header = gridrows.header_columns(grid, ri, target.row.cols, doc.format) if len(values) != len(
                 target.row.cols) else None
-            gridrows.take_row(ex, target.table, target.row, values, doc.format, header)
+            headed = gridrows.value_headings(grid, ri, values, target.row.cols, doc.format)
+            gridrows.take_row(ex, target.table, target.row, values, doc.format, header, headed)
     _place_orphans(ex, order, taken)
     gridrows.settle_choices(ex)
     _table_templates(ex, doc, texts)
