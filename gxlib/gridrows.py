@@ -76,14 +76,17 @@ def value_headings(grid: Grid, upto: int, values: list[Cell], cols: tuple[spec.C
     """Per printed value of a short row (a placed format), what the nearest heading above its
     grid column names: a template column (its index) or a column group (its name: the value is
     then the sum of the group's columns, e.g. one 法人或其他组织 column for five).  None unless
-    every value is headed so and the named columns go left to right."""
-    if fmt not in _PLACED_FORMATS or len(values) >= len(cols):
+    every value is headed so and the named columns go left to right.  In Markdown and text
+    (no empty cell keeps its place) only a heading row printing as many cells as the row counts."""
+    if len(values) >= len(cols) or fmt not in _PLACED_FORMATS + _LOOSE_FORMATS:
         return None
+    width = len(grid.rows[upto]) if fmt in _LOOSE_FORMATS else None
+    above = [r for r in range(upto - 1, -1, -1) if width is None or len(grid.rows[r]) == width]
     leaves = {spec.normalize_label(c.leaf): j for j, c in enumerate(cols)}
     groups = {spec.normalize_label(g) for c in cols for g in spec._parts(c.label)[:-1]}
     out: list[int | str] = []
     for v in values:
-        named = next((name for r in range(upto - 1, -1, -1) for cell in grid.rows[r]
+        named = next((name for r in above for cell in grid.rows[r]
                       if cell.col <= v.col < cell.col + cell.colspan
                       for name in [_heading(cell.text, leaves, groups)] if name is not None), None)
         if named is None:
