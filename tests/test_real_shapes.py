@@ -78,3 +78,52 @@ def test_agency_on_the_line_above_a_title_without_one_is_kept(tmp_path):
     path = tmp_path / "r.html"
     path.write_text(_page("某县财政局<br/>2020年政府信息公开工作年度报告", T2), encoding="utf-8")
     assert read_report(path).to_contract()["agency"] == "某县财政局"
+
+
+MD_T3 = """三、收到和处理政府信息公开申请情况
+| 项目 | 自然人 | 法人或其他组织 | 总计 |
+| --- | --- | --- | --- |
+| 本年新收 | 10 | 2 | 12 |
+| 上年结转 | 1 | 0 | 1 |
+"""
+
+
+def test_markdown_group_column_of_a_simplified_applications_table(tmp_path):
+    """The same simplified 表三 as a Markdown pipe table (every row as wide as its header):
+    自然人 and 总计 exact, the legal-person columns not stated, the identity 总计 = 自然人 + 组."""
+    path = tmp_path / "r.md"
+    path.write_text("2023年某市政府信息公开工作年度报告\n\n二、主动公开政府信息情况\n"
+                    "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n|---|---|---|---|\n| 规章 | 0 | 0 | 1 |\n\n"
+                    + MD_T3, encoding="utf-8")
+    got = _cells(path)
+    assert got[("applications", "new_received", "natural_person")] == 10
+    assert got[("applications", "new_received", "total")] == 10 + 2
+    assert got[("applications", "carried_over", "total")] == 1
+    assert not [k for k in got if k[0] == "applications" and k[2] in ("commercial", "research", "other_org")]
+
+
+def test_markdown_short_row_narrower_than_its_header_is_not_read_by_heading(tmp_path):
+    """A Markdown row printing fewer cells than its header (a converter dropped an empty
+    cell): the header's positions say nothing about it, so no cell is stated by heading."""
+    path = tmp_path / "r.md"
+    path.write_text("2023年某市政府信息公开工作年度报告\n\n三、收到和处理政府信息公开申请情况\n"
+                    "| 项目 | 自然人 | 法人或其他组织 | 总计 |\n| --- | --- | --- | --- |\n| 本年新收 | 10 | 10 |\n",
+                    encoding="utf-8")
+    cells = {(c["table"], c["row"], c["col"]): c for c in read_report(path).to_contract()["cells"]}
+    natural = cells.get(("applications", "new_received", "natural_person"))
+    assert natural is None or natural.get("ambiguous")
+
+
+def test_reviews_rows_labelled_group_then_bracketed_row(tmp_path):
+    """表四 as 3 labelled rows × 5 columns, the litigation rows printed 行政诉讼（未经复议） and
+    行政诉讼（复议后）: each read into its row, every row's 总计 the sum of its four results."""
+    rows = {"行政复议": (2, 1, 0, 0), "行政诉讼（未经复议）": (1, 0, 1, 1), "行政诉讼（复议后）": (0, 1, 0, 0)}
+    body = "".join(f"| {k} | {' | '.join(map(str, v))} | {sum(v)} |\n" for k, v in rows.items())
+    path = tmp_path / "r.md"
+    path.write_text("2023年某市政府信息公开工作年度报告\n\n四、政府信息公开行政复议、行政诉讼情况\n"
+                    "| 项目 | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n| --- | --- | --- | --- | --- | --- |\n" + body,
+                    encoding="utf-8")
+    got = _cells(path)
+    for code, v in zip(("reconsideration", "litigation_direct", "litigation_after_reconsideration"), rows.values()):
+        parts = [got[("reviews", code, c)] for c in ("upheld", "corrected", "other", "pending")]
+        assert parts == list(v) and got[("reviews", code, "total")] == sum(parts), code
