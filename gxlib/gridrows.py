@@ -73,8 +73,8 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
 
 def value_headings(grid: Grid, upto: int, values: list[Cell], cols: tuple[spec.Column, ...],
                    fmt: str) -> list[int | str] | None:
-    """Per printed value of a short row (a placed format), what the nearest heading above its
-    grid column names: a template column (its index) or a column group (its name: the value is
+    """Per printed value of a short row, what the nearest heading starting at its grid column
+    names: a template column (its index) or a column group (its name: the value is
     then the sum of the group's columns, e.g. one 法人或其他组织 column for five).  None unless
     every value is headed so and the named columns go left to right.  In Markdown and text
     (no empty cell keeps its place) only a heading row printing as many cells as the row counts."""
@@ -87,7 +87,7 @@ def value_headings(grid: Grid, upto: int, values: list[Cell], cols: tuple[spec.C
     out: list[int | str] = []
     for v in values:
         named = next((name for r in above for cell in grid.rows[r]
-                      if cell.col <= v.col < cell.col + cell.colspan
+                      if cell.col == v.col  # (where header and rows disagree on spans: no heading)
                       for name in [_heading(cell.text, leaves, groups)] if name is not None), None)
         if named is None:
             return None
