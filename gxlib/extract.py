@@ -121,8 +121,22 @@ def _ranked(label: str, tpl: str) -> tuple[tuple[float, int], ...]:
     """Template rows a printed label could be, best first (labels repeat across thousands of
     reports, so the similarity scoring runs once per distinct label)."""
     norm = spec.normalize_label(label)
-    scored = ((_score(norm, t.norm), i) for i, t in enumerate(_targets(tpl)))
+    scored = [(_score(norm, t.norm), i) for i, t in enumerate(_targets(tpl))]
+    qualified = _QUALIFIED.match(norm)
+    if qualified:  # 行政诉讼（未经复议）: the group's name, its row named in brackets
+        group, inner = qualified.groups()
+        scored = [max(x, (_score(inner, t.norm), i)) if _group(t) == group else x
+                  for x, (i, t) in zip(scored, enumerate(_targets(tpl)))]
     return tuple(sorted((x for x in scored if x[0] >= MATCH_THRESHOLD), key=lambda x: (-x[0], x[1])))
+
+
+_QUALIFIED = re.compile(r"^(.{2,}?)[（(]([^（()）]{2,})[)）]$")
+
+
+def _group(t: _Target) -> str:
+    """A template row's nearest group label, normalized (行政诉讼 for 未经复议直接起诉)."""
+    parts = spec._parts(t.row.label)
+    return spec.normalize_label(parts[-2]) if len(parts) > 1 else ""
 
 
 def best_row(label: str, tpl: str) -> tuple[_Target | None, float]:
@@ -326,7 +340,8 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 order.append(("row", target.row.code))
             header = gridrows.header_columns(grid, ri, target.row.cols, doc.format) if len(values) != len(
                 target.row.cols) else None
-            gridrows.take_row(ex, target.table, target.row, values, doc.format, header)
+            headed = gridrows.value_headings(grid, ri, values, target.row.cols, doc.format)
+            gridrows.take_row(ex, target.table, target.row, values, doc.format, header, headed)
     _place_orphans(ex, order, taken)
     gridrows.settle_choices(ex)
     if doc.format in _CLIPPING_FORMATS:

@@ -38,10 +38,14 @@ Reading = list[Cell | None]
 
 
 def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt: str = "",
-             header: list[tuple[int, int]] | None = None) -> None:
+             header: list[tuple[int, int]] | None = None, headed: list[int | str] | None = None) -> None:
     """Code one template row from its printed value cells.  ``header``: per template column,
-    the grid columns its heading spans (None when the grid's header was not found)."""
+    the grid columns its heading spans (None when the grid's header was not found); ``headed``:
+    for a short row, what the heading above each value names (see :func:`value_headings`)."""
     cols = row.cols
+    if headed is not None and len(values) < len(cols):
+        _take_headed(ex, table, row, values, headed)
+        return
     if len(values) != len(cols) and _chosen(ex, table, row, values, fmt, header):
         return  # the row reads more than one way: left to the solver
     code, append = row.code, ex.cells.append
@@ -65,6 +69,60 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
         )
     elif table == "applications":  # a fixed vector for the column identities, made only if a row is open
         ex.choices.append((row, values))  # (a _Pending only then: see settle_choices)
+
+
+def value_headings(grid: Grid, upto: int, values: list[Cell], cols: tuple[spec.Column, ...],
+                   fmt: str) -> list[int | str] | None:
+    """Per printed value of a short row, what the nearest heading starting at its grid column
+    names: a template column (its index) or a column group (its name: the value is
+    then the sum of the group's columns, e.g. one 法人或其他组织 column for five).  None unless
+    every value is headed so and the named columns go left to right.  In Markdown and text
+    (no empty cell keeps its place) only a heading row printing as many cells as the row counts."""
+    if len(values) >= len(cols) or fmt not in _PLACED_FORMATS + _LOOSE_FORMATS:
+        return None
+    width = len(grid.rows[upto]) if fmt in _LOOSE_FORMATS else None
+    above = [r for r in range(upto - 1, -1, -1) if width is None or len(grid.rows[r]) == width]
+    leaves = {spec.normalize_label(c.leaf): j for j, c in enumerate(cols)}
+    groups = {spec.normalize_label(g) for c in cols for g in spec._parts(c.label)[:-1]}
+    out: list[int | str] = []
+    for v in values:
+        named = next((name for r in above for cell in grid.rows[r]
+                      if cell.col == v.col  # (where header and rows disagree on spans: no heading)
+                      for name in [_heading(cell.text, leaves, groups)] if name is not None), None)
+        if named is None:
+            return None
+        out.append(named)
+    idx = [h for h in out if isinstance(h, int)]
+    return out if idx == sorted(set(idx)) else None
+
+
+def _heading(text: str, leaves: dict[str, int], groups: set[str]) -> int | str | None:
+    key = spec.normalize_label(text)
+    return leaves.get(key, key if key in groups else None)
+
+
+def _take_headed(ex: Extraction, table: str, row: spec.Row, values: list[Cell], headed: list[int | str]) -> None:
+    """A short row whose values' headings name their columns: each value to the column its
+    heading names; a value under a group's heading (the sum of several columns) to none."""
+    cols = row.cols
+    for cell, h in zip(values, headed):
+        if isinstance(h, int):
+            ex.cells.append(coded(ex, table, row.code, cols[h], cell))
+    got = {h for h in headed if isinstance(h, int)}
+    missing = [c.code for j, c in enumerate(cols) if j not in got]
+    sums = [f"「{h}」{cell.text}" for cell, h in zip(values, headed) if isinstance(h, str)]
+    note = f"；{'、'.join(sums)} 是一组列之和，不读入其中任何一列" if sums else ""
+    ex.problems.append(
+        {
+            "rule": "extract.partial_row",
+            "severity": "warning",
+            "table": table,
+            "row": row.code,
+            "col": missing[0] if missing else None,
+            "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只读到 {len(got)} 个数值，缺 {len(missing)} 列"
+            f"（{'、'.join(missing)}）{note}",
+        }
+    )
 
 
 def _chosen(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt: str,

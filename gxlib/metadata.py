@@ -65,7 +65,10 @@ def read_metadata(doc: Document) -> Metadata:
     if m:
         title = m.group(0).strip()
         year = int(m["year"])
-        name = _AGENCY_JUNK.sub("", m["pre"] or "") or _AGENCY_JUNK.sub("", m["post"] or "")
+        pre = m["pre"] or ""
+        if "\n" in m.string[m.end("pre"):m.start("year")] and _AGENCY_JUNK.sub("", m["post"] or ""):
+            pre = ""  # the line above a title that names its agency after the year (site chrome, a nav bar) is not it
+        name = _AGENCY_JUNK.sub("", pre) or _AGENCY_JUNK.sub("", m["post"] or "")
         agency = name or None
     period_start = period_end = None
     p = _PERIOD.search(doc.text)

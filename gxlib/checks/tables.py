@@ -65,6 +65,8 @@ def _table3_total_handled(ctx: _Ctx) -> None:
 def _table3_row_total(ctx: _Ctx) -> None:
     """表三, every row: 总计 = 自然人 + 商业企业 + 科研机构 + 社会公益组织 + 法律服务机构 + 其他."""
     for row in ctx.cells.rows.get("applications", []):
+        if any(ctx.cells.get("applications", row, c) is None for c in APPLICANT_COLS):
+            continue  # a column not printed (one 法人或其他组织 column for five): the sum is not known
         _sum_identity(ctx, "table3.row_total", "applications", (row, "total"),
                       [(row, c) for c in APPLICANT_COLS], row_zh("applications", row))
 

@@ -1,0 +1,131 @@
+"""Shapes met in real reports from elsewhere (README "Tried on real reports from elsewhere").
+
+Third-party documents stay out of the project, so each class of failure they showed is
+rebuilt here as a minimal synthetic document of that shape, with the template's own
+arithmetic asserted on what is read."""
+
+from __future__ import annotations
+
+from gxlib import spec
+from gxlib.report import read_report
+
+T2 = ("<p>二、主动公开政府信息情况</p><table>"
+      "<tr><th>信息内容</th><th>本年制发件数</th><th>本年废止件数</th><th>现行有效件数</th></tr>"
+      "<tr><td>规章</td><td>0</td><td>0</td><td>0</td></tr>"
+      "<tr><td>行政规范性文件</td><td>3</td><td>1</td><td>12</td></tr></table>")
+
+
+def _cells(path) -> dict[tuple[str, str, str], object]:
+    return {(c["table"], c["row"], c["col"]): c["value"] for c in read_report(path).to_contract()["cells"]}
+
+
+def _page(title: str, body: str, chrome: str = "") -> str:
+    return (f"<html><head><meta charset='utf-8'></head><body>{chrome}<div class='article'>"
+            f"<h2>{title}</h2><p>一、总体情况</p><p>本机关依法推进政府信息公开工作。</p>{body}"
+            "<p>五、存在的主要问题及改进情况</p><p>无。</p><p>六、其他需要报告的事项</p><p>无。</p></div></body></html>")
+
+
+def test_applications_group_column_sum_is_read_into_no_column(tmp_path):
+    """表三 printed with one 法人或其他组织 column for the template's five (a simplified table
+    on a department's page): the group's number is their sum, so no legal-person column is
+    stated; 自然人 and 总计 go to the columns their headings name."""
+    natural, legal = 12, 3
+    t3 = ("<p>三、收到和处理政府信息公开申请情况</p><table>"
+          "<tr><th>申请人情况</th><th>自然人</th><th>法人或其他组织</th><th>总计</th></tr>"
+          f"<tr><td>一、本年新收政府信息公开申请数量</td><td>{natural}</td><td>{legal}</td><td>{natural + legal}</td></tr>"
+          "<tr><td>二、上年结转政府信息公开申请数量</td><td>0</td><td>0</td><td>0</td></tr></table>")
+    path = tmp_path / "r.html"
+    path.write_text(_page("2025年某区财政局政府信息公开工作年度报告", T2 + t3), encoding="utf-8")
+    rep = read_report(path)
+    got = _cells(path)
+    legal_cols = [c.code for c in spec.template("2021")["applications"].rows[0].cols if c.label.startswith("法人或其他组织")]
+    assert len(legal_cols) == 5
+    for row in ("new_received", "carried_over"):
+        assert all(("applications", row, c) not in got for c in legal_cols), row
+    assert got[("applications", "new_received", "natural_person")] == natural
+    assert got[("applications", "new_received", "total")] == natural + legal  # 总计 = 自然人 + 法人或其他组织
+    assert got[("applications", "carried_over", "total")] == 0
+    msgs = [f["message"] for f in rep.to_contract()["findings"] if f["rule"] == "extract.partial_row"]
+    assert any("法人或其他组织" in m and str(legal) in m for m in msgs), msgs
+
+
+def test_applications_short_row_values_follow_their_headings(tmp_path):
+    """A short 表三 whose headings name a subset of the columns (自然人, 商业企业, 总计): each value
+    goes to its heading's column, not to the first columns by position."""
+    t3 = ("<p>三、收到和处理政府信息公开申请情况</p><table>"
+          "<tr><th>申请人情况</th><th>自然人</th><th>商业企业</th><th>总计</th></tr>"
+          "<tr><td>一、本年新收政府信息公开申请数量</td><td>7</td><td>2</td><td>9</td></tr></table>")
+    path = tmp_path / "r.html"
+    path.write_text(_page("2025年某局政府信息公开工作年度报告", T2 + t3), encoding="utf-8")
+    got = _cells(path)
+    assert got[("applications", "new_received", "natural_person")] + got[("applications", "new_received", "commercial")] \
+        == got[("applications", "new_received", "total")] == 9
+    assert ("applications", "new_received", "research") not in got
+
+
+def test_agency_from_title_line_not_from_site_chrome_above_it(tmp_path):
+    """A page whose text starts with its site's navigation line, then the title (no <title>):
+    the agency is the one the title line names after the year."""
+    path = tmp_path / "r.html"
+    path.write_text(_page("2025年某单位政府信息公开工作年度报告", T2, chrome="<div>首页 一网通办 政务公开 公共服务</div>"),
+                    encoding="utf-8")
+    meta = read_report(path).to_contract()
+    assert (meta["agency"], meta["year"]) == ("某单位", 2025)
+
+
+def test_agency_on_the_line_above_a_title_without_one_is_kept(tmp_path):
+    """The other shape of a wrapped title (agency on its own line, then 2020年…报告): kept."""
+    path = tmp_path / "r.html"
+    path.write_text(_page("某县财政局<br/>2020年政府信息公开工作年度报告", T2), encoding="utf-8")
+    assert read_report(path).to_contract()["agency"] == "某县财政局"
+
+
+MD_T3 = """三、收到和处理政府信息公开申请情况
+| 项目 | 自然人 | 法人或其他组织 | 总计 |
+| --- | --- | --- | --- |
+| 本年新收 | 10 | 2 | 12 |
+| 上年结转 | 1 | 0 | 1 |
+"""
+
+
+def test_markdown_group_column_of_a_simplified_applications_table(tmp_path):
+    """The same simplified 表三 as a Markdown pipe table (every row as wide as its header):
+    自然人 and 总计 exact, the legal-person columns not stated, the identity 总计 = 自然人 + 组."""
+    path = tmp_path / "r.md"
+    path.write_text("2023年某市政府信息公开工作年度报告\n\n二、主动公开政府信息情况\n"
+                    "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n|---|---|---|---|\n| 规章 | 0 | 0 | 1 |\n\n"
+                    + MD_T3, encoding="utf-8")
+    got = _cells(path)
+    assert got[("applications", "new_received", "natural_person")] == 10
+    assert got[("applications", "new_received", "total")] == 10 + 2
+    assert got[("applications", "carried_over", "total")] == 1
+    assert not [k for k in got if k[0] == "applications" and k[2] in ("commercial", "research", "other_org")]
+    # the row's identity is not known without the five columns: no finding that it fails
+    assert not [f for f in read_report(path).to_contract()["findings"] if f["rule"] == "table3.row_total"]
+
+
+def test_markdown_short_row_narrower_than_its_header_is_not_read_by_heading(tmp_path):
+    """A Markdown row printing fewer cells than its header (a converter dropped an empty
+    cell): the header's positions say nothing about it, so no cell is stated by heading."""
+    path = tmp_path / "r.md"
+    path.write_text("2023年某市政府信息公开工作年度报告\n\n三、收到和处理政府信息公开申请情况\n"
+                    "| 项目 | 自然人 | 法人或其他组织 | 总计 |\n| --- | --- | --- | --- |\n| 本年新收 | 10 | 10 |\n",
+                    encoding="utf-8")
+    cells = {(c["table"], c["row"], c["col"]): c for c in read_report(path).to_contract()["cells"]}
+    natural = cells.get(("applications", "new_received", "natural_person"))
+    assert natural is None or natural.get("ambiguous")
+
+
+def test_reviews_rows_labelled_group_then_bracketed_row(tmp_path):
+    """表四 as 3 labelled rows × 5 columns, the litigation rows printed 行政诉讼（未经复议） and
+    行政诉讼（复议后）: each read into its row, every row's 总计 the sum of its four results."""
+    rows = {"行政复议": (2, 1, 0, 0), "行政诉讼（未经复议）": (1, 0, 1, 1), "行政诉讼（复议后）": (0, 1, 0, 0)}
+    body = "".join(f"| {k} | {' | '.join(map(str, v))} | {sum(v)} |\n" for k, v in rows.items())
+    path = tmp_path / "r.md"
+    path.write_text("2023年某市政府信息公开工作年度报告\n\n四、政府信息公开行政复议、行政诉讼情况\n"
+                    "| 项目 | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n| --- | --- | --- | --- | --- | --- |\n" + body,
+                    encoding="utf-8")
+    got = _cells(path)
+    for code, v in zip(("reconsideration", "litigation_direct", "litigation_after_reconsideration"), rows.values()):
+        parts = [got[("reviews", code, c)] for c in ("upheld", "corrected", "other", "pending")]
+        assert parts == list(v) and got[("reviews", code, "total")] == sum(parts), code
