@@ -9,6 +9,7 @@ LibreOffice also makes the Word and PDF copies of each HTML page (``soffice→do
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import subprocess
@@ -41,21 +42,23 @@ def _out(src: Path, out: Path, tag: str, ext: str) -> Path:
     return out / f"{src.stem}.{tag}.{ext}"
 
 
-def pymupdf4llm(src: Path, out: Path) -> Path:
+def _module(name: str):
+    """The converter package ``name``, or :class:`Missing` saying why it is not there."""
     try:
-        import pymupdf4llm as m
+        return importlib.import_module(name)
     except ImportError as e:
-        raise Missing(f"pymupdf4llm: {e}") from e
+        raise Missing(f"{name}: {e}") from e
+
+
+def pymupdf4llm(src: Path, out: Path) -> Path:
+    m = _module("pymupdf4llm")
     p = _out(src, out, "pymupdf4llm", "md")
     p.write_text(m.to_markdown(str(src)), encoding="utf-8")
     return p
 
 
 def markitdown(src: Path, out: Path) -> Path:
-    try:
-        from markitdown import MarkItDown
-    except ImportError as e:
-        raise Missing(f"markitdown: {e}") from e
+    MarkItDown = _module("markitdown").MarkItDown
     p = _out(src, out, "markitdown", "md")
     p.write_text(MarkItDown().convert(str(src)).text_content, encoding="utf-8")
     return p
@@ -82,10 +85,7 @@ def _pandoc(to: str, ext: str):
 
 
 def html2text(src: Path, out: Path) -> Path:
-    try:
-        import html2text as m
-    except ImportError as e:
-        raise Missing(f"html2text: {e}") from e
+    m = _module("html2text")
     h = m.HTML2Text()
     h.body_width = 0
     p = _out(src, out, "html2text", "md")
@@ -94,10 +94,7 @@ def html2text(src: Path, out: Path) -> Path:
 
 
 def markdownify(src: Path, out: Path) -> Path:
-    try:
-        from markdownify import markdownify as m
-    except ImportError as e:
-        raise Missing(f"markdownify: {e}") from e
+    m = _module("markdownify").markdownify
     p = _out(src, out, "markdownify", "md")
     p.write_text(m(src.read_text(encoding="utf-8")), encoding="utf-8")
     return p
