@@ -135,7 +135,7 @@ _QUALIFIED = re.compile(r"^(.{2,}?)[（(]([^（()）]{2,})[)）]$")
 
 def _group(t: _Target) -> str:
     """A template row's nearest group label, normalized (行政诉讼 for 未经复议直接起诉)."""
-    parts = spec._parts(t.row.label)
+    parts = spec.label_parts(t.row.label)
     return spec.normalize_label(parts[-2]) if len(parts) > 1 else ""
 
 

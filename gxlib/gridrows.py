@@ -56,17 +56,7 @@ def take_row(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt:
         else:
             append(coded(ex, table, code, col, cell))
     if len(values) < len(cols):
-        missing = [c.code for c in cols[len(values):]]
-        ex.problems.append(
-            {
-                "rule": "extract.partial_row",
-                "severity": "warning",
-                "table": table,
-                "row": row.code,
-                "col": missing[0],
-                "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只读到 {len(values)} 个数值，缺 {len(missing)} 列（{'、'.join(missing)}）",
-            }
-        )
+        _partial_row(ex, table, row, len(values), [c.code for c in cols[len(values):]])
     elif table == "applications":  # a fixed vector for the column identities, made only if a row is open
         ex.choices.append((row, values))  # (a _Pending only then: see settle_choices)
 
@@ -83,7 +73,7 @@ def value_headings(grid: Grid, upto: int, values: list[Cell], cols: tuple[spec.C
     width = len(grid.rows[upto]) if fmt in _LOOSE_FORMATS else None
     above = [r for r in range(upto - 1, -1, -1) if width is None or len(grid.rows[r]) == width]
     leaves = {spec.normalize_label(c.leaf): j for j, c in enumerate(cols)}
-    groups = {spec.normalize_label(g) for c in cols for g in spec._parts(c.label)[:-1]}
+    groups = {spec.normalize_label(g) for c in cols for g in spec.label_parts(c.label)[:-1]}
     out: list[int | str] = []
     for v in values:
         named = next((name for r in above for cell in grid.rows[r]
@@ -111,18 +101,17 @@ def _take_headed(ex: Extraction, table: str, row: spec.Row, values: list[Cell], 
     got = {h for h in headed if isinstance(h, int)}
     missing = [c.code for j, c in enumerate(cols) if j not in got]
     sums = [f"「{h}」{cell.text}" for cell, h in zip(values, headed) if isinstance(h, str)]
-    note = f"；{'、'.join(sums)} 是一组列之和，不读入其中任何一列" if sums else ""
-    ex.problems.append(
-        {
-            "rule": "extract.partial_row",
-            "severity": "warning",
-            "table": table,
-            "row": row.code,
-            "col": missing[0] if missing else None,
-            "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只读到 {len(got)} 个数值，缺 {len(missing)} 列"
-            f"（{'、'.join(missing)}）{note}",
-        }
-    )
+    _partial_row(ex, table, row, len(got), missing,
+                 f"；{'、'.join(sums)} 是一组列之和，不读入其中任何一列" if sums else "")
+
+
+def _partial_row(ex: Extraction, table: str, row: spec.Row, n_read: int, missing: list[str], note: str = "") -> None:
+    ex.problems.append({
+        "rule": "extract.partial_row", "severity": "warning", "table": table, "row": row.code,
+        "col": missing[0] if missing else None,
+        "message": f"表{spec.TABLE_NUMBER[table]} {row.leaf}：只读到 {n_read} 个数值，缺 {len(missing)} 列"
+                   f"（{'、'.join(missing)}）{note}",
+    })
 
 
 def _chosen(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt: str,

@@ -51,7 +51,7 @@ def template_for_year(year: int | None) -> str | None:
     return "2019" if year <= 2020 else "2021"
 
 
-def _parts(label: str) -> list[str]:
+def label_parts(label: str) -> list[str]:
     """codes.tsv writes a label's group and leaf as ``group / leaf`` (the slash has a space before it)."""
     return re.split(r"\s+/\s*", label)
 
@@ -64,7 +64,7 @@ class Column:
 
     @property
     def leaf(self) -> str:
-        return _parts(self.label)[-1]
+        return label_parts(self.label)[-1]
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,11 @@ class Row:
     @property
     def leaf(self) -> str:
         """The label printed in the row's own cell (e.g. ``1.属于国家秘密``)."""
-        return re.sub(r"\s*\(.*\)$", "", _parts(self.label)[-1])
+        return re.sub(r"\s*\(.*\)$", "", label_parts(self.label)[-1])
 
     @property
     def group(self) -> str | None:
-        parts = _parts(self.label)
+        parts = label_parts(self.label)
         return parts[-2] if len(parts) > 1 else None
 
     @property
