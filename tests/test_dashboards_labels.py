@@ -126,13 +126,32 @@ def test_downloads_speak_chinese_and_excel_defines_and_formats(data):
     assert n >= 10
 
 
-def test_unknown_level_shows_as_unidentified_not_blank(data):
+@pytest.fixture(scope="module")
+def unknown_level_data(tmp_path_factory):
+    """Two demo reports and one of a body whose level nothing infers (every level of the demo and
+    of the real corpus is known, so neither has one)."""
+    from gxlib.corpus import build_corpus
+
+    tmp = tmp_path_factory.mktemp("unknown-level")
+    src = tmp / "reports"
+    src.mkdir()
+    for name in ("fujian-fuzhou-minhou-jyj_2020.txt", "fujian-fuzhou-minhou-jyj_2024.txt"):
+        (src / name).write_bytes((DEMO.parent / "reports" / name).read_bytes())
+    text = (DEMO.parent / "reports" / "fujian-fuzhou-minhou-jyj_2024.txt").read_text(encoding="utf-8")
+    (src / "unknown_2024.txt").write_text(text.replace("闽侯县教育和体育局", "某某数据中心"), encoding="utf-8")
+    build_corpus([src], tmp / "corpus", workers=1, progress=False)
+    return _load(str((tmp / "corpus").resolve()))
+
+
+def test_unknown_level_shows_as_unidentified_not_blank(unknown_level_data):
     from gxlib.app.data import UNIDENTIFIED
 
-    if data.reports["level"].null_count() == 0:
-        pytest.skip("every level of this corpus is known")
+    data = unknown_level_data
+    n = data.reports.filter(pl.col("level").is_null()).height
+    assert n == 1, data.reports.select("agency", "level")
     app = OverviewApp(data, {"year": "all", "level": UNIDENTIFIED})
     assert app.bar.unknown == [] and app.bar.state["level"] == UNIDENTIFIED
-    n = data.reports.filter(pl.col("level").is_null()).height
-    assert app._kpi_frame.filter(pl.col("indicator") == "reports")["value"][0] == (n or None)
-    assert UNIDENTIFIED in app.ranking.table.value or app.ranking.frame.is_empty()
+    assert app._kpi_frame.filter(pl.col("indicator") == "reports")["value"][0] == n
+    assert UNIDENTIFIED in app.ranking.table.value
+    known = OverviewApp(data, {"year": "all"})
+    assert known._kpi_frame.filter(pl.col("indicator") == "reports")["value"][0] == 3
