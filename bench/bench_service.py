@@ -114,7 +114,9 @@ async def viewer(browser, url: str, t0: float) -> tuple[float | None, str, float
         return visible, "ok", (await page.evaluate("() => window.__gx.live") - origin) / 1000
     except Exception as e:  # noqa: BLE001 - a viewer that never rendered is the figure
         return visible, type(e).__name__, None
-    finally:
+    finally:  # as a viewer closes the tab: the page's beforeunload beacon ends its kernel
+        await page.close(run_before_unload=True)
+        await asyncio.sleep(1)
         await ctx.close()
 
 
@@ -276,6 +278,7 @@ def main() -> int:
               f"server tree RSS {tree_rss(proc.pid) / 2**20:,.0f} MiB")
         url = f"{base}/voila/render/overview.ipynb" + (f"?{a.query}" if a.query else "")
         for r in range(a.rounds):
+            print(f"kernels before round {r + 1}: {n_kernels(proc.pid)}", flush=True)
             res = asyncio.run(protocol_round(url, a.viewers) if a.protocol else round_(url, a.viewers))
             report(r + 1, a, res)
             print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -6,6 +6,7 @@ and stops cleanly on SIGINT.  A real ``gx serve`` and Debian chromium; the load 
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -45,6 +46,26 @@ def wait_kernels(pid: int, want: int, timeout: float) -> int:
     return n
 
 
+def running(pid: int, kernel: str) -> bool:
+    """Whether the kernel of id ``kernel`` has a process under the server (its connection file names it)."""
+    for k in kernels(pid):
+        try:
+            if kernel in " ".join(k.cmdline()):
+                return True
+        except psutil.NoSuchProcess:
+            pass
+    return False
+
+
+def wait_gone(pid: int, kernel: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not running(pid, kernel):
+            return True
+        time.sleep(0.25)
+    return False
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_kernels_return_to_the_pool_after_pages_close_and_plain_gets(browser, tmp_path):
@@ -57,12 +78,17 @@ def test_kernels_return_to_the_pool_after_pages_close_and_plain_gets(browser, tm
         pool = N_DASHBOARDS  # one preheated kernel per dashboard
         assert wait_kernels(proc.pid, pool, 120) == pool, "the pool did not fill"
         url = f"{base}/voila/render/agency.ipynb"
-        for _ in range(10):  # open and close a page: the beacon ends its kernel
+        for _ in range(10):  # a viewer opens the page and closes the tab: its beacon ends the kernel
             ctx = browser.new_context()
             page = ctx.new_page()
             page.goto(url, wait_until="commit", timeout=120_000)
             page.wait_for_selector(".gx-state[data-query]", state="attached", timeout=120_000)
+            kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page.content()).group(1)
+            assert running(proc.pid, kernel)
+            page.close(run_before_unload=True)
             ctx.close()
+            # well before culling could end it (idle 30 s, checked every 30 s): the beacon did
+            assert wait_gone(proc.pid, kernel, 20), f"kernel {kernel} still running 20 s after its page closed"
 
         def get(_):
             with urllib.request.urlopen(url, timeout=180) as r:
