@@ -4,9 +4,11 @@
   report's meta (agency key, year, region, level, type, template, parent), its publication facts
   (published, due, status 按时/逾期/日期不详, has_error) and every named indicator's numerator and
   denominator as :func:`gxlib.metrics.report_indicators` defines them (null = unknown or not printed).
-* ``kpi`` — per year × region × level × agency_type × template: report counts and, per indicator of
+* ``kpi`` — per year × region × level × agency_type × template × ``in_prev`` × ``in_next`` (whether the
+  agency also has a report the year before / after): report counts and, per indicator of
   :data:`gxlib.metrics.INDICATORS`, the summable parts of the pooled value (Σ numerator, Σ denominator
-  over the reports where both are known, how many reports were left out as unknown).
+  over the reports where both are known, how many reports were left out as unknown).  The two flags
+  let a year be compared with the one before on the same agencies (:data:`MATCHED`).
 * ``outcomes`` / ``proactive`` — 表三 办理结果 and 表二 totals per year × the same dimensions, each with
   ``n_unknown`` (unknown values left out; a cell with no known value is null, never 0).
 * ``findings`` — findings per agency × year × rule (with the dimensions), for the quality page.
@@ -38,8 +40,9 @@ from . import metrics
 from .roster import LATE, ON_TIME, UNDATED
 
 DIR = "aggregates"
-VERSION = 1
+VERSION = 2  # 2: kpi has in_prev / in_next
 DIMS = ("year", "region", "level", "agency_type", "template")
+MATCHED = ("in_prev", "in_next")  # kpi: the agency also has a (not older) report in year − 1 / year + 1
 NAMES = ("indicators", "kpi", "outcomes", "proactive", "findings")
 OPTIONAL = ("regions", "carry")  # absent from corpora built before it: the dashboards compute it at first use
 REGION_CELL = ("applications", "new_received", "total")  # 表三 一、本年新收政府信息公开申请数量 · 总计
@@ -125,8 +128,23 @@ def _cell_aggs() -> list[pl.Expr]:
 
 
 def kpi_cells(indicators: pl.LazyFrame) -> pl.LazyFrame:
-    """Per year × dimension cell: report counts and the summable parts of every indicator."""
-    return indicators.group_by(list(DIMS)).agg(_cell_aggs())
+    """Per year × dimension × :data:`MATCHED` cell: report counts and the summable parts of every indicator."""
+    return _with_neighbours(indicators).group_by([*DIMS, *MATCHED]).agg(_cell_aggs())
+
+
+def _with_neighbours(indicators: pl.LazyFrame) -> pl.LazyFrame:
+    """``in_prev`` / ``in_next``: the report's agency has a report (not older) in the year before /
+    after.  A year-over-year change is then computed on the agencies present in both years: a corpus
+    that gained the reports of a city would otherwise show its volumes as growth."""
+    keys = (indicators.filter(~pl.col("older") & pl.col("agency_key").is_not_null() & pl.col("year").is_not_null())
+            .select("agency_key", "year").unique())
+
+    def shifted(by: int, name: str) -> pl.LazyFrame:
+        return keys.select("agency_key", (pl.col("year") + by).alias("year"), pl.lit(True).alias(name))
+
+    return (indicators.join(shifted(1, "in_prev"), on=["agency_key", "year"], how="left")
+            .join(shifted(-1, "in_next"), on=["agency_key", "year"], how="left")
+            .with_columns(pl.col(m).fill_null(False) for m in MATCHED))
 
 
 def outcome_cells(corpus: Any, roster: pl.DataFrame | None = None) -> pl.LazyFrame:

@@ -65,7 +65,7 @@ def is_rate(col: str) -> bool:
 
 
 # columns whose cells are a rate in the rows whose ``indicator`` is a rate (KPI, ranking, profile)
-RATE_VALUE_COLS = ("value", "prev_value", "change", "peer_median", "peer_q1", "peer_q3")
+RATE_VALUE_COLS = ("value", "value_both", "prev_value", "change", "peer_median", "peer_q1", "peer_q3")
 
 
 def is_rate_indicator(code: str | None) -> bool:

@@ -23,10 +23,13 @@ RANK_CHOICES = [(metrics.INDICATORS[c].name_zh, c) for c in
                 ("grant_rate", "open_rate", "denial_rate", "carry_forward_rate", "correction_rate", "disputes_per_100")]
 
 
-def kpis_for(data: Data, state: Mapping[str, Any], year: int | None) -> dict[str, tuple[float | None, str | None, int]]:
+def kpis_for(data: Data, state: Mapping[str, Any], year: int | None,
+             only: str | None = None) -> dict[str, tuple[float | None, str | None, int]]:
     """{code: (value, status, n_unknown)} for one year (None: all years) under the non-year filters
-    (n_unknown: reports whose value is unknown and left out), from the ``kpi`` aggregate."""
-    cells = data.scan("kpi", state, year=year).collect()
+    (n_unknown: reports whose value is unknown and left out), from the ``kpi`` aggregate; ``only``
+    (one of aggregates.MATCHED): the reports of agencies that also report the year before / after."""
+    cells = data.scan("kpi", state, year=year)
+    cells = (cells.filter(pl.col(only)) if only else cells).collect()
     n = int(cells["n_reports"].sum()) if cells.height else 0
     out: dict[str, tuple[float | None, str | None, int]] = {}
     out["reports"] = (float(n) if n else None, None, 0)
@@ -44,10 +47,16 @@ def kpis_for(data: Data, state: Mapping[str, Any], year: int | None) -> dict[str
 
 
 def kpi_cards(data: Data, state: Mapping[str, Any]) -> tuple[list[Kpi], pl.DataFrame]:
-    """KPI cards for the state's year vs the previous year, and the same as a frame (for download)."""
+    """KPI cards for the state's year vs the previous year, and the same as a frame (for download).
+    Each change but the report count's is computed on the same agencies (those with a report in
+    both years): the year's value on them against the previous year's; how many is said."""
     year = state.get("year")
     cur = kpis_for(data, state, year)
-    prev = kpis_for(data, state, year - 1) if year is not None and (year - 1) in data.years else {}
+    both = year is not None and (year - 1) in data.years
+    now = kpis_for(data, state, year, only="in_prev") if both else {}
+    prev = kpis_for(data, state, year - 1, only="in_next") if both else {}
+    prev_all = kpis_for(data, state, year - 1) if both else {}
+    n_both = int(now["reports"][0] or 0) if both else None
     ind = metrics.INDICATORS
     spec_ = {
         "reports": ("报告数", "count", EXTRA_DEFINITIONS["报告数"], None),
@@ -62,14 +71,18 @@ def kpi_cards(data: Data, state: Mapping[str, Any]) -> tuple[list[Kpi], pl.DataF
     for code in KPI_CODES:
         label, kind, definition, hib = spec_[code]
         v, st, unk = cur[code]
-        p = prev.get(code, (None, None, 0))[0] if prev else None
-        cards.append(Kpi(code, label, v, kind, p, definition, hib, st, unknown=unk))
-        rows.append({"indicator": code, "indicator_zh": label, "year": year, "value": v, "prev_value": p,
-                     "change": (v - p) if v is not None and p is not None else None, "status": st or "",
-                     "n_unknown": unk})
+        if code == "reports":  # how many reports the corpus holds: the whole of each year
+            base, p, n = v, prev_all.get(code, (None,))[0], None
+        else:
+            base, p, n = now.get(code, (None,))[0], prev.get(code, (None,))[0], n_both
+        cards.append(Kpi(code, label, v, kind, p, definition, hib, st, unknown=unk, base=base, n_both=n))
+        change = (base - p) if base is not None and p is not None else None
+        rows.append({"indicator": code, "indicator_zh": label, "year": year, "value": v, "value_both": base,
+                     "prev_value": p, "change": change, "n_both": n, "status": st or "", "n_unknown": unk})
     frame = pl.DataFrame(rows, schema={"indicator": pl.String, "indicator_zh": pl.String, "year": pl.Int32,
-                                       "value": pl.Float64, "prev_value": pl.Float64, "change": pl.Float64,
-                                       "status": pl.String, "n_unknown": pl.Int64})
+                                       "value": pl.Float64, "value_both": pl.Float64, "prev_value": pl.Float64,
+                                       "change": pl.Float64, "n_both": pl.Int64, "status": pl.String,
+                                       "n_unknown": pl.Int64})
     return cards, frame
 
 

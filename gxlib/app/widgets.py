@@ -174,6 +174,8 @@ class Kpi:
     higher_is_better: bool | None = True
     status: str | None = None  # 样本不足 …
     unknown: int = 0  # reports whose value is unknown (left out)
+    base: float | None = None  # this year's value on the agencies compared with ``prev`` (None: ``value``)
+    n_both: int | None = None  # how many agencies report in both years (None: the whole years compared)
 
 
 def kpi_html(kpis: Sequence[Kpi], prev_label: str = "上年") -> str:
@@ -185,8 +187,10 @@ def kpi_html(kpis: Sequence[Kpi], prev_label: str = "上年") -> str:
         unk = (f'<div class="gx-note gx-kpi-unknown" data-unknown="{k.unknown}">含 {k.unknown:,} 份报告数值无法确定，未计入</div>'
                if k.unknown else "")
         delta = ""
-        if k.value is not None and k.prev is not None:
-            d = k.value - k.prev
+        now = k.base if k.n_both is not None else k.value
+        same = f"（两年均有报告的 {k.n_both:,} 个机关）" if k.n_both else ""
+        if now is not None and k.prev is not None:
+            d = now - k.prev
             if k.kind == "rate":
                 txt = f"{d * 100:+.1f} 个百分点"
             else:
@@ -194,9 +198,9 @@ def kpi_html(kpis: Sequence[Kpi], prev_label: str = "上年") -> str:
             good = (None if k.higher_is_better is None or d == 0 or k.status == metrics.INSUFFICIENT
                     else (d > 0) == k.higher_is_better)
             cls = "" if good is None else ("gx-up" if good else "gx-down")
-            delta = f'较 {prev_label} <span class="{cls}">{txt}</span>'
-        elif k.prev is None and k.value is not None:
-            delta = f"{prev_label}无可比数据"
+            delta = f'较 {prev_label}{same} <span class="{cls}">{txt}</span>'
+        elif k.value is not None:
+            delta = f"{prev_label}无可比数据" + ("（无两年均有报告的机关）" if k.n_both == 0 else "")
         data_value = "" if k.value is None else repr(float(k.value))
         cards.append(
             f'<div class="gx-kpi" data-kpi="{k.code}" data-value="{data_value}" '
