@@ -295,6 +295,19 @@ def roster_digest(roster: pl.DataFrame | None) -> str | None:
     return f"{int(roster.select(cols).hash_rows(seed=3).sum()):x}-{roster.height}"
 
 
+def not_stored(corpus: Any, roster: pl.DataFrame | None) -> str | None:
+    """Why the dashboards will compute ``corpus``'s aggregates in memory (:func:`stored` is None), in
+    words for ``gx serve``; None when the build's are used."""
+    entry = (getattr(corpus, "manifest", None) or {}).get(DIR) or {}
+    if not entry:
+        return "the corpus has no stored aggregates (built before them, or they failed)"
+    if entry.get("version") != VERSION:
+        return f"its aggregates are of an older gxlib (version {entry.get('version')}, now {VERSION})"
+    if entry.get("roster") != roster_digest(roster):
+        return "its aggregates were computed with another roster than this one"
+    return None if stored(corpus, roster) is not None else "files of its aggregates are missing"
+
+
 def stored(corpus: Any, roster: pl.DataFrame | None) -> dict[str, pl.LazyFrame] | None:
     """The build's aggregates of ``corpus`` as lazy scans, or None when absent, of another version,
     or computed with another roster than ``roster`` (a gxlib.roster.read_roster frame)."""

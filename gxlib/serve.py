@@ -100,6 +100,26 @@ def corpus_problem(corpus: Path) -> str | None:
     return None
 
 
+def aggregates_note(corpus: Path, roster: str | None = None) -> str | None:
+    """What to tell the user when the dashboards cannot use the build's aggregates: they are then
+    computed in every kernel, in memory (slow, and large, on a big corpus)."""
+    from . import aggregates
+    from .corpus import load_corpus
+    from .roster import RosterError, find_roster, read_roster
+
+    c = load_corpus(corpus)
+    rpath = find_roster(corpus, roster)
+    try:
+        why = aggregates.not_stored(c, read_roster(rpath) if rpath else None)
+    except RosterError:  # the page says so; the aggregates are then computed without it
+        why = aggregates.not_stored(c, None)
+    if why is None:
+        return None
+    return (f"{why}: the dashboards compute them in memory, in every kernel (slow on a large corpus). "
+            f"`gx build SOURCES -o {corpus}` writes them again (the parsed reports are reused) / "
+            f"汇总表需重新生成：仪表盘将在内存中计算，大型语料库较慢；重新运行 gx build 即可更新。")
+
+
 def build_command(
     port: int = DEFAULT_PORT,
     no_browser: bool = False,
@@ -165,6 +185,9 @@ def main(
             print(f"gx serve: {e}", file=sys.stderr)
             return 2
         print(f"gx serve: roster {env['GX_ROSTER']} ({n} agencies)", flush=True)
+    note = aggregates_note(Path(env["GX_CORPUS"]), env.get("GX_ROSTER"))
+    if note:
+        print(f"gx serve: note: {note}", flush=True)
     cmd = build_command(port if port is not None else DEFAULT_PORT, no_browser=no_browser, preheat=preheat,
                         pool=pool, cull_idle=cull_idle, fill_delay=fill_delay)
     print(f"gx serve: http://{DEFAULT_HOST}:{port or DEFAULT_PORT}/  (corpus {env['GX_CORPUS']})", flush=True)

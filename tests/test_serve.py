@@ -222,3 +222,28 @@ def test_root_is_the_chinese_landing_page_listing_every_dashboard(voila_server: 
     for nb in ("overview", "quality", "agency", "check"):
         assert f"{nb}.ipynb" in body, nb
     assert "https://" not in body
+
+
+def test_serve_says_when_the_dashboards_must_compute_the_aggregates(tmp_path):
+    """A corpus whose aggregates are of an older gxlib (or absent) is served, but computed in every
+    kernel: ``gx serve`` says so and how to write them again; the bundled demo's are used as built."""
+    import shutil
+
+    from gxlib import aggregates
+    from gxlib.serve import aggregates_note
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "corpus"
+    assert aggregates_note(demo) is None
+    old = tmp_path / "corpus"
+    shutil.copytree(demo, old)
+    m = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    m[aggregates.DIR]["version"] = aggregates.VERSION - 1
+    (old / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    note = aggregates_note(old)
+    assert f"older gxlib (version {aggregates.VERSION - 1}" in note and f"gx build SOURCES -o {old}" in note
+    del m[aggregates.DIR]
+    (old / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    assert "no stored aggregates" in aggregates_note(old)
+    other = tmp_path / "roster.csv"
+    other.write_text("机关名称,起始年度\n某某局,2020\n", encoding="utf-8")
+    assert "another roster" in aggregates_note(demo, str(other))
