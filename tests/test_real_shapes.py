@@ -180,3 +180,29 @@ def test_text_layer_proactive_rows_before_the_first_printed_item_heading(tmp_pat
     new = [got[("applications", "new_received", c)] for c in
            ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org")]
     assert sum(new) == got[("applications", "new_received", "total")]
+
+
+def test_text_file_of_whole_rows_joined_by_pipes_without_outer_pipes(tmp_path):
+    """A .txt of a page's text as a crawler stores it: each table row whole on its line, cells
+    joined by `` | `` with a trailing ``|`` and no leading one (``规章 | 0 | 0 | 0 |``), group
+    labels leading their first row.  Read as table rows (it was taken for the one-cell-a-line
+    pipe dump: every line one cell, nothing read)."""
+    cols = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org")
+    new, carried = (40, 5, 0, 0, 1, 0), (3, 0, 0, 0, 0, 0)
+    row = lambda label, v: f"{label} | " + " | ".join(map(str, (*v, sum(v)))) + " |"
+    lines = ["2024年某区某局政府信息公开工作年度报告", "二、主动公开政府信息情况", "第二十条第(一)项 |",
+             "信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |", "规章 | 0 | 0 | 0 |", "行政规范性文件 | 4 | 1 | 22 |",
+             "第二十条第(五)项 |", "信息内容 | 本年处理决定数量 |", "行政许可 | 120 |",
+             "三、收到和处理政府信息公开申请情况", "自然人 | 法人或其他组织 | 总计 |",
+             "商业 企业 | 科研 机构 | 社会公益组织 | 法律服务机构 | 其他 |",
+             row("一、本年新收政府信息公开申请数量", new), row("二、上年结转政府信息公开申请数量", carried),
+             row("三、本年度办理结果 | (一)予以公开", (43, 5, 0, 0, 1, 0)),
+             row("(七)总计", (43, 5, 0, 0, 1, 0)), row("四、结转下年度继续办理", (0,) * 6)]
+    path = tmp_path / "page.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = _cells(path)
+    assert got[("proactive", "normative_documents", "in_force")] == 22
+    assert got[("proactive", "licensing", "decisions")] == 120
+    assert [got[("applications", "new_received", c)] for c in cols] == list(new)
+    assert got[("applications", "new_received", "total")] == sum(new)
+    assert got[("applications", "granted", "total")] == sum(new) + sum(carried)
