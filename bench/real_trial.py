@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import gxlib
+from gxlib.errors import GxError
 
 _IDENTITY = ("table2.", "table3.", "table4.")
 
@@ -53,7 +54,11 @@ def main(argv: list[str]) -> int:
     print("| document | agency | year | cells | exact | ambiguous | identities failing | reader findings | expected (exact/wrong/amb/missing) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for p in docs:
-        r = _row(p)
+        try:
+            r = _row(p)
+        except GxError as e:  # a clear refusal (NotAReport …) is a result too, not a crash
+            print(f"| {p.name} | — | — | refused: {type(e).__name__} | | | | | |")
+            continue
         e = r.get("expected")
         exp = f"{e['exact']}/{e['wrong']}/{e['ambiguous']}/{e['missing']}" if e else "—"
         print(f"| {r['doc']} | {r['agency']} | {r['year']} | {r['cells']} | {r['exact']} | {r['ambiguous']} | "

@@ -222,6 +222,16 @@ def match_row(label: str, tpl: str, taken: set[tuple[str, str]]) -> tuple[_Targe
 _REVIEW_HEADERS = ("行政复议", "行政诉讼")
 
 
+def _reviews_row_grid(grid, in_reviews: bool) -> bool:
+    """Does the grid hold 表四's row of 15 values though it names no template row: after the
+    行政复议/行政诉讼 header (``in_reviews``), or, with 12 or more of them printed, under header
+    cells of its own that say 维持/纠正 (the row is read by the template's fixed order either way)."""
+    wide = [v for v in (_split_row(r)[1] for r in grid.rows) if len(v) >= 15]
+    if not wide:
+        return False
+    return in_reviews or (any(len(_trim_blanks(v)) >= 12 for v in wide) and _grid_says_reviews(grid))
+
+
 @lru_cache(maxsize=65536)
 def _opens_reviews(printed: str) -> bool:
     """A label cell that starts 表四's header (行政复议 / 行政诉讼)."""
@@ -257,8 +267,9 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
     in_reviews = False
     order: list[tuple[str, object]] = []  # 表三 rows in document order: ("row", code) | ("orphan", values)
     for grid in (g for g in doc.grids if not g.fused):
-        # 表四's data row cut off into a table of its own, after its header
-        reviews_row = in_reviews and any(len(_split_row(r)[1]) >= 15 for r in grid.rows)
+        # 表四's data row cut off into a table of its own, after its header; or in a table whose
+        # header cells say 维持/纠正 while 行政复议/行政诉讼 went to text lines above it (PDF → Markdown)
+        reviews_row = _reviews_row_grid(grid, in_reviews)
         item = _lifted_item(grid)
         if item:
             ex.lifted.setdefault(item, []).extend(r[0] for r in grid.rows)

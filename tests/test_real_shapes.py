@@ -129,3 +129,80 @@ def test_reviews_rows_labelled_group_then_bracketed_row(tmp_path):
     for code, v in zip(("reconsideration", "litigation_direct", "litigation_after_reconsideration"), rows.values()):
         parts = [got[("reviews", code, c)] for c in ("upheld", "corrected", "other", "pending")]
         assert parts == list(v) and got[("reviews", code, "total")] == sum(parts), code
+
+
+def test_reviews_row_under_fragment_header_cells_with_its_heading_in_text_lines(tmp_path):
+    """表四 from a PDF → Markdown converter: 行政复议/行政诉讼 and the column words went to text
+    lines above the table (more than the two a caption holds), the table's own header cells are
+    word fragments (维持 | 纠正 | 结果 …, fewer than 15), and its one data row prints the 15
+    values: read in the template's order, each row's 总计 the sum of its four results."""
+    values = (1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0)
+    path = tmp_path / "r.md"
+    path.write_text("2024年某市某局政府信息公开工作年度报告\n\n三、政府信息公开行政复议、行政诉讼情况\n"
+                    "行政复议行政诉讼\n未经复议直接起诉复议后起诉\n结果结果其他尚未\n总计\n总计总计\n"
+                    "维持纠正结果审结维持纠正结果审结\n"
+                    "| 维持 | 纠正 | 结果 | 审结 | 结果 | 结果 | 其他 | 尚未 | 结果 | 结果 | 其他 | 尚未 |\n"
+                    + "|---" * 12 + "|\n| " + " | ".join(map(str, values)) + " |\n" + "|---" * 15 + "|\n",
+                    encoding="utf-8")
+    got = _cells(path)
+    rows = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
+    cols = ("upheld", "corrected", "other", "pending", "total")
+    assert [got[("reviews", r, c)] for r in rows for c in cols] == list(values)
+    for r in rows:
+        assert got[("reviews", r, "total")] == sum(got[("reviews", r, c)] for c in cols[:4]), r
+
+
+def test_reviews_fragment_header_table_without_fifteen_values_is_not_read(tmp_path):
+    """The same fragment header over a row of 12 values (3 cut off): not 表四's row, nothing read."""
+    path = tmp_path / "r.md"
+    path.write_text("2024年某市某局政府信息公开工作年度报告\n\n三、政府信息公开行政复议、行政诉讼情况\n"
+                    "行政复议行政诉讼\n未经复议直接起诉复议后起诉\n维持纠正结果审结维持纠正结果审结\n"
+                    "| 维持 | 纠正 | 结果 | 审结 | 结果 | 结果 | 其他 | 尚未 | 结果 | 结果 | 其他 | 尚未 |\n"
+                    + "|---" * 12 + "|\n| " + " | ".join(["1"] + ["0"] * 11) + " |\n", encoding="utf-8")
+    assert not [k for k in _cells(path) if k[0] == "reviews"]
+
+
+def test_text_layer_proactive_rows_before_the_first_printed_item_heading(tmp_path):
+    """A PDF text layer (values separated by spaces) whose 表二 starts on a page whose first
+    rows (行政处罚, 行政强制 under 信息内容 本年处理决定数量) come before the first 第二十条 heading
+    printed there (第二十条第（八）项): those rows are read, as well as the ones after it."""
+    path = tmp_path / "r.txt"
+    path.write_text("2024年某市政府信息公开工作年度报告\n- 4 -\n信息内容 本年处理决定数量\n行政处罚 3985758\n"
+                    "行政强制 88283\n第二十条 第（八）项\n信息内容 本年收费金额（单位：万元）\n行政事业性收费 96171.6\n"
+                    "三、收到和处理政府信息公开申请情况\n（本列数据的勾稽关系为：第一项加第二项之和，\n等于第三项加第四项之和）\n"
+                    "申请人情况\n自然人\n法人或其他组织\n总计商 业 企\n业\n科研机\n构\n社会公益\n组织\n法 律 服 务\n机构\n其他\n"
+                    "一、本年新收政府信息公开申请数量 3001 53 0 0 61 4 3119\n二、上年结转政府信息公开申请数量 34 0 0 0 0 0 34\n",
+                    encoding="utf-8")
+    got = _cells(path)
+    assert got[("proactive", "penalties", "decisions")] == 3985758
+    assert got[("proactive", "coercion", "decisions")] == 88283
+    assert got[("proactive", "fees", "amount")] == 96171.6
+    new = [got[("applications", "new_received", c)] for c in
+           ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org")]
+    assert sum(new) == got[("applications", "new_received", "total")]
+
+
+def test_text_file_of_whole_rows_joined_by_pipes_without_outer_pipes(tmp_path):
+    """A .txt of a page's text as a crawler stores it: each table row whole on its line, cells
+    joined by `` | `` with a trailing ``|`` and no leading one (``规章 | 0 | 0 | 0 |``), group
+    labels leading their first row.  Read as table rows (it was taken for the one-cell-a-line
+    pipe dump: every line one cell, nothing read)."""
+    cols = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org")
+    new, carried = (40, 5, 0, 0, 1, 0), (3, 0, 0, 0, 0, 0)
+    row = lambda label, v: f"{label} | " + " | ".join(map(str, (*v, sum(v)))) + " |"
+    lines = ["2024年某区某局政府信息公开工作年度报告", "二、主动公开政府信息情况", "第二十条第(一)项 |",
+             "信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |", "规章 | 0 | 0 | 0 |", "行政规范性文件 | 4 | 1 | 22 |",
+             "第二十条第(五)项 |", "信息内容 | 本年处理决定数量 |", "行政许可 | 120 |",
+             "三、收到和处理政府信息公开申请情况", "自然人 | 法人或其他组织 | 总计 |",
+             "商业 企业 | 科研 机构 | 社会公益组织 | 法律服务机构 | 其他 |",
+             row("一、本年新收政府信息公开申请数量", new), row("二、上年结转政府信息公开申请数量", carried),
+             row("三、本年度办理结果 | (一)予以公开", (43, 5, 0, 0, 1, 0)),
+             row("(七)总计", (43, 5, 0, 0, 1, 0)), row("四、结转下年度继续办理", (0,) * 6)]
+    path = tmp_path / "page.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = _cells(path)
+    assert got[("proactive", "normative_documents", "in_force")] == 22
+    assert got[("proactive", "licensing", "decisions")] == 120
+    assert [got[("applications", "new_received", c)] for c in cols] == list(new)
+    assert got[("applications", "new_received", "total")] == sum(new)
+    assert got[("applications", "granted", "total")] == sum(new) + sum(carried)

@@ -407,12 +407,12 @@ def _find_tables(text: str, lo: int, hi: int) -> tuple[list[Grid], list[str]]:
         if _PROACTIVE_COLHEAD.search(text, m.end(), min(p_limit, m.end() + 60)):
             p_start = m
             break
-    if p_start is None:
-        # No 第二十条 headings printed: the column headings start the table.
-        for m in _PROACTIVE_INFO.finditer(text, lo, p_limit):
-            if _PROACTIVE_COLHEAD.search(text, m.end(), min(p_limit, m.end() + 60)):
-                p_start = m
-                break
+    # No 第二十条 heading printed before the first sub-table (none at all, or the first one
+    # cut off with the page before an excerpt): its column headings start the table.
+    for m in _PROACTIVE_INFO.finditer(text, lo, p_start.start() if p_start else p_limit):
+        if _PROACTIVE_COLHEAD.search(text, m.end(), min(p_limit, m.end() + 60)):
+            p_start = m
+            break
     if p_start is not None:
         t3 = _APPL_TITLE.search(text, p_start.end(), p_limit)
         p_hi = t3.start() if t3 else p_limit

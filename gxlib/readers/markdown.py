@@ -57,6 +57,13 @@ _BORDER = re.compile(r"^\s*\+(?:[-=:]+\+)+\s*$")  # a grid table's rule line
 _BARE = re.compile(r"^\s*(?P<body>[^|\s][^|]*(?<!\\)\|.*?)\s*$")  # a row without its outer pipes
 
 
+# A table row printed whole on its line without outer pipes (``规章 | 0 | 0 | 0 |``: a crawler's
+# text of a page's table): two cells with text, then a separator.  The seed's pipe dumps print
+# one cell a line (``规章 |``), never this; a template table prints dozens of such rows.
+_INLINE_ROW = re.compile(r"^\s*[^|\s][^|]*\|\s*[^|\s][^|]*\|")
+_MIN_INLINE_ROWS = 10
+
+
 def _bare_rows(lines: list[str]) -> set[int]:
     """Indexes of the lines that are table rows without outer pipes: a line with a cell
     separator next to another line with cells."""
@@ -78,7 +85,7 @@ def looks_like_markdown(text: str, name: str = "") -> bool:
     if md_name:
         return delims > 0 or heads > 0 or rows > 0 or len(_bare_rows(lines)) >= 3 or dashed.looks_dashed(lines)
     return delims >= 1 and rows >= 3 or heads >= 3 and rows >= 2 or borders >= 3 and rows >= 3 \
-        or dashed.rules(lines) >= 2
+        or dashed.rules(lines) >= 2 or sum(1 for ln in lines if _INLINE_ROW.match(ln)) >= _MIN_INLINE_ROWS
 
 
 def _drop_span_fillers(rows: list[list[Cell]], width: int) -> None:
