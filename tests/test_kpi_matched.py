@@ -5,6 +5,8 @@ built from the real reports (2025 adds 上海/测试市/宿迁…, whose 2024 re
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 from real_corpus import real_corpus_dir  # noqa: F401
@@ -58,3 +60,22 @@ def test_real_card_says_which_agencies_it_compares(real):
     first = min(data.years)  # no year before it in the corpus: nothing compared, no agencies named
     cards, frame = kpi_cards(data, {"year": first})
     assert frame["change"].null_count() == frame.height and "两年均有报告" not in kpi_html(cards)
+
+
+def test_real_yearly_totals_show_how_many_reports_they_sum(real):
+    """The outcome and 表二 tables put each year's report count beside its totals (the real corpus
+    holds 8–13 reports a year, and 2025 adds large cities), and the notes say the totals follow it."""
+    from gxlib.app.overview import COVERAGE_NOTE, OverviewApp
+
+    data, corpus = real
+    app = OverviewApp(data, {"year": max(data.years)})
+    counts = (metrics.report_indicators(aggregates.frames(corpus)).filter(pl.col("template") != metrics.OLDER)
+              .group_by("year").len())
+    want = dict(zip(counts["year"], counts["len"]))
+    for panel in (app.outcomes, app.proactive):
+        heads = re.findall(r"<th>(.*?)</th>", panel.table.value)
+        assert heads[:2] == ["年度", "报告数"]
+        rows = re.findall(r"<tr><td[^>]*>(\d{4})</td><td[^>]*>([\d,]+)</td>", panel.table.value)
+        got = {int(y): int(n.replace(",", "")) for y, n in rows}
+        assert got and got == {y: want[y] for y in got}
+        assert COVERAGE_NOTE in panel.note.value

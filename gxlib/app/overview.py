@@ -122,6 +122,23 @@ def proactive_frame(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
     return aggregates.proactive_by(data.scan("proactive", state), ("year",))
 
 
+# the yearly totals are sums over whatever reports the corpus holds for the year
+COVERAGE_NOTE = "各年合计是当年收录报告之和，随收录的报告数（表中“报告数”）变化；同一批机关的年度变化见指标卡。"
+
+
+def reports_by_year(data: Data, state: Mapping[str, Any]) -> pl.DataFrame:
+    """year, n_reports: the reports each year's totals are summed over (older ones not counted)."""
+    return data.scan("kpi", state).group_by("year").agg(pl.col("n_reports").sum().cast(pl.Int64)).collect()
+
+
+def with_reports(table: pl.DataFrame, n: pl.DataFrame) -> pl.DataFrame:
+    """``table`` (year × …) with the year's report count after the year."""
+    if table.height == 0:
+        return table
+    out = table.join(n.with_columns(pl.col("year").cast(table.schema["year"])), on="year", how="left")
+    return out.select("year", "n_reports", *[c for c in table.columns if c != "year"])
+
+
 def proactive_table(frame: pl.DataFrame) -> pl.DataFrame:
     """The comparable 表二 series as year × item (what proactive_trend draws), with unknown counts."""
     df = frame.filter(pl.col("comparable"))
@@ -268,9 +285,10 @@ class OverviewApp:
             definitions("grant_rate", "correction_rate", "applications_received",
                         extra=("报告数", "含错误报告数", "按时发布率")))
         self.outcomes = ChartPanel("outcomes", definitions("grant_rate", "open_rate", "denial_rate"),
-                                   note="依申请公开办理结果（表三（一）至（六）各行总计）；虚线为 2021 年模板变更。")
+                                   note="依申请公开办理结果（表三（一）至（六）各行总计）；虚线为 2021 年模板变更。"
+                                        + COVERAGE_NOTE)
         self.proactive = ChartPanel("proactive", {"表二口径": metrics.PROACTIVE_NOTE_ZH} | metrics.definitions(),
-                                    note="主动公开：表二中跨模板可比的栏目（本年制发/新制作、处理决定数量）。")
+                                    note="主动公开：表二中跨模板可比的栏目（本年制发/新制作、处理决定数量）。" + COVERAGE_NOTE)
         self.ranking = ChartPanel("ranking", lambda: definitions(self.rank.value), table_rows=20)
         self.regions = ChartPanel("regions", regions.DEFINITIONS, table_rows=20,
                                   note="每份申请只计一次：所属单位的报告已并入其上级当年的汇总报告时不再相加。")
@@ -292,9 +310,10 @@ class OverviewApp:
             else:
                 of = outcome_frame(self.data, state)
                 pf = proactive_frame(self.data, state)
-                out_fig = (outcome_spec(of), outcome_table(of)) if of.height else None
+                n = reports_by_year(self.data, state)
+                out_fig = (outcome_spec(of), with_reports(outcome_table(of), n)) if of.height else None
                 pro_fig = proactive_spec(pf) if pf.filter(pl.col("comparable")).height else None
-                pro_tab = proactive_table(pf)
+                pro_tab = with_reports(proactive_table(pf), n)
             head, n_rank, left_out = ranking_head(self.data, state, state["rank"], max(RANK_TOP, self.ranking.table_rows))
             rank_fig = (charts.ranking_chart(head, RANK_TOP, left_out=left_out)
                         if head.height and head.filter(pl.col("status") == metrics.RANKED).height else None)
