@@ -513,18 +513,31 @@ def _place_orphans(ex: Extraction, order: list[tuple[str, object]], taken: set[t
                 ex.log.append(f"{values[0].where}: unlabelled row between {before} and {after} → applications.{code} (by the template's row order)")
                 gridrows.take_row(ex, "applications", row, values)
         else:
-            ex.problems.append(
-                {
-                    "rule": "extract.unplaced_rows",
-                    "severity": "warning",
-                    "table": "applications",
-                    "row": None,
-                    "col": None,
-                    "message": f"表三 有 {len(orphans)} 行数字没有行名（{orphans[0][0].where} 起），"
-                    f"而 {before or '表头'} 与 {after or '表尾'} 之间缺 {len(gap)} 行：无法按顺序确定，未读入",
-                }
-            )
+            _unplaced(ex, gap, orphans, before, after, taken)
         i = j
+
+
+def _unplaced(ex: Extraction, gap: list[str], orphans: list, before: str | None, after: str | None,
+              taken: set[tuple[str, str]]) -> None:
+    """Rows of numbers the template's order cannot place: each missing row's cells are ambiguous
+    (any of them may be printed there, or the row not at all), so no sum treats them as blank."""
+    table = spec.template(ex.template)["applications"]
+    where = orphans[0][0].where
+    for code in gap:
+        taken.add(("applications", code))
+        for col in table.row(code).cols:
+            ex.cells.append(CodedCell("applications", code, col.code, None, "", where, ambiguous=True))
+    ex.problems.append(
+        {
+            "rule": "extract.unplaced_rows",
+            "severity": "warning",
+            "table": "applications",
+            "row": None,
+            "col": None,
+            "message": f"表三 有 {len(orphans)} 行数字没有行名（{where} 起），"
+            f"而 {before or '表头'} 与 {after or '表尾'} 之间缺 {len(gap)} 行：无法按顺序确定，这些行记为无法确定",
+        }
+    )
 
 
 def _duplicate(ex: Extraction, target: _Target, label: Cell) -> None:

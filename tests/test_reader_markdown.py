@@ -151,7 +151,15 @@ def test_unlabelled_rows_that_the_order_cannot_place_are_reported_not_guessed(tm
     rep = gxlib.read_report(p)
     assert "extract.unplaced_rows" in rep.findings["rule"].to_list()
     t3 = rep.cells.filter(rep.cells["table"] == "applications")
-    assert set(t3["row"].unique()) == {"new_received", "carried_over", "unavailable_not_held"}
+    printed = t3.filter(~t3["ambiguous"])
+    assert set(printed["row"].unique()) == {"new_received", "carried_over", "unavailable_not_held"}
+    # the rows between 上年结转 and 1.本机关不掌握 are unknown (the row of numbers is one of them, or none
+    # is printed): ambiguous cells, never blanks that a sum would count as 0
+    gap = t3.filter(t3["ambiguous"])
+    assert {"granted", "partially_granted", "denied_state_secret"} <= set(gap["row"].unique())
+    assert gap["value"].null_count() == gap.height and gap["where"].unique().to_list() == ["line 8, cell 1"]
+    # so 表三's totals are not checked against parts the reader could not place
+    assert not [r for r in rep.findings["rule"].to_list() if r in ("table3.total_handled", "table3.balance")]
 
 
 def _one_row_doc(fmt: str, cells: list[str]):
