@@ -296,8 +296,8 @@ def roster_digest(roster: pl.DataFrame | None) -> str | None:
 
 
 def not_stored(corpus: Any, roster: pl.DataFrame | None) -> str | None:
-    """Why the dashboards will compute ``corpus``'s aggregates in memory (:func:`stored` is None), in
-    words for ``gx serve``; None when the build's are used."""
+    """Why the build's aggregates of ``corpus`` cannot be used with ``roster`` (the dashboards then
+    compute them in memory), in words for ``gx serve``; None when they can (:func:`stored`)."""
     entry = (getattr(corpus, "manifest", None) or {}).get(DIR) or {}
     if not entry:
         return "the corpus has no stored aggregates (built before them, or they failed)"
@@ -305,20 +305,19 @@ def not_stored(corpus: Any, roster: pl.DataFrame | None) -> str | None:
         return f"its aggregates are of an older gxlib (version {entry.get('version')}, now {VERSION})"
     if entry.get("roster") != roster_digest(roster):
         return "its aggregates were computed with another roster than this one"
-    return None if stored(corpus, roster) is not None else "files of its aggregates are missing"
-
-
-def stored(corpus: Any, roster: pl.DataFrame | None) -> dict[str, pl.LazyFrame] | None:
-    """The build's aggregates of ``corpus`` as lazy scans, or None when absent, of another version,
-    or computed with another roster than ``roster`` (a gxlib.roster.read_roster frame)."""
-    entry = (getattr(corpus, "manifest", None) or {}).get(DIR) or {}
-    if entry.get("version") != VERSION or entry.get("roster") != roster_digest(roster):
-        return None
     paths = entry.get("paths") or {}
     if not set(NAMES) <= set(paths) <= set(NAMES) | set(OPTIONAL) or not all(
             (corpus.path / p).is_file() for ps in paths.values() for p in ps):
+        return "files of its aggregates are missing"
+    return None
+
+
+def stored(corpus: Any, roster: pl.DataFrame | None) -> dict[str, pl.LazyFrame] | None:
+    """The build's aggregates of ``corpus`` as lazy scans, or None when :func:`not_stored` says why not
+    (absent, of another version, computed with another roster than ``roster``, files missing)."""
+    if not_stored(corpus, roster) is not None:
         return None
-    return {n: _scan(corpus.path, ps, n) for n, ps in paths.items()}
+    return {n: _scan(corpus.path, ps, n) for n, ps in corpus.manifest[DIR]["paths"].items()}
 
 
 # --------------------------------------------------------------------------------------------- writing

@@ -135,8 +135,7 @@ _QUALIFIED = re.compile(r"^(.{2,}?)[（(]([^（()）]{2,})[)）]$")
 
 def _group(t: _Target) -> str:
     """A template row's nearest group label, normalized (行政诉讼 for 未经复议直接起诉)."""
-    parts = spec.label_parts(t.row.label)
-    return spec.normalize_label(parts[-2]) if len(parts) > 1 else ""
+    return spec.normalize_label(t.row.group) if t.row.group else ""
 
 
 def best_row(label: str, tpl: str) -> tuple[_Target | None, float]:
