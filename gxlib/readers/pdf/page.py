@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import ctypes
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as R
+import pypdfium2_cfg
+
+# A parse cut off by --timeout inside a PDFium call can leave a page object open; pypdfium2 closes it
+# when the process ends and writes a warning to stderr then, after gx's own error message.
+pypdfium2_cfg.DEBUG_AUTOCLOSE.value = logging.ERROR
 
 from gxlib.errors import EmptyDocument, EncryptedPDF, UnsupportedFormat
 
