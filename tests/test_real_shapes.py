@@ -286,3 +286,25 @@ def test_year_from_the_overview_and_agency_from_a_title_without_a_year(tmp_path)
     two.write_text("某街道办事处政府信息公开工作年度报告\n一、总体情况\n2020年度共公开信息30条，较2019年度增加5条。\n" + body,
                    encoding="utf-8")
     assert read_report(two).to_contract()["year"] is None
+
+
+def test_pipe_dump_with_fillers_on_the_row_s_last_cell_line(tmp_path):
+    """A pipe dump whose span fillers share the row's last cell line (``0 | |``,
+    ``第二十条第(一)项 | ||||``) and whose rows open with a bare ``|`` line (a county 乡's page): the
+    fillers end the row.  Before, ``0 |`` was read as the cell's text, so every row had a cell
+    short and was ambiguous."""
+    rows = [["第二十条第(一)项"], ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"], ["规章", "0", "0", "1"],
+            ["规范性文件", "2", "3", "4"], ["第二十条第(五)项"], ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+            ["行政许可", "5", "6", "7"]]
+    lines = []
+    for row in rows:
+        cells = [f"{c} |" for c in row]
+        cells[-1] += " " + "|" * (5 - len(row)) if len(row) < 5 else ""
+        lines += ["|", *cells]
+    path = tmp_path / "r.txt"
+    path.write_text("某乡2020年政府信息公开工作年度报告\n一、总体情况\n本乡依法推进政府信息公开工作。\n"
+                    "二、主动公开政府信息情况\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    got = _cells(path)
+    assert [got[("proactive", "regulations", c)] for c in ("new_made", "new_published", "total_published")] == [0, 0, 1]
+    assert [got[("proactive", "normative_documents", c)] for c in ("new_made", "new_published", "total_published")] == [2, 3, 4]
+    assert [got[("proactive", "licensing", c)] for c in ("prev_count", "change", "decisions")] == [5, 6, 7]

@@ -4,6 +4,8 @@ cell as a bare ``|``, and span fillers as extra ``|`` — several on one line at
 A line of two or more bare pipes can only be fillers, so it ends a row; a label that follows
 a value also starts a new row.  Everything else (narrative) stays in ``Document.text``.
 
+A row's last cell may carry its fillers on the same line (``0 | |``): they end the row too.
+
 Some page-to-text exports put the pipe on a line of its own (``规章`` / ``|`` / ``0`` / ``|``): a bare
 ``|`` right after a line that does not end with one closes that line's cell (it is not a blank
 cell, which follows a cell line that has its own pipe).
@@ -18,6 +20,8 @@ from ..values import is_value
 
 _CELL = re.compile(r"^(?P<text>.*?)\s*\|\s*$")
 _FILLERS = re.compile(r"^\s*\|(\s*\|)+\s*$")
+# a row's last cell with its span fillers on the same line (``0 | |``, ``第二十条第(一)项 | ||||``)
+_CELL_THEN_FILLERS = re.compile(r"^[^|]*?\S[^|]*?\s*\|(\s*\|)+\s*$")
 
 
 def looks_like_pipe(text: str, min_lines: int = 20) -> bool:
@@ -72,10 +76,13 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
             continue
         if not rows and not row:
             start = i
-        cell_text = m["text"].strip()
+        filled = _CELL_THEN_FILLERS.match(line)
+        cell_text = (line[: line.index("|")] if filled else m["text"]).strip()
         if row and not is_value(cell_text) and is_value(row[-1].text):
             end_row()
         row.append(Cell(cell_text, where=f"line {i}", row=len(rows), col=len(row)))
+        if filled:
+            end_row()  # the fillers end the row, as on a line of their own
     end_grid(i + 1 if text else 1)
     plain = "\n".join(_CELL.sub(r"\g<text>", ln) if _CELL.match(ln) else ln for ln in lines)
     return Document(source, "text", sha256, plain, grids, dict(meta or {}))
