@@ -302,6 +302,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 if target and target.table == "reviews" and (
                     ("reviews", "*") in taken
                     or len(values) < len(target.row.cols) - 1
+                    or len(values) >= 15  # the whole data row after its header words on the same row
                     or any(not is_value(v.text) for v in values)  # a heading cut into cells: 行政|诉讼
                     or all(is_blank(v.text) for v in values)
                 ):

@@ -28,6 +28,12 @@ _PERIOD = re.compile(
     r"(?P<y1>(?:19|20)\d{2})\s*年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|-|—|～|~)\s*"
     r"(?:(?P<y2>(?:19|20)\d{2})\s*年\s*)?(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日"
 )
+# A title line that prints no year (驼峰路街道办事处政府信息公开工作年度报告): its agency is still the words before it.
+_TITLE_NO_YEAR = re.compile(r"^\s*(?P<agency>[\u4e00-\u9fff（）()]{2,40}?)\s*(?:政府)?信息公开(?:工作)?(?:年度)?报告\s*$",
+                            re.MULTILINE)
+# The report year as its overview prints it (2020年度我街办未接到…申请), when no title or period states it.
+_YEAR_DU = re.compile(r"((?:19|20)\d{2})\s*年度")
+_FIRST_TABLE = re.compile(r"二\s*[、.．]\s*主动公开政府信息")
 # Words around the agency name in a title that are not part of it.
 # A cover letter's title (…管理局关于报送2020年度…报告的函) names the agency before 关于报送/关于印发.
 _AGENCY_JUNK = re.compile(r"^(?:关于|印发)|(?:关于(?:报送|印发|公布|发布)?)$|[《》“”\"]|\s")
@@ -77,6 +83,11 @@ def read_metadata(doc: Document) -> Metadata:
         period_end = _date(p["y2"] or p["y1"], p["m2"], p["d2"])
         if year is None and period_start:
             year = period_start.year
+    if m is None:
+        t = _TITLE_NO_YEAR.search(doc.text[:1500])
+        agency = _AGENCY_JUNK.sub("", t["agency"]) or None if t else None
+    if year is None:
+        year = _overview_year(doc.text)
     if agency is None:
         agency = _signature_agency(doc.text)
     return Metadata(agency, year, _published(doc), period_start, period_end, title)
@@ -108,3 +119,11 @@ def _signature_agency(text: str) -> str | None:
         if _DATE_CN.fullmatch(line) and i > 0 and 2 <= len(lines[i - 1]) <= 40:
             return lines[i - 1]
     return None
+
+
+def _overview_year(text: str) -> int | None:
+    """The one year the overview (the text before 表二) prints as ``YYYY年度``; None when it prints
+    none or two (a report comparing with the year before does not say which is its own)."""
+    t = _FIRST_TABLE.search(text, 0, 20000)
+    years = {int(y) for y in _YEAR_DU.findall(text, 0, t.start() if t else 3000)}
+    return years.pop() if len(years) == 1 else None

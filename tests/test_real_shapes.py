@@ -206,3 +206,105 @@ def test_text_file_of_whole_rows_joined_by_pipes_without_outer_pipes(tmp_path):
     assert [got[("applications", "new_received", c)] for c in cols] == list(new)
     assert got[("applications", "new_received", "total")] == sum(new)
     assert got[("applications", "granted", "total")] == sum(new) + sum(carried)
+
+
+# --- third round ---------------------------------------------------------------------------
+
+_T4_WORDS = ["行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉",
+             *(["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2)]
+_T4_VALUES = [2, 1, 0, 1, 4, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]
+_T2_CELLS = ["第二十条第(一)项", "信息内容", "本年制发件数", "本年废止件数", "现行有效件数", "规章", "0", "0", "0",
+             "行政规范性文件", "3", "1", "12", "第二十条第(五)项", "信息内容", "本年处理决定数量", "行政许可", "25",
+             "第二十条第(六)项", "信息内容", "本年处理决定数量", "行政处罚", "7", "行政强制", "0"]
+
+
+def _t4_read(got) -> list:
+    return [got.get(("reviews", r, c)) for r in ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
+            for c in ("upheld", "corrected", "other", "pending", "total")]
+
+
+def test_text_dump_with_the_pipe_on_a_line_of_its_own(tmp_path):
+    """A page-to-text export that puts each cell's pipe on the next line (``规章`` / ``|`` / ``0`` / ``|``):
+    each bare pipe closes the cell above it.  Before, no line ended a cell and the file was refused."""
+    cells = _T2_CELLS + ["四、政府信息公开行政复议、行政诉讼情况", *_T4_WORDS, *map(str, _T4_VALUES)]
+    text = ("某县自然资源局2024年政府信息公开工作年度报告\n一、总体情况\n本机关依法推进政府信息公开工作。\n"
+            "二、主动公开政府信息情况\n" + "".join(f"{c}\n|\n" for c in cells) + "五、存在的主要问题及改进情况\n无。\n")
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    got = _cells(path)
+    assert got[("proactive", "normative_documents", "in_force")] == 12
+    assert got[("proactive", "licensing", "decisions")] == 25
+    assert got[("proactive", "penalties", "decisions")] == 7
+    assert _t4_read(got) == _T4_VALUES
+
+
+def test_reviews_header_words_and_fifteen_values_on_one_pipe_row(tmp_path):
+    """表四 in a pipe dump with no filler line between its header cells and its 15 values, so
+    they make one row whose last label is 总计: the 15 values are the table's data row, read
+    in the template's order, not five columns of one row (before: ambiguous, 10 cells missing)."""
+    cells = _T2_CELLS + ["四、政府信息公开行政复议、行政诉讼情况", *_T4_WORDS, *map(str, _T4_VALUES)]
+    text = ("某县自然资源局2024年政府信息公开工作年度报告\n一、总体情况\n本机关依法推进政府信息公开工作。\n"
+            "二、主动公开政府信息情况\n" + "".join(f"{c} |\n" for c in cells) + "五、存在的主要问题及改进情况\n无。\n")
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    assert _t4_read(_cells(path)) == _T4_VALUES
+
+
+def test_traditional_script_view_of_a_report_is_read(tmp_path):
+    """A site's 繁體 view saved by a crawler (第二十條 第(五)項 / 信息內容 / 本年處理決定數量): read
+    folded to simplified characters; before, no template word matched and it was refused."""
+    from gxlib.script import fold_traditional
+
+    trad = ["第二十條 第(一)項", "信息內容", "本年制發件數", "本年廢止件數", "現行有效件數", "規章", "0", "0", "0",
+            "行政規范性文件", "3", "1", "12", "第二十條 第(五)項", "信息內容", "本年處理決定數量", "行政許可", "2468",
+            "第二十條 第(六)項", "信息內容", "本年處理決定數量", "行政處罰", "99", "行政強制", "75",
+            "第二十條 第(八)項", "信息內容", "本年收費金額(單位:萬元)", "行政事業性收費", "2.02",
+            "四、政府信息公開行政復議、行政訴訟情況", *[fold_traditional(w)[0] for w in _T4_WORDS], *map(str, _T4_VALUES)]
+    text = ("某市市場監督管理局2024年政府信息公開工作年度報告\n一、總體情況\n本局依法推進政府信息公開工作。\n"
+            "二、主動公開政府信息情況\n" + "".join(f"{c} |\n" for c in trad) + "五、存在的主要問題及改進情況\n無。\n")
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    rep = read_report(path).to_contract()
+    got = _cells(path)
+    assert rep["year"] == 2024 and rep["agency"] == "某市市场监督管理局"
+    assert got[("proactive", "licensing", "decisions")] == 2468
+    assert got[("proactive", "fees", "amount")] == 2.02
+    assert fold_traditional("规章内容与数量")[0] == "规章内容与数量"  # a simplified text is left as it is
+
+
+def test_year_from_the_overview_and_agency_from_a_title_without_a_year(tmp_path):
+    """A title line printing no year (驼峰路街道办事处政府信息公开工作年度报告) and an overview saying
+    ``2020年度我街办未接到…申请``: the agency is the title's words, the year the one year the
+    overview prints as 年度.  An overview printing two such years settles none."""
+    body = "二、主动公开政府信息情况\n" + "".join(f"{c} |\n" for c in _T2_CELLS)
+    one = tmp_path / "one.txt"
+    one.write_text("某街道办事处政府信息公开工作年度报告\n一、总体情况\n2020年度我街办未接到政府信息公开申请。\n" + body,
+                   encoding="utf-8")
+    c = read_report(one).to_contract()
+    assert (c["agency"], c["year"]) == ("某街道办事处", 2020)
+    two = tmp_path / "two.txt"
+    two.write_text("某街道办事处政府信息公开工作年度报告\n一、总体情况\n2020年度共公开信息30条，较2019年度增加5条。\n" + body,
+                   encoding="utf-8")
+    assert read_report(two).to_contract()["year"] is None
+
+
+def test_pipe_dump_with_fillers_on_the_row_s_last_cell_line(tmp_path):
+    """A pipe dump whose span fillers share the row's last cell line (``0 | |``,
+    ``第二十条第(一)项 | ||||``) and whose rows open with a bare ``|`` line (a county 乡's page): the
+    fillers end the row.  Before, ``0 |`` was read as the cell's text, so every row had a cell
+    short and was ambiguous."""
+    rows = [["第二十条第(一)项"], ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"], ["规章", "0", "0", "1"],
+            ["规范性文件", "2", "3", "4"], ["第二十条第(五)项"], ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+            ["行政许可", "5", "6", "7"]]
+    lines = []
+    for row in rows:
+        cells = [f"{c} |" for c in row]
+        cells[-1] += " " + "|" * (5 - len(row)) if len(row) < 5 else ""
+        lines += ["|", *cells]
+    path = tmp_path / "r.txt"
+    path.write_text("某乡2020年政府信息公开工作年度报告\n一、总体情况\n本乡依法推进政府信息公开工作。\n"
+                    "二、主动公开政府信息情况\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    got = _cells(path)
+    assert [got[("proactive", "regulations", c)] for c in ("new_made", "new_published", "total_published")] == [0, 0, 1]
+    assert [got[("proactive", "normative_documents", c)] for c in ("new_made", "new_published", "total_published")] == [2, 3, 4]
+    assert [got[("proactive", "licensing", c)] for c in ("prev_count", "change", "decisions")] == [5, 6, 7]

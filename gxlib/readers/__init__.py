@@ -28,6 +28,7 @@ from pathlib import Path
 from .. import budget
 from ..document import Document
 from ..errors import EmptyDocument, EncodingError, UnsupportedFormat
+from ..script import fold_traditional
 
 
 def sha256_of(data: bytes) -> str:
@@ -119,7 +120,10 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
         raise EncodingError(f"{path}: {e}") from e
     if not text.strip():
         raise EmptyDocument(f"{path}: the file holds only white space")
+    text, folded = fold_traditional(text)
     doc = document_from_text(text, str(path), digest)
+    if folded:
+        doc.problems.append("printed in traditional characters (a 繁體 view): read folded to simplified")
     if "\ufffd" in text:
         doc.problems.append(f"{text.count(chr(0xFFFD))} undecodable byte sequence(s) replaced by U+FFFD")
     return doc
