@@ -85,6 +85,22 @@ async function gxSwapData(el, shown, next, spec) {
     el.dataset.gxSwaps = String(Number(el.dataset.gxSwaps ?? 0) + 1);  // tests read how often
     return true;
 }
+
+// A chart of width "container" is laid out to its box once, at embed time, and again only on a
+// window resize: a box still 0 px wide then (not yet laid out in the page: seen at 390 px in
+// chromium 156) leaves it 0 px wide for good.  Watch the box: when its width changes, lay the
+// charts out again as a window resize does.
+function gxWatchWidth(el) {
+    if (el.gxWatched || typeof ResizeObserver === "undefined") return;
+    el.gxWatched = true;
+    let width = el.clientWidth;
+    new ResizeObserver(() => {
+        if (el.clientWidth !== width) {
+            width = el.clientWidth;
+            window.dispatchEvent(new Event("resize"));
+        }
+    }).observe(el);
+}
 """
 
 # (anchor in altair's index.js, text put before it, text put after it)
@@ -98,7 +114,8 @@ PATCHES = (
      "        gxShown = null;\n"),
     ("        finalize = api.finalize;\n",
      "",
-     "        if (gxSeq === gxCount && gxNext != null) gxShown = { ...gxNext, api };\n"),
+     "        if (gxSeq === gxCount && gxNext != null) gxShown = { ...gxNext, api };\n"
+     "        gxWatchWidth(el);\n"),
 )
 
 
