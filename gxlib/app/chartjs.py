@@ -88,17 +88,21 @@ async function gxSwapData(el, shown, next, spec) {
 
 // A chart of width "container" is laid out to its box once, at embed time, and again only on a
 // window resize: a box still 0 px wide then (not yet laid out in the page: seen at 390 px in
-// chromium 156) leaves it 0 px wide for good.  Watch the box: when its width changes, lay the
-// charts out again as a window resize does.
+// chromium 156) leaves it 0 px wide for good — even when the box has its width by the time the
+// embed ends.  Watch the box: when its width changes, or when the drawn chart does not match it at
+// the first observation, lay the charts out again as a window resize does.
 function gxWatchWidth(el) {
     if (el.gxWatched || typeof ResizeObserver === "undefined") return;
     el.gxWatched = true;
-    let width = el.clientWidth;
+    let width = null;
     new ResizeObserver(() => {
-        if (el.clientWidth !== width) {
-            width = el.clientWidth;
-            window.dispatchEvent(new Event("resize"));
-        }
+        const w = el.clientWidth;
+        if (w === width) return;
+        const first = width === null;
+        width = w;
+        const svg = el.querySelector("svg");
+        if (first && !(el.classList.contains("fit-x") && svg && Math.abs(svg.getBoundingClientRect().width - w) > 1)) return;
+        window.dispatchEvent(new Event("resize"));
     }).observe(el);
 }
 """
