@@ -111,6 +111,20 @@ def test_our_own_html_budget(tmp_path):
         read_report(page)
 
 
+def test_html_element_budget_on_a_wide_shallow_page(tmp_path):
+    """A page within libxml2's depth is counted only when it prints enough "<" to pass the cap:
+    a wide page over it is refused, one just under it (counted exactly) and a small one are read."""
+    row = "<tr>" + "<td>1</td>" * 10 + "</tr>"
+    wide = tmp_path / "wide.html"
+    wide.write_text(f"<html><body><p>{'x' * 10}</p><table>{row * 30}</table></body></html>", encoding="utf-8")
+    with budget.using(budget.Budget(max_html_elements=300)), pytest.raises(TooLarge, match="max_html_elements"):
+        read_document(wide)  # 30 rows × 11 elements + 4
+    with budget.using(budget.Budget(max_html_elements=340)):
+        assert len(read_document(wide).grids[0].rows) == 30  # 334 elements: counted, not refused
+    with budget.using(budget.Budget(max_html_elements=2000)):
+        assert len(read_document(wide).grids[0].rows) == 30  # too few "<" to pass it: not counted
+
+
 def test_file_size_cap(tmp_path):
     with budget.using(budget.Budget(max_file_mb=0.001)), pytest.raises(TooLarge, match="max_file_mb.*--max-size"):
         read_document(h.demo_html())
