@@ -53,8 +53,16 @@ def _char_map(chars) -> dict[str, str]:
     return {c: o for c, o in zip(chars, out) if len(o) == 1 and o != c}
 
 
+_WINDOWS, _WIDTH = 8, 2000  # a long text is sampled in windows spread over it …
+
+
 def _sample(text: str) -> str:
-    cjk = _NOT_CJK.sub("", text)
+    cjk = ""
+    if len(text) > 2 * _WINDOWS * _WIDTH:
+        step = len(text) // _WINDOWS
+        cjk = "".join(_NOT_CJK.sub("", text[i * step : i * step + _WIDTH]) for i in range(_WINDOWS))
+    if len(cjk) < SAMPLE // 2:  # … unless they hold few CJK characters (markup, scripts): then all of it
+        cjk = _NOT_CJK.sub("", text)
     if len(cjk) > SAMPLE:
         cjk = cjk[:: len(cjk) // SAMPLE][:SAMPLE]
     return cjk
