@@ -53,6 +53,9 @@ class Document:
     grids: list[Grid] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)  # what the container states (crawler header, <title>, PDF info)
     problems: list[str] = field(default_factory=list)  # what the reader could not read, in words
+    # printed in traditional characters and read folded to simplified: the OpenCC configuration
+    # (gxlib.script.CONFIG), else "".  The folded text keeps the printed text's offsets.
+    folded: str = ""
     _sections: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -25,6 +25,7 @@ from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
 from . import gridrows, spec
+from .script import folded_finding
 from .coded import CodedCell, Extraction  # noqa: F401  (re-exported: the extractor's output)
 from .document import Cell, Document
 from .values import in_value_position, is_blank, is_value
@@ -578,6 +579,8 @@ def explain(doc: Document, year_template: str | None = None) -> str:
     for c in ex.cells:
         by[c.settled] = by.get(c.settled, 0) + 1
     lines = [f"template: {ex.template}" + (f"  ({ex.table_templates_text()})" if ex.table_templates else ""), *ex.log]
+    if doc.folded:
+        lines.insert(1, f"script: {folded_finding(doc)['message']}")
     lines.append("cells: " + ", ".join(f"{n} {k}" for k, n in sorted(by.items())))
     for p in ex.problems:
         if p["rule"] in ("extract.ambiguous", "extract.unplaced_rows", "extract.identity_broken", "extract.unsplittable"):

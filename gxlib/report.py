@@ -24,6 +24,7 @@ from .identity import identity_signals
 from .metadata import Metadata, read_metadata
 from .narrative import narrative_records
 from .readers import read_document
+from .script import folded_finding
 
 _OLDER_MARKERS = ("指标名称", "计量单位", "历年累计", "受理依申请公开信息总数")
 
@@ -148,6 +149,8 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
     ]
     narrative = narrative_records(report_id, doc.text, doc.sections)
     findings = [_finding(p, report_id) for p in ex.problems]
+    if doc.folded:
+        findings.insert(0, _finding(folded_finding(doc), report_id))
     if check:
         findings += [_finding(f, report_id) for f in check_records(report_row, cells, narrative, doc.sections, coded=ex.cells)]
     rows = {"reports": [report_row], "cells": cells, "narrative": narrative, "findings": findings}

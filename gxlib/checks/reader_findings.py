@@ -21,6 +21,9 @@ EXTRACT_RULES: dict[str, tuple[str, str, str]] = {
     "extract.unmatched_label": ("warning", "未识别的行",
                                 "A table row whose label is no template row: its numbers were not read."),
     "extract.duplicate_row": ("info", "重复的行", "A template row printed twice: the first is used."),
+    "extract.traditional_script": ("info", "繁体字文本已转为简体读取",
+                                   "The report is printed in traditional characters (a site's 繁體 view): it was "
+                                   "read folded to simplified by OpenCC, of the same length (offsets kept)."),
     "extract.extra_cells": ("warning", "多出的数值",
                             "A row prints more numbers than the template has columns: columns may be shifted."),
 }

@@ -28,7 +28,7 @@ from pathlib import Path
 from .. import budget
 from ..document import Document
 from ..errors import EmptyDocument, EncodingError, UnsupportedFormat
-from ..script import fold_traditional
+from ..script import fold_traditional, mark_folded
 
 
 def sha256_of(data: bytes) -> str:
@@ -123,7 +123,7 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
     text, folded = fold_traditional(text)
     doc = document_from_text(text, str(path), digest)
     if folded:
-        doc.problems.append("printed in traditional characters (a 繁體 view): read folded to simplified")
+        mark_folded(doc)
     if "\ufffd" in text:
         doc.problems.append(f"{text.count(chr(0xFFFD))} undecodable byte sequence(s) replaced by U+FFFD")
     return doc

@@ -9,6 +9,7 @@ import pathlib
 from gxlib import budget
 from gxlib.document import Document, Grid
 from gxlib.errors import EmptyDocument, ScannedPDF
+from gxlib.script import fold, fold_pieces, mark_folded
 
 from .grid import _build_grid, _continues, _find_parts, _join_lines, _Line, _lines, _Part, _Table
 from .page import _PAGE_NUMBER, _load_pages, _meta, _open, _Page
@@ -27,6 +28,14 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
         pages = _load_pages(pdf, data)
     finally:
         pdf.close()
+    # a 繁體 PDF: its characters folded to simplified, one for one (boxes and order kept), before
+    # anything reads a word
+    chars = [c for p in pages for c in p.chars]
+    texts, folded = fold_pieces([c.text for c in chars])
+    if folded:
+        for c, t in zip(chars, texts):
+            c.text = t
+        meta = {k: fold(v) if isinstance(v, str) else v for k, v in meta.items()}
 
     problems: list[str] = []
     visible = [p for p in pages if any(c.text.strip() for c in p.chars)]
@@ -74,9 +83,10 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
         raise EmptyDocument(f"{name}: the PDF holds no readable text")
     if not grids:
         grids = _unruled_tables(text, problems)
-    return Document(
-        source=name, format="pdf", sha256=sha256, text=text, grids=grids, meta=meta, problems=problems
-    )
+    doc = Document(source=name, format="pdf", sha256=sha256, text=text, grids=grids, meta=meta, problems=problems)
+    if folded:
+        mark_folded(doc)
+    return doc
 
 
 def _unruled_tables(text: str, problems: list[str]) -> list[Grid]:
