@@ -244,14 +244,25 @@ def test_simplified_report_quoting_traditional_words_is_not_folded(tmp_path):
     assert doc.folded == "" and quote in doc.text
 
 
-def test_detection_reads_only_a_sample(monkeypatch):
-    """OpenCC sees at most the sample of a text that is not traditional (one call, SAMPLE chars)."""
+def test_detection_asks_opencc_once_per_process(monkeypatch):
+    """OpenCC is asked once per process which characters fold (every CJK character of the BMP, one
+    call); detection is then a scan of the text, with no OpenCC call per report; a long text is
+    looked at in windows."""
     seen = []
     real = script._convert
-    monkeypatch.setattr(script, "_convert", lambda s: seen.append(len(s)) or real(s))
-    text = _pipe_text() * 200  # ≈ 100 KB of simplified report
-    assert script.fold_traditional(text) == (text, False)
-    assert len(seen) == 1 and seen[0] < 2 * script.SAMPLE
+    monkeypatch.setattr(script, "_convert", lambda s: seen.append(s) or real(s))
+    script._folding.cache_clear()
+    try:
+        text = _pipe_text() * 200  # ≈ 100 KB of simplified report
+        assert script.fold_traditional(text) == (text, False)
+        assert len(seen) == 1 and len(seen[0].split("\n")) == sum(b - a for a, b in script._RANGES)
+        t = trad(_pipe_text())
+        assert script.is_traditional(t) and not script.is_traditional(text) and len(seen) == 1
+        table = script._folding()[0]
+        assert all(real(c) == f for c, f in table.items()) and table["條"] == "条" and "条" not in table
+        assert len(script._sample(text)) == script._WINDOWS * script._WIDTH
+    finally:
+        script._folding.cache_clear()
 
 
 def _real_texts():
