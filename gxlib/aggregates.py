@@ -8,7 +8,14 @@
   agency also has a report the year before / after): report counts and, per indicator of
   :data:`gxlib.metrics.INDICATORS`, the summable parts of the pooled value (Σ numerator, Σ denominator
   over the reports where both are known, how many reports were left out as unknown).  The two flags
-  let a year be compared with the one before on the same agencies (:data:`MATCHED`).
+  let a year be compared with the one before on the same agencies (:data:`MATCHED`), and the same
+  parts again on the reports whose agency's report of the year before (suffix ``_kp``) / after
+  (``_kn``) has the indicator known too (:data:`PARTS`): ``<code>__num_kp``, ``__den_kp``, ``__n_kp``
+  (a count: ``__value_kp``, ``__n_kp``), the same with ``_kn``, and ``n_on_time_kp`` / ``n_dated_kp``
+  (both reports dated) and ``_kn``.  A change of year Y then compares Σ ``_kp`` of Y with Σ ``_kn`` of
+  Y − 1: the same agencies on both sides, each with a report in both years and the value known in
+  both (for a rate: numerator and denominator, as :func:`pooled` counts known) — an agency whose value
+  is unknown in one of the two years is on neither side (unknown is never 0, not even in a change).
 * ``outcomes`` / ``proactive`` — 表三 办理结果 and 表二 totals per year × the same dimensions, each with
   ``n_unknown`` (unknown values left out; a cell with no known value is null, never 0).
 * ``findings`` — findings per agency × year × rule (with the dimensions), for the quality page.
@@ -21,7 +28,9 @@
 Every table is a lazy polars query over the corpus frames, written with the streaming engine
 (``sink_parquet``), so nothing at report × cell granularity is held in memory.  The dashboards read
 them with ``scan_parquet`` and a filter per view; :func:`pooled` turns ``kpi`` rows into the same
-value, status and ``n_unknown`` as :func:`gxlib.metrics.rate` over the reports they summarise.
+value, status and ``n_unknown`` as :func:`gxlib.metrics.rate` over the reports they summarise
+(``matched=``: from the ``_kp`` / ``_kn`` parts).  Stored aggregates of a version of
+:data:`KPI_AGAIN` are read, their ``kpi`` computed again from their ``indicators`` (:func:`stored`).
 """
 
 from __future__ import annotations
@@ -40,9 +49,13 @@ from . import metrics
 from .roster import LATE, ON_TIME, UNDATED
 
 DIR = "aggregates"
-VERSION = 2  # 2: kpi has in_prev / in_next
+VERSION = 3  # 2: kpi has in_prev / in_next; 3: and the parts known in both years (PARTS)
+KPI_AGAIN = (2,)  # stored aggregates of these versions are read, but their kpi is computed again from
+# their indicators table (the same in both: kpi only gained columns): one pass at first use, no rebuild
 DIMS = ("year", "region", "level", "agency_type", "template")
 MATCHED = ("in_prev", "in_next")  # kpi: the agency also has a (not older) report in year − 1 / year + 1
+PARTS = {"in_prev": "kp", "in_next": "kn"}  # kpi: suffix of the parts on reports whose agency's report
+# of year − 1 / year + 1 also has the value known (a rate: numerator and denominator; on time: dated)
 NAMES = ("indicators", "kpi", "outcomes", "proactive", "findings")
 OPTIONAL = ("regions", "carry")  # absent from corpora built before it: the dashboards compute it at first use
 REGION_CELL = ("applications", "new_received", "total")  # 表三 一、本年新收政府信息公开申请数量 · 总计
@@ -104,6 +117,39 @@ def indicator_rows(corpus: Any, roster: pl.DataFrame | None = None, registry: An
     return out.join(ri.select("report_id", *nums), on="report_id", how="left")
 
 
+def known(ind: metrics.Indicator) -> pl.Expr:
+    """The report's value of ``ind`` is known: its numerator and (a rate) its denominator (as :func:`pooled`
+    and :func:`gxlib.metrics.rate` count known)."""
+    e = pl.col(ind.numerator).is_not_null()
+    return e & pl.col(ind.denominator).is_not_null() if ind.denominator is not None else e
+
+
+def _known_flags() -> dict[str, pl.Expr]:
+    """Per indicator (and ``dated``: the publication date, which 按时发布率 reads): the value is known."""
+    return {code: known(ind) for code, ind in metrics.INDICATORS.items()} | {"dated": pl.col("status") != UNDATED}
+
+
+def _matched_aggs(kept: pl.Expr) -> list[pl.Expr]:
+    """The summable parts of :data:`PARTS`: on the reports whose value is known and whose agency's
+    report of the year before / after has it known too (``_kp_<code>`` / ``_kn_<code>``)."""
+    aggs = []
+    for suf in PARTS.values():
+        for code, ind in metrics.INDICATORS.items():
+            both = kept & known(ind) & pl.col(f"_{suf}_{code}")
+            num = pl.col(ind.numerator)
+            if ind.denominator is None:
+                aggs.append(pl.when(both.any()).then(num.filter(both).sum()).otherwise(None)
+                            .alias(f"{code}__value_{suf}"))
+            else:
+                aggs += [num.filter(both).sum().alias(f"{code}__num_{suf}"),
+                         pl.col(ind.denominator).filter(both).sum().alias(f"{code}__den_{suf}")]
+            aggs.append(both.sum().cast(pl.UInt32).alias(f"{code}__n_{suf}"))
+        dated = kept & (pl.col("status") != UNDATED) & pl.col(f"_{suf}_dated")
+        aggs += [(dated & (pl.col("status") == ON_TIME)).sum().cast(pl.UInt32).alias(f"n_on_time_{suf}"),
+                 dated.sum().cast(pl.UInt32).alias(f"n_dated_{suf}")]
+    return aggs
+
+
 def _cell_aggs() -> list[pl.Expr]:
     kept = ~pl.col("older")
     aggs = [kept.sum().cast(pl.UInt32).alias("n_reports"),
@@ -124,7 +170,7 @@ def _cell_aggs() -> list[pl.Expr]:
                      pl.col(ind.denominator).filter(valid).sum().alias(f"{code}__den"),
                      valid.sum().cast(pl.UInt32).alias(f"{code}__n"),
                      (~valid & kept).sum().cast(pl.UInt32).alias(f"{code}__n_unknown")]
-    return aggs
+    return aggs + _matched_aggs(kept)
 
 
 def kpi_cells(indicators: pl.LazyFrame) -> pl.LazyFrame:
@@ -135,16 +181,22 @@ def kpi_cells(indicators: pl.LazyFrame) -> pl.LazyFrame:
 def _with_neighbours(indicators: pl.LazyFrame) -> pl.LazyFrame:
     """``in_prev`` / ``in_next``: the report's agency has a report (not older) in the year before /
     after.  A year-over-year change is then computed on the agencies present in both years: a corpus
-    that gained the reports of a city would otherwise show its volumes as growth."""
+    that gained the reports of a city would otherwise show its volumes as growth.  ``_kp_<code>`` /
+    ``_kn_<code>`` (:data:`PARTS`): that report has the value of ``<code>`` known (``dated``: its
+    publication date) — false when there is no such report."""
+    flags = _known_flags()
     keys = (indicators.filter(~pl.col("older") & pl.col("agency_key").is_not_null() & pl.col("year").is_not_null())
-            .select("agency_key", "year").unique())
+            .group_by("agency_key", "year").agg(e.all().alias(f"_k_{k}") for k, e in flags.items()))
 
     def shifted(by: int, name: str) -> pl.LazyFrame:
-        return keys.select("agency_key", (pl.col("year") + by).alias("year"), pl.lit(True).alias(name))
+        suf = PARTS[name]
+        return keys.select("agency_key", (pl.col("year") + by).alias("year"), pl.lit(True).alias(name),
+                           *(pl.col(f"_k_{k}").alias(f"_{suf}_{k}") for k in flags))
 
+    filled = [*MATCHED, *(f"_{suf}_{k}" for suf in PARTS.values() for k in flags)]
     return (indicators.join(shifted(1, "in_prev"), on=["agency_key", "year"], how="left")
             .join(shifted(-1, "in_next"), on=["agency_key", "year"], how="left")
-            .with_columns(pl.col(m).fill_null(False) for m in MATCHED))
+            .with_columns(pl.col(c).fill_null(False) for c in filled))
 
 
 def outcome_cells(corpus: Any, roster: pl.DataFrame | None = None) -> pl.LazyFrame:
@@ -217,19 +269,26 @@ def compute(corpus: Any, roster: pl.DataFrame | None = None, registry: Any = Non
 # --------------------------------------------------------------------------------------------- reading
 
 
-def pooled(kpi: pl.DataFrame | pl.LazyFrame, code: str, by: Sequence[str] = ()) -> pl.DataFrame:
+def pooled(kpi: pl.DataFrame | pl.LazyFrame, code: str, by: Sequence[str] = (),
+           matched: str | None = None) -> pl.DataFrame:
     """Indicator ``code`` pooled over the ``kpi`` rows given (grouped by ``by``): the columns of
-    :func:`gxlib.metrics.rate` — value, n_reports, n_unknown (and numerator, denominator, status)."""
+    :func:`gxlib.metrics.rate` — value, n_reports, n_unknown (and numerator, denominator, status).
+    ``matched`` (one of :data:`MATCHED`): from the parts of :data:`PARTS` — only the reports whose
+    agency's report of the year before (``in_prev``) / after (``in_next``) has the value known too;
+    ``n_reports`` is how many, and there is no ``n_unknown`` (every report counted has it known)."""
     ind = metrics.INDICATORS[code]
     keys = list(by)
+    suf = f"_{PARTS[matched]}" if matched else ""
+    unknown = [] if matched else [pl.col(f"{code}__n_unknown").sum().alias("n_unknown")]
     lf = kpi.lazy().filter(pl.col("n_reports") > 0).group_by(keys or pl.lit(1).alias("_all"))  # older-only cells out
     if ind.denominator is None:
-        out = lf.agg(metrics.known_sum(f"{code}__value", "value"), pl.col(f"{code}__n").sum().alias("n_reports"),
-                     pl.col(f"{code}__n_unknown").sum().alias("n_unknown"))
+        out = lf.agg(metrics.known_sum(f"{code}__value{suf}", "value"),
+                     pl.col(f"{code}__n{suf}").sum().alias("n_reports"), *unknown)
     else:
         floor = max(ind.min_denominator, 1e-12)
-        out = (lf.agg(pl.col(f"{code}__num").sum().alias("numerator"), pl.col(f"{code}__den").sum().alias("denominator"),
-                      pl.col(f"{code}__n").sum().alias("n_reports"), pl.col(f"{code}__n_unknown").sum().alias("n_unknown"))
+        out = (lf.agg(pl.col(f"{code}__num{suf}").sum().alias("numerator"),
+                      pl.col(f"{code}__den{suf}").sum().alias("denominator"),
+                      pl.col(f"{code}__n{suf}").sum().alias("n_reports"), *unknown)
                .with_columns(
                    pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator") * ind.scale)
                    .otherwise(None).alias("value"),
@@ -301,7 +360,7 @@ def not_stored(corpus: Any, roster: pl.DataFrame | None) -> str | None:
     entry = (getattr(corpus, "manifest", None) or {}).get(DIR) or {}
     if not entry:
         return "the corpus has no stored aggregates (built before them, or they failed)"
-    if entry.get("version") != VERSION:
+    if entry.get("version") != VERSION and entry.get("version") not in KPI_AGAIN:
         return f"its aggregates are of an older gxlib (version {entry.get('version')}, now {VERSION})"
     if entry.get("roster") != roster_digest(roster):
         return "its aggregates were computed with another roster than this one"
@@ -314,10 +373,16 @@ def not_stored(corpus: Any, roster: pl.DataFrame | None) -> str | None:
 
 def stored(corpus: Any, roster: pl.DataFrame | None) -> dict[str, pl.LazyFrame] | None:
     """The build's aggregates of ``corpus`` as lazy scans, or None when :func:`not_stored` says why not
-    (absent, of another version, computed with another roster than ``roster``, files missing)."""
+    (absent, of another version, computed with another roster than ``roster``, files missing).  Of a
+    version of :data:`KPI_AGAIN`: ``kpi`` is :func:`kpi_cells` of the stored ``indicators`` (lazily;
+    the dashboards collect it once), the other tables as stored."""
     if not_stored(corpus, roster) is not None:
         return None
-    return {n: _scan(corpus.path, ps, n) for n, ps in corpus.manifest[DIR]["paths"].items()}
+    entry = corpus.manifest[DIR]
+    out = {n: _scan(corpus.path, ps, n) for n, ps in entry["paths"].items()}
+    if entry.get("version") in KPI_AGAIN:
+        out["kpi"] = kpi_cells(out["indicators"])
+    return out
 
 
 # --------------------------------------------------------------------------------------------- writing

@@ -74,6 +74,10 @@ def test_unknown_never_zero_in_aggregates(real_corpus) -> None:  # noqa: F811
         if ind.denominator is None:
             none_known = kpi.filter(pl.col(cols[0]) == 0)
             assert none_known[f"{code}__value"].is_null().all(), code
+        # the parts known in both years: within the year's known ones, and only where the other year is there
+        for suf, flag in ((s, m) for m, s in aggregates.PARTS.items()):
+            assert (kpi[f"{code}__n_{suf}"] <= kpi[cols[0]]).all(), code
+            assert kpi.filter(~pl.col(flag))[f"{code}__n_{suf}"].sum() == 0, code
     # older reports are in the indicators table, flagged, and in no count
     assert kpi["n_older"].sum() >= 1
     assert kpi.filter(pl.col("template") == metrics.OLDER)["n_reports"].sum() == 0
@@ -132,3 +136,37 @@ def test_unchanged_corpus_not_recomputed_and_roster_followed(tmp_path) -> None:
     assert k["grant_rate"][0] == pytest.approx(ri_year["value"][0])
     assert k["reports"][0] == metrics.reports(aggregates.frames(c2, d.roster)).filter(
         pl.col("year") == year).collect().height
+
+
+def test_aggregates_of_version_2_read_with_kpi_computed_again(tmp_path) -> None:
+    """A corpus whose aggregates are of version 2 (kpi without the parts known in both years) is
+    served from its stored tables, but its kpi is computed again from its stored indicators (the
+    same table in both versions): no rebuild, no in-memory recomputation of the corpus; older
+    versions are not read (the dashboards then compute everything: tests/test_serve.py)."""
+    import json
+
+    demo = ROOT / "data" / "demo" / "corpus"
+    if not demo.is_dir():
+        pytest.skip("data/demo/corpus missing")
+    old = tmp_path / "corpus"
+    shutil.copytree(demo, old)
+    m = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    m[aggregates.DIR]["version"] = 2
+    (old / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    c = load_corpus(old)
+    roster, _ = aggregates._roster(old)  # the demo's roster, which its aggregates were computed with
+    assert 2 in aggregates.KPI_AGAIN and aggregates.not_stored(c, roster) is None
+    agg = aggregates.stored(c, roster)
+    kpi = agg["kpi"].collect()
+    suffixes = [f"__n_{s}" for s in aggregates.PARTS.values()]
+    assert all(f"{code}{s}" in kpi.columns for code in metrics.INDICATORS for s in suffixes)
+    want = aggregates.kpi_cells(aggregates.indicator_rows(c, roster, c.registry)).collect()  # from the reports
+    keys = [*aggregates.DIMS, *aggregates.MATCHED]
+    assert kpi.sort(keys, nulls_last=True).equals(want.select(kpi.columns).sort(keys, nulls_last=True))
+    from gxlib.app import data as D
+    from gxlib.app.overview import kpi_cards
+
+    d = D._load.__wrapped__(str(old))
+    assert d.agg_source == "stored" and "reports" not in d.__dict__
+    _, frame = kpi_cards(d, {"year": d.years[-1]})
+    assert frame.filter(pl.col("indicator") == "grant_rate")["n_both"][0] > 0

@@ -17,23 +17,21 @@ from .state import FilterBar, _key
 from .widgets import UNKNOWN_SUFFIX, ChartPanel, Kpi, SpecOf, _marker, header, kpi_html, section, swapped_spec
 
 KPI_CODES = ("reports", "applications_received", "grant_rate", "correction_rate", "reports_with_errors", "on_time_rate")
+POOLED = ("applications_received", "grant_rate", "correction_rate")  # the KPI cards of gxlib.metrics.INDICATORS
 RANK_TOP = 15  # agencies the ranking chart draws (charts.ranking_chart's default)
 CACHED_STATES = 24  # filter states whose results a page keeps (each holds charts and small frames)
 RANK_CHOICES = [(metrics.INDICATORS[c].name_zh, c) for c in
                 ("grant_rate", "open_rate", "denial_rate", "carry_forward_rate", "correction_rate", "disputes_per_100")]
 
 
-def kpis_for(data: Data, state: Mapping[str, Any], year: int | None,
-             only: str | None = None) -> dict[str, tuple[float | None, str | None, int]]:
+def kpis_for(data: Data, state: Mapping[str, Any], year: int | None) -> dict[str, tuple[float | None, str | None, int]]:
     """{code: (value, status, n_unknown)} for one year (None: all years) under the non-year filters
-    (n_unknown: reports whose value is unknown and left out), from the ``kpi`` aggregate; ``only``
-    (one of aggregates.MATCHED): the reports of agencies that also report the year before / after."""
-    cells = data.scan("kpi", state, year=year)
-    cells = (cells.filter(pl.col(only)) if only else cells).collect()
+    (n_unknown: reports whose value is unknown and left out), from the ``kpi`` aggregate."""
+    cells = data.scan("kpi", state, year=year).collect()
     n = int(cells["n_reports"].sum()) if cells.height else 0
     out: dict[str, tuple[float | None, str | None, int]] = {}
     out["reports"] = (float(n) if n else None, None, 0)
-    for code in ("applications_received", "grant_rate", "correction_rate"):
+    for code in POOLED:
         r = aggregates.pooled(cells, code) if n else pl.DataFrame()
         if r.height == 0:
             out[code] = (None, None, 0)
@@ -46,17 +44,35 @@ def kpis_for(data: Data, state: Mapping[str, Any], year: int | None,
     return out
 
 
+def matched_kpis(data: Data, state: Mapping[str, Any], year: int, side: str) -> dict[str, tuple[float | None, int]]:
+    """{code: (value, n)} for ``year`` under the non-year filters, on its reports whose agency's report
+    of the year before (``side`` "in_prev") / after ("in_next") is there and, like this one, has the
+    value known (aggregates.PARTS; 含错误报告数: the report is enough; 按时发布率: both dated); ``n``:
+    how many such reports (one per agency).  The two sides of a change are then the same agencies."""
+    cells = data.scan("kpi", state, year=year).filter(pl.col(side)).collect()
+    suf = aggregates.PARTS[side]
+    n = int(cells["n_reports"].sum()) if cells.height else 0
+    out: dict[str, tuple[float | None, int]] = {}
+    for code in POOLED:
+        r = aggregates.pooled(cells, code, matched=side) if n else pl.DataFrame()
+        out[code] = (r["value"][0], int(r["n_reports"][0])) if r.height else (None, 0)
+    out["reports_with_errors"] = (float(cells["n_error"].sum()) if n else None, n)
+    dated = int(cells[f"n_dated_{suf}"].sum()) if n else 0
+    out["on_time_rate"] = (int(cells[f"n_on_time_{suf}"].sum()) / dated if dated else None, dated)
+    return out
+
+
 def kpi_cards(data: Data, state: Mapping[str, Any]) -> tuple[list[Kpi], pl.DataFrame]:
     """KPI cards for the state's year vs the previous year, and the same as a frame (for download).
-    Each change but the report count's is computed on the same agencies (those with a report in
-    both years): the year's value on them against the previous year's; how many is said."""
+    Each change but the report count's is computed, per indicator, on the same agencies: those with
+    a report in both years and the value known in both (:func:`matched_kpis`); how many is said."""
     year = state.get("year")
     cur = kpis_for(data, state, year)
     both = year is not None and (year - 1) in data.years
-    now = kpis_for(data, state, year, only="in_prev") if both else {}
-    prev = kpis_for(data, state, year - 1, only="in_next") if both else {}
-    prev_all = kpis_for(data, state, year - 1) if both else {}
-    n_both = int(now["reports"][0] or 0) if both else None
+    now = matched_kpis(data, state, year, "in_prev") if both else {}
+    prev = matched_kpis(data, state, year - 1, "in_next") if both else {}
+    prev_reports = (int(data.scan("kpi", state, year=year - 1).select(pl.col("n_reports").sum()).collect().item() or 0)
+                    if both else 0)
     ind = metrics.INDICATORS
     spec_ = {
         "reports": ("报告数", "count", EXTRA_DEFINITIONS["报告数"], None),
@@ -72,9 +88,11 @@ def kpi_cards(data: Data, state: Mapping[str, Any]) -> tuple[list[Kpi], pl.DataF
         label, kind, definition, hib = spec_[code]
         v, st, unk = cur[code]
         if code == "reports":  # how many reports the corpus holds: the whole of each year
-            base, p, n = v, prev_all.get(code, (None,))[0], None
+            base, p, n = v, (float(prev_reports) if prev_reports else None), None
+        elif both:  # the agencies of both years with the value known in both: n of them on each side
+            (base, n), p = now[code], prev[code][0]
         else:
-            base, p, n = now.get(code, (None,))[0], prev.get(code, (None,))[0], n_both
+            base, p, n = None, None, None
         cards.append(Kpi(code, label, v, kind, p, definition, hib, st, unknown=unk, base=base, n_both=n))
         change = (base - p) if base is not None and p is not None else None
         rows.append({"indicator": code, "indicator_zh": label, "year": year, "value": v, "value_both": base,

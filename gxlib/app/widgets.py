@@ -175,7 +175,11 @@ class Kpi:
     status: str | None = None  # 样本不足 …
     unknown: int = 0  # reports whose value is unknown (left out)
     base: float | None = None  # this year's value on the agencies compared with ``prev`` (None: ``value``)
-    n_both: int | None = None  # how many agencies report in both years (None: the whole years compared)
+    n_both: int | None = None  # how many agencies are compared: a report in both years and this value known
+    # in both (None: the whole years compared)
+
+
+BOTH_ZH = "两年均有数据"  # the agencies a change compares: a report in both years, the card's value known in both
 
 
 def kpi_html(kpis: Sequence[Kpi], prev_label: str = "上年") -> str:
@@ -188,7 +192,7 @@ def kpi_html(kpis: Sequence[Kpi], prev_label: str = "上年") -> str:
                if k.unknown else "")
         delta = ""
         now = k.base if k.n_both is not None else k.value
-        same = f"（两年均有报告的 {k.n_both:,} 个机关）" if k.n_both else ""
+        same = f"（{BOTH_ZH}的 {k.n_both:,} 个机关）" if k.n_both else ""
         if now is not None and k.prev is not None:
             d = now - k.prev
             if k.kind == "rate":
@@ -200,7 +204,7 @@ def kpi_html(kpis: Sequence[Kpi], prev_label: str = "上年") -> str:
             cls = "" if good is None else ("gx-up" if good else "gx-down")
             delta = f'较 {prev_label}{same} <span class="{cls}">{txt}</span>'
         elif k.value is not None:
-            delta = f"{prev_label}无可比数据" + ("（无两年均有报告的机关）" if k.n_both == 0 else "")
+            delta = f"{prev_label}无可比数据" + (f"（无{BOTH_ZH}的机关）" if k.n_both == 0 else "")
         data_value = "" if k.value is None else repr(float(k.value))
         cards.append(
             f'<div class="gx-kpi" data-kpi="{k.code}" data-value="{data_value}" '
