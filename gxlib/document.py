@@ -56,6 +56,7 @@ class Document:
     # printed in traditional characters and read folded to simplified: the OpenCC configuration
     # (gxlib.script.CONFIG), else "".  The folded text keeps the printed text's offsets.
     folded: str = ""
+    images: dict[str, int] = field(default_factory=dict)  # section 一…六 → images printed in it (HTML, Markdown)
     _sections: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -115,3 +116,16 @@ def split_sections(text: str) -> dict[str, str]:
         end = found[keys[i + 1]] if i + 1 < len(keys) else len(text)
         out[k] = text[found[k] : end].strip()
     return out
+
+
+IMAGE_MARK = "\ue000"  # where a rough text of the page (see images_by_section) had an image
+
+
+def images_by_section(rough: str) -> dict[str, int]:
+    """Section numeral → how many ``IMAGE_MARK`` stand in it, in a rough text of the page with
+    a mark where each image was (a table a site printed as a picture leaves only that)."""
+    if IMAGE_MARK not in rough:
+        return {}
+    sections = split_sections(rough)
+    return {k: n for k, v in sections.items() if (n := v.count(IMAGE_MARK))}
+

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
-from . import gridrows, spec
+from . import gridrows, misread, spec
+from .reviewrows import reviews_piece as _reviews_piece, take_reviews as _take_reviews, take_reviews_piece as _take_reviews_piece
 from .script import folded_finding
 from .coded import CodedCell, Extraction  # noqa: F401  (re-exported: the extractor's output)
 from .document import Cell, Document
@@ -200,7 +201,7 @@ def _says_reviews(grid, known: bool | None) -> bool:
 def _caption_label(grid, row, labels: list[Cell], values: list[Cell]) -> list[Cell]:
     """A piece of a table with one row of numbers and no label of its own (``### 行政复议`` over
     ``| 27 | 10 | 9 | 15 | 61 |``) takes its caption as the label."""
-    if labels or not values or not grid.caption or len(values) >= 15:
+    if labels or not values or not grid.caption or len(values) >= 10:
         return labels  # 15 numbers are 表四's whole data row, whatever the caption says
     with_values = [r for r in grid.rows if any(is_value(c.text) and not is_blank(c.text) for c in r)]
     if len(with_values) != 1:
@@ -320,6 +321,9 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 taken.add(("reviews", "*"))
                 ex.log.append(f"{values[0].where}: 15 values after the 行政复议/行政诉讼 header → reviews")
                 continue
+            if not labels and (piece := _reviews_piece(grid, values, taken)):
+                _take_reviews_piece(ex, piece, values, taken)
+                continue
             if not labels:
                 printed = _trim_blanks(values)
                 if len(printed) == len(spec.template(tpl)["applications"].rows[0].cols) and not (
@@ -356,6 +360,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
             gridrows.take_row(ex, target.table, target.row, values, doc.format, header, headed)
     _place_orphans(ex, order, taken)
     gridrows.settle_choices(ex)
+    misread.settle(ex)
     if doc.format in _CLIPPING_FORMATS:
         _cut_totals(ex)
     _table_templates(ex, doc, texts)
@@ -553,13 +558,6 @@ def _duplicate(ex: Extraction, target: _Target, label: Cell) -> None:
             "message": f"{label.where}: 「{label.text}」 再次出现（首次在 {first}），按首次出现的数值读取",
         }
     )
-
-
-def _take_reviews(ex: Extraction, values: list[Cell]) -> None:
-    table = spec.template(ex.template)["reviews"]
-    slots = [(r, c) for r in table.rows for c in r.cols]
-    for (r, c), cell in zip(slots, values):
-        ex.cells.append(gridrows.coded(ex, "reviews", r.code, c, cell))
 
 
 def _prints_single_other(doc: Document, tpl: str) -> bool:

@@ -148,13 +148,35 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
         for c in ex.cells
     ]
     narrative = narrative_records(report_id, doc.text, doc.sections)
-    findings = [_finding(p, report_id) for p in ex.problems]
+    pictured = _pictured_tables(doc, ex)
+    findings = [_finding(p, report_id) for p in ex.problems + pictured]
     if doc.folded:
         findings.insert(0, _finding(folded_finding(doc), report_id))
     if check:
-        findings += [_finding(f, report_id) for f in check_records(report_row, cells, narrative, doc.sections, coded=ex.cells)]
+        said = {p["table"] for p in pictured}  # not missing: printed as a picture
+        findings += [_finding(f, report_id) for f in check_records(report_row, cells, narrative, doc.sections, coded=ex.cells)
+                     if not (f["rule"] == "template.missing_table" and f["table"] in said)]
     rows = {"reports": [report_row], "cells": cells, "narrative": narrative, "findings": findings}
     return Report(doc, meta, ex, rows)
+
+
+_TABLE_SECTION = {"proactive": "二", "applications": "三", "reviews": "四"}
+
+
+def _pictured_tables(doc: Document, ex: Extraction) -> list[dict]:
+    """A template table of which no cell was read while its section prints images only (a site
+    that put the table up as a picture): its cells are unknown, not missing and never 0."""
+    if not doc.images:
+        return []
+    read = {c.table for c in ex.cells}
+    out = []
+    for table, sec in _TABLE_SECTION.items():
+        n = doc.images.get(sec, 0)
+        if n and table not in read:
+            out.append({"rule": "extract.table_image", "severity": "warning", "table": table, "row": None, "col": None,
+                        "message": f"表{spec.TABLE_NUMBER[table]}（{spec.TABLE_TITLE[table]}）在第{sec}部分只印为图片"
+                        f"（{n} 张），没有可读的表格文字：其数值未知，未计入（不是 0）"})
+    return out
 
 
 def _finding(f: dict, report_id: str) -> dict:

@@ -199,6 +199,13 @@ def solve_applications(choices: list[Choice], tpl: str) -> list[str]:
         return []
 
 
+def kept_by_sums(candidates: tuple[float, ...], sums: list[tuple[float, float]]) -> list[float]:
+    """The candidates for one cell that every usable identity allows.  Each of ``sums`` is an
+    identity solved for the cell: (sign, rest), the identity holding when sign · cell = rest
+    (a part: cell = total − the other parts; a total: cell = the parts).  Counts are ≥ 0."""
+    return [x for x in candidates if x >= 0 and all(sign * x == rest for sign, rest in sums)]
+
+
 def agreed(values: list[Any]) -> tuple[bool, Any]:
     """(True, v) when every kept reading gives a cell the same value v."""
     first = values[0] if values else None

@@ -40,8 +40,32 @@ _NUMERIC_ISH = re.compile(r"[\d\s.,+\-%元万件个项条次]*\d[\d\s.,+\-%元�
 @lru_cache(maxsize=65536)
 def in_value_position(text: str) -> bool:
     """Text that stands where a value stands: a value, or something made of digits that is not
-    a number (「3 2」 — two numbers in one cell): it is then read as unreadable, not as a label."""
-    return is_value(text) or _NUMERIC_ISH.fullmatch(fold(text)) is not None
+    a number (「3 2」 — two numbers in one cell), or a number OCR misread (「l7」, 「O」): it is then
+    read as unreadable, not as a label."""
+    return is_value(text) or _NUMERIC_ISH.fullmatch(fold(text)) is not None or bool(misread_readings(text))
+
+
+# OCR's look-alikes of digits in a scanned table (O for 0, l or I for 1) and a space inside a
+# number (「1 208」): the cell is not settled by print; these are its readings, for the identities.
+_LOOKALIKE = str.maketrans("OoIl", "0011")
+_MISREAD = re.compile(r"[\dOoIl]{1,3}(?:[ ,]?[\dOoIl]{3})*")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=65536)
+def misread_readings(text: str) -> tuple[float, ...]:
+    """The numbers an OCR-misread value cell can stand for (「l7」 → 17, 「1 208」 → 1208), or ()
+    when the text is a number as printed or not such a cell.  Letters alone count only in a
+    cell of at most two characters (「O」, 「l」, 「lO」), never a word."""
+    s = fold(text)
+    if not s or VALUE_RE.match(s) or not _MISREAD.fullmatch(s):
+        return ()
+    if not _HAS_DIGIT.search(s) and len(s) > 2:
+        return ()
+    digits = s.translate(_LOOKALIKE).replace(" ", "").replace(",", "")
+    if not digits.isdigit() or (len(digits) > 1 and digits[0] == "0"):
+        return ()  # (no number is printed with a leading zero)
+    return (float(int(digits)),)
 
 
 class Unreadable(ValueError):

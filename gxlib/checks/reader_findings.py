@@ -24,6 +24,11 @@ EXTRACT_RULES: dict[str, tuple[str, str, str]] = {
     "extract.traditional_script": ("info", "繁体字文本已转为简体读取",
                                    "The report is printed in traditional characters (a site's 繁體 view): it was "
                                    "read folded to simplified by OpenCC, of the same length (offsets kept)."),
+    "extract.misread": ("info", "疑似识别错误的数值",
+                        "A value cell OCR misread (l7, O, 1 208) that the template's identities settle; unsettled "
+                        "ones are extract.ambiguous."),
+    "extract.table_image": ("warning", "表格为图片",
+                            "A template table printed as an image only (no table text): its cells are unknown, not 0."),
     "extract.extra_cells": ("warning", "多出的数值",
                             "A row prints more numbers than the template has columns: columns may be shifted."),
 }

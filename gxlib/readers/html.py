@@ -18,7 +18,7 @@ _tostring = etree.tostring
 
 from .. import budget
 from . import htmlwalk
-from ..document import Cell, Document, Grid
+from ..document import IMAGE_MARK, Cell, Document, Grid, images_by_section
 from ..errors import EmptyDocument, EncodingError, TooLarge
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -350,7 +350,19 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         inner = parse(embedded, source, sha256, meta)
         inner.problems.append("the report was embedded in a <script> string literal and read from there")
         return inner
-    return Document(source, "html", sha256, plain, grids, meta)
+    return Document(source, "html", sha256, plain, grids, meta, images=_images(text))
+
+
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _images(text: str) -> dict[str, int]:
+    """Images per section (:func:`gxlib.document.images_by_section`), from the page with its tags
+    stripped (a rough text: enough to find the section headings around each image)."""
+    if "<img" not in text and "<IMG" not in text:
+        return {}
+    return images_by_section(_TAG.sub("\n", _IMG.sub(IMAGE_MARK, text)))
 
 
 def _parse_tree(text: str, source: str):

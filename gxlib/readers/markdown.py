@@ -27,6 +27,8 @@ drop), and every printed cell must survive to the extractor, which decides what 
   the row's start.  Those fillers are dropped where they can only be fillers: in the label
   columns, left of every printed number, so each row reads as label(s) then its values, as
   the HTML reader gives it;
+* a table whose converter repeats a spanned cell's text in each column it spans (docling) reads
+  one number repeated under one repeated heading as one cell;
 * ``Document.text`` is the Markdown without its markup: headings as lines, table rows as
   cells joined by spaces, so the metadata and narrative readers see plain text.
 """
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 import re
 
-from ..document import Cell, Document, Grid
+from ..document import IMAGE_MARK, Cell, Document, Grid, images_by_section
 from . import dashed
 
 _ROW = re.compile(r"^\s*\|(?P<body>.*?)\|?\s*$")
@@ -99,6 +101,33 @@ def _drop_span_fillers(rows: list[list[Cell]], width: int) -> None:
     for r, p in zip(rows, padded):
         label_cols = first - (width - len(r)) if p is not r else first
         r[:] = [c for k, c in enumerate(r) if k >= label_cols or c.text.strip()]
+
+
+def _merge_repeated_spans(rows: list[list[Cell]]) -> None:
+    """A converter that repeats a spanned cell's text in every column it spans (docling: a
+    heading ``本年处理决定数量`` over three columns printed three times, and the row's one value
+    under it, ``6536 | 6536 | 6536``, too): under a run of one heading repeated in adjacent
+    columns of the nearest heading row, a row printing one number repeated across that run
+    prints one cell.  Distinct headings never merge, so equal values under them stay apart."""
+    runs: list[tuple[int, int]] = []
+    for r in rows:
+        if not any(_is_number(c.text) for c in r):  # a heading row: its runs of a repeated text
+            runs, k = [], 0
+            while k < len(r):
+                j = k
+                while j + 1 < len(r) and r[j + 1].text and r[j + 1].text == r[k].text:
+                    j += 1
+                if j > k and r[k].text:
+                    runs.append((k, j + 1))
+                k = j + 1
+            continue
+        drop = set()
+        for a, b in runs:
+            texts = [c.text for c in r[a:b]]
+            if len(texts) == b - a and _is_number(texts[0]) and len(set(texts)) == 1:
+                drop.update(range(a + 1, b))
+        if drop:
+            r[:] = [c for k, c in enumerate(r) if k not in drop]
 
 
 def _join_wrapped_labels(rows: list[list[Cell]]) -> None:
@@ -208,6 +237,7 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         nonlocal lifted, width, in_grid_table
         lifted = in_grid_table = False
         if rows and width and not any(len(r) == 1 for r in rows):
+            _merge_repeated_spans(rows)
             _drop_span_fillers(rows, width)
             _join_wrapped_labels(rows)
         width = 0
@@ -300,4 +330,8 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         del recent[:-2]
         unlabeled[1] += 1 if not h else 2  # a heading over a table is its caption
     end_grid(lineno + 1)
-    return Document(source, "markdown", sha256, "\n".join(plain), grids, dict(meta or {}))
+    images = images_by_section(_MD_IMAGE.sub(IMAGE_MARK, text)) if "![" in text or "<img" in text.lower() else {}
+    return Document(source, "markdown", sha256, "\n".join(plain), grids, dict(meta or {}), images=images)
+
+
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)|<img\b[^>]*>", re.I)
