@@ -18,7 +18,8 @@ VALUE_RE = re.compile(r"^(?P<sign>[+\-−])?\s*(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)
 
 def fold(text: str) -> str:
     """Full-width digits and signs to ASCII; white space trimmed at the ends only, so two numbers
-    printed in one cell ("3 2") stay unreadable instead of becoming 32."""
+    printed in one cell ("3 2") stay unreadable instead of becoming 32 (:func:`misread_readings`
+    lists 32 as a reading, for the identities to confirm or not)."""
     return text.translate(_FOLD).replace("−", "-").strip()
 
 
@@ -48,13 +49,14 @@ def in_value_position(text: str) -> bool:
 # OCR's look-alikes of digits in a scanned table (O for 0, l or I for 1) and a space inside a
 # number (「1 208」): the cell is not settled by print; these are its readings, for the identities.
 _LOOKALIKE = str.maketrans("OoIl", "0011")
-_MISREAD = re.compile(r"[\dOoIl]{1,3}(?:[ ,]?[\dOoIl]{3})*")
+_MISREAD = re.compile(r"[\dOoIl]+(?: [\dOoIl]+|,[\dOoIl]{3})*")
 _HAS_DIGIT = re.compile(r"\d")
 
 
 @lru_cache(maxsize=65536)
 def misread_readings(text: str) -> tuple[float, ...]:
-    """The numbers an OCR-misread value cell can stand for (「l7」 → 17, 「1 208」 → 1208), or ()
+    """The numbers an OCR-misread value cell can stand for (「l7」 → 17, 「1 208」 or 「1 63」 with a
+    space OCR put inside the number → 1208, 163), or ()
     when the text is a number as printed or not such a cell.  Letters alone count only in a
     cell of at most two characters (「O」, 「l」, 「lO」), never a word."""
     s = fold(text)

@@ -94,7 +94,7 @@ def test_reviews_litigation_piece_under_its_own_markdown_heading(tmp_path):
 
 def test_ocr_lookalike_digits_are_settled_by_the_identities_or_flagged(tmp_path):
     """A scanned report through OCR: ``l`` for 1, ``l7`` for 17, ``O`` for 0, a space inside a
-    number (``1 208``).  Such a cell is not settled by print: stated where the template's
+    number (``1 8``, ``1 208``).  Such a cell is not settled by print: stated where the template's
     identities settle it (its row's 总计; 表四's 总计 = its four results), else ambiguous with its
     readings named — never guessed, and the row is not taken for a short one.  Before, ``l`` made
     the row a cell short (natural_person missing) and ``O`` a blank; 表二's ``l2`` lost the row."""
@@ -103,7 +103,7 @@ def test_ocr_lookalike_digits_are_settled_by_the_identities_or_flagged(tmp_path)
           "<tr><td colspan='4'>第二十条第（六）项</td></tr><tr><td>信息内容</td><td colspan='3'>本年处理决定数量</td></tr>"
           "<tr><td>行政处罚</td><td colspan='3'>1 208</td></tr><tr><td>行政强制</td><td colspan='3'>l2</td></tr></table>")
     t3 = ("<p>三、收到和处理政府信息公开申请情况</p><table>" + T3_HEAD
-          + _row("一、本年新收政府信息公开申请数量", (18, 0, 0, 0, 0, 0, 18))
+          + _row("一、本年新收政府信息公开申请数量", (18, 0, 0, 0, 0, 0, "1 8"))
           + "<tr><td rowspan='3'>三、本年度办理结果</td><td colspan='2'>（一）予以公开</td>"
           + "".join(f"<td>{v}</td>" for v in ("l7", 0, 0, 0, 0, 0, 17)) + "</tr>"
           + "<tr><td rowspan='2'>（三）不予公开</td><td>1.属于国家秘密</td>" + "".join(f"<td>{v}</td>" for v in ("l", 0, 0, 0, 0, 0, 1)) + "</tr>"
@@ -115,6 +115,7 @@ def test_ocr_lookalike_digits_are_settled_by_the_identities_or_flagged(tmp_path)
     cells = _cells(path)
     value = lambda t, r, c: (cells[(t, r, c)]["value"], cells[(t, r, c)].get("ambiguous", False))
     assert value("applications", "granted", "natural_person") == (17, False)
+    assert value("applications", "new_received", "total") == (18, False)  # a space OCR put inside 18
     assert value("applications", "denied_state_secret", "natural_person") == (1, False)
     assert value("applications", "denied_prohibited_by_law", "research") == (0, False)
     settled = {(c.table, c.row, c.col): c.settled for c in read_report(path).extraction.cells}
