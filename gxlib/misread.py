@@ -6,8 +6,8 @@ lists the numbers it can stand for.  Here the template's identities that touch t
 other cell of them stated — its row's total (表三, 表四), and for 表三 its column's
 （七）总计 = the outcome rows and 一 + 二 = （七）总计 + 四 — keep the readings they allow
 (:func:`gxlib.solver.kept_by_sums`): one reading kept by at least one identity is stated
-(``settled="identities"``); otherwise the cell is ``ambiguous`` with a finding naming its
-readings.  Never guessed: no identity, no value."""
+(``settled="identities"``, finding ``extract.misread``); otherwise the cell is ``ambiguous``, its
+``extract.unreadable`` finding naming the readings.  Never guessed: no identity, no value."""
 
 from __future__ import annotations
 
@@ -74,9 +74,9 @@ def settle(ex: Extraction) -> None:
     if not todo:
         return
     cells = {(c.table, c.row, c.col): c for c in ex.cells}
-    mine = {(c.table, c.row, c.col) for c in todo}  # their findings are this module's
-    ex.problems[:] = [f for f in ex.problems
-                      if not (f["rule"] == "extract.unreadable" and (f["table"], f["row"], f["col"]) in mine)]
+    keys = {(c.table, c.row, c.col) for c in todo}
+    mine = {k: f for f in ex.problems  # their extract.unreadable findings
+            if f["rule"] == "extract.unreadable" and (k := (f["table"], f["row"], f["col"])) in keys}
     progress = True
     while progress and todo:
         progress = False
@@ -92,12 +92,14 @@ def settle(ex: Extraction) -> None:
                     "rule": "extract.misread", "severity": "info", "table": c.table, "row": c.row, "col": c.col,
                     "message": f"{c.where}: 数值 {c.raw!r} 疑为识别错误，按勾稽关系（{len(sums)} 项）核定为 {kept[0]:g}",
                 })
-    for c in todo:
+    for key, f in mine.items():
+        if cells[key].settled == "identities":
+            ex.problems.remove(f)  # settled: extract.misread says how
+    for c in todo:  # still open: ambiguous, the finding naming its readings
         readings = misread_readings(c.raw)
         c.ambiguous, c.settled = True, "ambiguous"
         why = ("其余单元格不足以用勾稽关系核定" if not _sums(ex, cells, c)
                else "勾稽关系不允许任何读法")
-        ex.problems.append({
-            "rule": "extract.ambiguous", "severity": "warning", "table": c.table, "row": c.row, "col": c.col,
-            "message": f"{c.where}: 数值 {c.raw!r} 疑为识别错误（可能是 {'、'.join(f'{x:g}' for x in readings)}），{why}，未采用",
-        })
+        f = mine.get((c.table, c.row, c.col))
+        if f is not None:
+            f["message"] += f"（读法：{'、'.join(f'{x:g}' for x in readings)}；{why}，未采用）"

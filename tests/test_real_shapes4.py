@@ -124,7 +124,7 @@ def test_ocr_lookalike_digits_are_settled_by_the_identities_or_flagged(tmp_path)
     assert value("proactive", "licensing", "decisions") == (1234, False)  # a thousands separator is print
     assert value("proactive", "penalties", "decisions") == (None, True)  # 1 208: no identity touches it
     assert value("proactive", "coercion", "decisions") == (None, True)
-    msgs = [f["message"] for f in _contract(path)["findings"] if f["rule"] == "extract.ambiguous"]
+    msgs = [f["message"] for f in _contract(path)["findings"] if f["rule"] == "extract.unreadable"]
     assert any("'l2'" in m and "12" in m for m in msgs) and any("1208" in m for m in msgs), msgs
 
 

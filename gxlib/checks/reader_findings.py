@@ -26,7 +26,7 @@ EXTRACT_RULES: dict[str, tuple[str, str, str]] = {
                                    "read folded to simplified by OpenCC, of the same length (offsets kept)."),
     "extract.misread": ("info", "疑似识别错误的数值",
                         "A value cell OCR misread (l7, O, 1 208) that the template's identities settle; unsettled "
-                        "ones are extract.ambiguous."),
+                        "ones stay extract.unreadable (ambiguous, their readings named)."),
     "extract.table_image": ("warning", "表格为图片",
                             "A template table printed as an image only (no table text): its cells are unknown, not 0."),
     "extract.extra_cells": ("warning", "多出的数值",
