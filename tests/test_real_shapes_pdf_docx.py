@@ -1,0 +1,173 @@
+"""Shapes of real Word and PDF reports (the fifth trial round: PDF and DOCX), each built here as a
+small synthetic document of its class: a number in a text box, a tracked move, the legacy
+horizontal merge, a table printed without rulings beside ruled ones, a partly scanned PDF."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from gxlib.report import read_report
+
+docx = pytest.importorskip("docx")
+from docx.oxml.ns import qn  # noqa: E402
+from lxml import etree  # noqa: E402
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+TITLE = "某市某局2021年政府信息公开工作年度报告"
+
+
+def _cells(report) -> dict[tuple[str, str, str], dict]:
+    return {(c["table"], c["row"], c["col"]): c for c in report.to_contract()["cells"]}
+
+
+def _rules(report) -> set[str]:
+    return {f["rule"] for f in report.to_contract()["findings"]}
+
+
+def _el(tag: str, text: str | None = None, **attrs):
+    x = etree.Element(qn(tag))
+    for k, v in attrs.items():
+        x.set(qn("w:" + k), v)
+    if text is not None:
+        x.text = text
+    return x
+
+
+def _word_report(reviews_row: list[str] | None = None):
+    """A Word report: title, 表二 (第二十条第（五）项 行政许可 …) and 表四 as the national form prints them."""
+    d = docx.Document()
+    d.add_paragraph(TITLE)
+    d.add_paragraph("二、主动公开政府信息情况")
+    t2 = d.add_table(rows=6, cols=2)
+    for r, (a, b) in enumerate([("第二十条第（五）项", ""), ("信息内容", "本年处理决定数量"), ("行政许可", "315"),
+                                ("第二十条第（六）项", ""), ("信息内容", "本年处理决定数量"), ("行政处罚", "27")]):
+        t2.cell(r, 0).text = a
+        t2.cell(r, 1).text = b
+    for r in (0, 3):
+        t2.cell(r, 0).merge(t2.cell(r, 1))
+    d.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
+    t4 = d.add_table(rows=4, cols=15)
+    t4.cell(0, 0).merge(t4.cell(0, 4)).text = "行政复议"
+    t4.cell(0, 5).merge(t4.cell(0, 14)).text = "行政诉讼"
+    for k, h in enumerate(["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]):
+        t4.cell(1, k).merge(t4.cell(2, k)).text = h
+    t4.cell(1, 5).merge(t4.cell(1, 9)).text = "未经复议直接起诉"
+    t4.cell(1, 10).merge(t4.cell(1, 14)).text = "复议后起诉"
+    for k in range(10):
+        t4.cell(2, 5 + k).text = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"][k % 5]
+    for k, v in enumerate(reviews_row or "1 0 0 1 2 0 0 0 0 0 1 0 0 0 1".split()):
+        t4.cell(3, k).text = v
+    return d
+
+
+def _emptied(cell):
+    p = cell.paragraphs[0]._p
+    for r in p.findall(qn("w:r")):
+        p.remove(r)
+    return p
+
+
+def test_docx_number_in_a_text_box_in_its_cell_is_read(tmp_path):
+    """A number typed into a text box placed in its 表二 cell (Word writes the box as a wps shape
+    with a VML fallback copy): the cell prints it.  Before, the box's paragraphs were skipped and
+    the cell read as blank (a stated null where the report prints 315)."""
+    d = _word_report()
+    p = _emptied(d.tables[0].cell(2, 1))
+    box = f'''<w:r xmlns:w="{W}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"
+ xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+ xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"
+ xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="urn:schemas-microsoft-com:vml">
+<mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:inline><wp:extent cx="457200" cy="228600"/>
+<wp:docPr id="1" name="文本框 1"/><a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">
+<wps:wsp><wps:txbx><w:txbxContent><w:p><w:r><w:t>315</w:t></w:r></w:p></w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp>
+</a:graphicData></a:graphic></wp:inline></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>
+<w:p><w:r><w:t>315</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>'''
+    p.append(etree.fromstring(box))
+    path = tmp_path / "textbox.docx"
+    d.save(str(path))
+    got = _cells(read_report(path))
+    assert got[("proactive", "licensing", "decisions")]["value"] == 315  # once: the fallback copy is not read
+    assert got[("proactive", "penalties", "decisions")]["value"] == 27
+
+
+def test_docx_tracked_move_reads_the_number_at_its_new_place_only(tmp_path):
+    """A reviewer moved a number with tracking on (w:moveFrom at the old place, w:moveTo at the new)
+    and the draft was published before the changes were accepted: the old place no longer prints
+    it.  Before, the moved-away text was read too (尚未审结 '1' + moved '2' → 12)."""
+    d = _word_report("1 0 0 1 2 0 0 0 0 0 1 0 0 0 1".split())
+    t4 = d.tables[1]
+    pend = _emptied(t4.cell(3, 3))
+    r = _el("w:r")
+    r.append(_el("w:t", "1"))
+    pend.append(r)
+    mf = _el("w:moveFrom", id="1", author="审核人", date="2022-01-15T10:00:00Z")
+    r = _el("w:r")
+    r.append(_el("w:t", "2"))
+    mf.append(r)
+    pend.append(mf)
+    tot = _emptied(t4.cell(3, 4))
+    mt = _el("w:moveTo", id="2", author="审核人", date="2022-01-15T10:00:00Z")
+    r = _el("w:r")
+    r.append(_el("w:t", "2"))
+    mt.append(r)
+    tot.append(mt)
+    # and a plain tracked deletion beside an insertion (already read right)
+    de = _emptied(t4.cell(3, 0))
+    x = _el("w:del", id="3", author="审核人", date="2022-01-15T10:00:00Z")
+    r = _el("w:r")
+    r.append(_el("w:delText", "9"))
+    x.append(r)
+    de.append(x)
+    x = _el("w:ins", id="4", author="审核人", date="2022-01-15T10:00:00Z")
+    r = _el("w:r")
+    r.append(_el("w:t", "1"))
+    x.append(r)
+    de.append(x)
+    path = tmp_path / "moved.docx"
+    d.save(str(path))
+    got = _cells(read_report(path))
+    row = [got[("reviews", "reconsideration", c)]["value"] for c in ("upheld", "corrected", "other", "pending", "total")]
+    assert row == [1, 0, 0, 1, 2]
+
+
+def _to_hmerge(tbl) -> None:
+    """Every gridSpan rewritten as the legacy horizontal merge: a w:tc per grid column,
+    ``w:hMerge w:val="restart"`` then ``w:hMerge`` continuation cells (older Word/WPS saves)."""
+    for tc in list(tbl.iter(qn("w:tc"))):
+        pr = tc.find(qn("w:tcPr"))
+        gs = pr.find(qn("w:gridSpan")) if pr is not None else None
+        if gs is None:
+            continue
+        n = int(gs.get(qn("w:val")))
+        pr.remove(gs)
+        pr.append(_el("w:hMerge", val="restart"))
+        vm = pr.find(qn("w:vMerge"))
+        for _ in range(n - 1):
+            c = _el("w:tc")
+            cpr = _el("w:tcPr")
+            cpr.append(_el("w:hMerge"))
+            if vm is not None:
+                cpr.append(copy.deepcopy(vm))
+            c.append(cpr)
+            c.append(_el("w:p"))
+            tc.addnext(c)
+
+
+def test_docx_legacy_horizontal_merge_cells_come_out_once(tmp_path):
+    """表四's header merged across columns with w:hMerge (not gridSpan), under vertical merges: each
+    merged cell is one grid cell with its colspan, as gridSpan's.  Before, every continuation was an
+    empty cell of its own, so 行政复议 | '' | '' | '' | '' | 行政诉讼 read as a row of values under a
+    label and was reported as an unmatched row."""
+    d = _word_report()
+    _to_hmerge(d.tables[1]._tbl)
+    path = tmp_path / "hmerge.docx"
+    d.save(str(path))
+    rep = read_report(path)
+    grid = rep.document.grids[1]
+    assert [(c.text, c.col, c.colspan) for c in grid.rows[0]] == [("行政复议", 0, 5), ("行政诉讼", 5, 10)]
+    assert [(c.text, c.colspan) for c in grid.rows[1]][-2:] == [("未经复议直接起诉", 5), ("复议后起诉", 5)]
+    assert "extract.unmatched_label" not in _rules(rep)
+    got = _cells(rep)
+    assert [got[("reviews", "reconsideration", c)]["value"] for c in ("upheld", "pending", "total")] == [1, 1, 2]
