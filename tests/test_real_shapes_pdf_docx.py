@@ -171,3 +171,84 @@ def test_docx_legacy_horizontal_merge_cells_come_out_once(tmp_path):
     assert "extract.unmatched_label" not in _rules(rep)
     got = _cells(rep)
     assert [got[("reviews", "reconsideration", c)]["value"] for c in ("upheld", "pending", "total")] == [1, 1, 2]
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+
+
+def _canvas(path):
+    pytest.importorskip("reportlab")
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    try:
+        pdfmetrics.getFont("STSong-Light")
+    except KeyError:
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return canvas.Canvas(str(path), pagesize=(595, 842))
+
+
+def _ruled_table2(c, top: float) -> float:
+    """表二's 第二十条第（五）/（六）项 rows as a ruled table from ``top`` (top-down); returns its bottom."""
+    rows = [("第二十条第（五）项", None), ("信息内容", "本年处理决定数量"), ("行政许可", "315"),
+            ("第二十条第（六）项", None), ("信息内容", "本年处理决定数量"), ("行政处罚", "27"), ("行政强制", "3")]
+    xs, h = [70, 300, 520], 22
+    y = lambda v: 842 - v  # noqa: E731
+    c.setFont("STSong-Light", 10)
+    for k, (a, b) in enumerate(rows):
+        r = top + k * h
+        c.line(xs[0], y(r), xs[-1], y(r))
+        c.line(xs[0], y(r), xs[0], y(r + h))
+        c.line(xs[-1], y(r), xs[-1], y(r + h))
+        if b is not None:
+            c.line(xs[1], y(r), xs[1], y(r + h))
+            c.drawString(xs[1] + 6, y(r + 15), b)
+        c.drawString(xs[0] + 6, y(r + 15), a)
+    bottom = top + len(rows) * h
+    c.line(xs[0], y(bottom), xs[-1], y(bottom))
+    return bottom
+
+
+def test_pdf_table_without_rulings_beside_ruled_tables_is_read(tmp_path):
+    """A Word report exported to PDF whose 表四 had its borders removed, while 表二 is ruled: 表四 is
+    only whitespace-aligned text.  It is read from the text layer's order, as a PDF with no ruled
+    table at all is.  Before, a document with one ruled grid never looked for unruled tables, so
+    表四 was unread (template.unread_table)."""
+    path = tmp_path / "mixed.pdf"
+    c = _canvas(path)
+    y = lambda v: 842 - v  # noqa: E731
+    c.setFont("STSong-Light", 14)
+    c.drawString(150, y(60), TITLE)
+    c.setFont("STSong-Light", 11)
+    c.drawString(90, y(100), "二、主动公开政府信息情况")
+    bottom = _ruled_table2(c, 115)
+    c.drawString(90, y(bottom + 40), "四、政府信息公开行政复议、行政诉讼情况")
+    c.setFont("STSong-Light", 9)
+    top = bottom + 70
+    xs = [60 + 32 * k for k in range(15)]
+    c.drawString(xs[1], y(top), "行政复议")
+    c.drawString(xs[9], y(top), "行政诉讼")
+    c.drawString(xs[6], y(top + 14), "未经复议直接起诉")
+    c.drawString(xs[11], y(top + 14), "复议后起诉")
+    for k in range(15):
+        a, b = [("结果", "维持"), ("结果", "纠正"), ("其他", "结果"), ("尚未", "审结"), ("总计", "")][k % 5]
+        c.drawString(xs[k], y(top + 28), a)
+        c.drawString(xs[k], y(top + 40), b)
+    for k, v in enumerate("2 1 0 1 4 1 0 0 0 1 0 0 1 0 1".split()):
+        c.drawString(xs[k] + 4, y(top + 62), v)
+    c.setFont("STSong-Light", 11)
+    c.drawString(90, y(top + 100), "五、存在的主要问题及改进情况")
+    c.drawString(90, y(top + 120), "无。")
+    c.showPage()
+    c.save()
+    rep = read_report(path)
+    got = _cells(rep)
+    assert got[("proactive", "licensing", "decisions")]["value"] == 315
+    rows = {r: [got[("reviews", r, k)]["value"] for k in ("upheld", "corrected", "other", "pending", "total")]
+            for r in ("reconsideration", "litigation_direct", "litigation_after_reconsideration")}
+    assert rows == {"reconsideration": [2, 1, 0, 1, 4], "litigation_direct": [1, 0, 0, 0, 1],
+                    "litigation_after_reconsideration": [0, 0, 1, 0, 1]}
+    assert "template.unread_table" not in _rules(rep)
+    assert any("without ruling lines" in p for p in rep.document.problems)
