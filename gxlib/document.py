@@ -53,6 +53,7 @@ class Document:
     grids: list[Grid] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)  # what the container states (crawler header, <title>, PDF info)
     problems: list[str] = field(default_factory=list)  # what the reader could not read, in words
+    unread_pages: tuple[int, ...] = ()  # pages with no text layer (scanned in): what they print is unknown
     _sections: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -149,7 +149,9 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
     narrative = narrative_records(report_id, doc.text, doc.sections)
     findings = [_finding(p, report_id) for p in ex.problems]
     if check:
-        findings += [_finding(f, report_id) for f in check_records(report_row, cells, narrative, doc.sections, coded=ex.cells)]
+        # the pages without a text layer are for the checks only (a table there is unread, not missing)
+        seen = {**report_row, "unread_pages": doc.unread_pages} if doc.unread_pages else report_row
+        findings += [_finding(f, report_id) for f in check_records(seen, cells, narrative, doc.sections, coded=ex.cells)]
     rows = {"reports": [report_row], "cells": cells, "narrative": narrative, "findings": findings}
     return Report(doc, meta, ex, rows)
 

@@ -252,3 +252,41 @@ def test_pdf_table_without_rulings_beside_ruled_tables_is_read(tmp_path):
                     "litigation_after_reconsideration": [0, 0, 1, 0, 1]}
     assert "template.unread_table" not in _rules(rep)
     assert any("without ruling lines" in p for p in rep.document.problems)
+
+
+def test_pdf_partly_scanned_tables_on_image_pages_are_unread_not_missing(tmp_path):
+    """Page 1 exported from Word (title, 表二 ruled), page 2 scanned in (an image, no text layer):
+    表三 and 表四 are unknown — template.unread_pages names the pages, and neither the tables nor
+    the sections are reported as absent from the report.  Before: template.missing_table (an
+    error saying the report lacks 表三 and 表四) and template.missing_section."""
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    path = tmp_path / "partly_scanned.pdf"
+    c = _canvas(path)
+    y = lambda v: 842 - v  # noqa: E731
+    c.setFont("STSong-Light", 14)
+    c.drawString(150, y(60), TITLE)
+    c.setFont("STSong-Light", 11)
+    c.drawString(90, y(90), "一、总体情况")
+    c.drawString(90, y(110), "本年度共收到政府信息公开申请12件。")
+    c.drawString(90, y(140), "二、主动公开政府信息情况")
+    _ruled_table2(c, 155)
+    c.showPage()
+    img = Image.new("L", (600, 800), 255)
+    for x in range(50, 550):
+        for yy in (100, 130, 160):
+            img.putpixel((x, yy), 0)
+    c.drawImage(ImageReader(img), 0, 0, width=595, height=842)
+    c.showPage()
+    c.save()
+    rep = read_report(path)
+    assert rep.document.unread_pages == (2,)
+    got = _cells(rep)
+    assert got[("proactive", "penalties", "decisions")]["value"] == 27
+    assert not any(t in ("applications", "reviews") for t, _r, _c in got)  # unknown: no cell, never 0
+    rules = _rules(rep)
+    assert "template.unread_pages" in rules
+    assert "template.missing_table" not in rules and "template.missing_section" not in rules
+    msg = next(f["message"] for f in rep.to_contract()["findings"] if f["rule"] == "template.unread_pages")
+    assert "第 2 页" in msg and "表三" in msg and "表四" in msg
