@@ -319,6 +319,13 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                 taken.add(("reviews", "*"))
                 ex.log.append(f"{values[0].where}: 15 values after the 行政复议/行政诉讼 header → reviews")
                 continue
+            if target is None and len(values) == 14 and not any(t == "reviews" for t, _ in taken) and (
+                    in_reviews or (says_reviews := _says_reviews(grid, says_reviews))) and all(
+                    is_value(v.text) for v in values) and sum(not is_blank(v.text) for v in values) >= 12:
+                # 表四's data row one cell short (a cell deleted): the placings of the missing cell
+                gridrows.take_short_reviews(ex, values)
+                taken.add(("reviews", "*"))
+                continue
             if not labels:
                 printed = _trim_blanks(values)
                 if len(printed) == len(spec.template(tpl)["applications"].rows[0].cols) and not (

@@ -173,6 +173,45 @@ def test_docx_legacy_horizontal_merge_cells_come_out_once(tmp_path):
     assert [got[("reviews", "reconsideration", c)]["value"] for c in ("upheld", "pending", "total")] == [1, 1, 2]
 
 
+def test_docx_reviews_row_one_cell_short_reads_what_the_row_totals_settle(tmp_path):
+    """表四's data row with one cell deleted in Word (删除单元格，右侧单元格左移): 14 values under 15
+    headings, nothing printed says which went.  Every placing of the missing cell is a reading; the
+    rows' own totals keep those where 复议 reads 1 0 0 0 1, so that row is stated; the litigation
+    cells are 0 in all readings but one, so they stay ambiguous.  Before, the row was not read
+    at all (15 values wanted; template.unread_table)."""
+    d = _word_report("1 0 0 1 2 0 0 0 0 0 0 0 0 0 0".split())
+    tr = d.tables[1]._tbl.findall(qn("w:tr"))[3]
+    tr.remove(tr.findall(qn("w:tc"))[9])
+    path = tmp_path / "short_row.docx"
+    d.save(str(path))
+    rep = read_report(path)
+    got = _cells(rep)
+    assert [got[("reviews", "reconsideration", c)]["value"] for c in ("upheld", "corrected", "other", "pending", "total")] \
+        == [1, 0, 0, 1, 2]
+    assert not any(got[("reviews", "reconsideration", c)].get("ambiguous") for c in ("upheld", "total"))
+    for r in ("litigation_direct", "litigation_after_reconsideration"):
+        assert all(got[("reviews", r, c)].get("ambiguous") and got[("reviews", r, c)]["value"] is None
+                   for c in ("upheld", "corrected", "other", "pending", "total"))
+    assert "extract.ambiguous" in _rules(rep)
+
+
+def test_docx_reviews_row_one_cell_short_in_its_first_group(tmp_path):
+    """The same shape, the cell deleted in 复议's group (its 其他结果 0): only placings inside that group
+    keep every row's total, so 诉讼's ten cells are stated; in 复议 the gap may be any of its first four
+    cells (2 1 1 4 fits 2+1+1+0 however placed), so only its 总计 4 is settled."""
+    d = _word_report("2 1 0 1 4 1 1 0 0 2 3 0 1 1 5".split())
+    tr = d.tables[1]._tbl.findall(qn("w:tr"))[3]
+    tr.remove(tr.findall(qn("w:tc"))[2])  # 复议 其他结果 (0) deleted
+    path = tmp_path / "short_row2.docx"
+    d.save(str(path))
+    got = _cells(read_report(path))
+    flat = [got[("reviews", r, c)]["value"] for r in ("reconsideration", "litigation_direct",
+                                                      "litigation_after_reconsideration")
+            for c in ("upheld", "corrected", "other", "pending", "total")]
+    assert flat == [None, None, None, None, 4, 1, 1, 0, 0, 2, 3, 0, 1, 1, 5]
+    assert all(got[("reviews", "reconsideration", c)].get("ambiguous") for c in ("upheld", "corrected", "other", "pending"))
+
+
 # ---------------------------------------------------------------------------------------------
 # PDF
 
