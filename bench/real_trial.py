@@ -6,7 +6,8 @@ Per document: cells read, exact (a value, not ambiguous), ambiguous, the templat
 that fail (findings table2.* / table3.* / table4.*), reader findings, and, when
 ``NAME.expected.json`` sits beside the document ({"table.row.col": value} taken from the
 source project's own test assertions), how many expected cells are read exact / wrong /
-ambiguous / missing.  The documents are third-party: keep them outside the project.  To
+ambiguous / missing; an expected ``"?"`` is a cell the document does not settle: *unsettled* when
+it comes out ambiguous, unreadable or absent, a *guess* when a value is stated.  The documents are third-party: keep them outside the project.  To
 compare with another checkout, run it with that checkout first on PYTHONPATH."""
 
 from __future__ import annotations
@@ -35,9 +36,13 @@ def _row(path: Path) -> dict:
     expected = path.with_name(path.stem + ".expected.json")
     if expected.exists():
         want = json.loads(expected.read_text(encoding="utf-8"))
-        tally = {"exact": 0, "wrong": 0, "ambiguous": 0, "missing": 0}
+        tally = {"exact": 0, "wrong": 0, "ambiguous": 0, "missing": 0, "unsettled": 0, "guess": 0}
         for key, v in want.items():
             got = cells.get(key)
+            if v == "?":  # the document does not settle it: flagged or absent is right, a value a guess
+                stated = got is not None and not got.get("ambiguous") and got.get("settled") != "unreadable"
+                tally["guess" if stated else "unsettled"] += 1
+                continue
             kind = ("missing" if got is None else "ambiguous" if got.get("ambiguous")
                     else "exact" if got["value"] == v else "wrong")
             tally[kind] += 1
@@ -51,16 +56,19 @@ def main(argv: list[str]) -> int:
         return 2
     docs = sorted(p for p in Path(argv[0]).iterdir()
                   if p.suffix in (".html", ".htm", ".md", ".txt", ".pdf", ".docx") and not p.name.endswith(".expected.json"))
-    print("| document | agency | year | cells | exact | ambiguous | identities failing | reader findings | expected (exact/wrong/amb/missing) |")
+    print("| document | agency | year | cells | exact | ambiguous | identities failing | reader findings | expected (exact/wrong/amb/missing; unsettled/guess) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for p in docs:
         try:
             r = _row(p)
         except GxError as e:  # a clear refusal (NotAReport …) is a result too, not a crash
-            print(f"| {p.name} | — | — | refused: {type(e).__name__} | | | | | |")
+            want = p.with_name(p.stem + ".expected.json")
+            n = len(json.loads(want.read_text(encoding="utf-8"))) if want.exists() else 0
+            print(f"| {p.name} | — | — | refused: {type(e).__name__} | | | | | {n} cells unknown |")
             continue
         e = r.get("expected")
-        exp = f"{e['exact']}/{e['wrong']}/{e['ambiguous']}/{e['missing']}" if e else "—"
+        exp = (f"{e['exact']}/{e['wrong']}/{e['ambiguous']}/{e['missing']}; {e['unsettled']}/{e['guess']}"
+               if e else "—")
         print(f"| {r['doc']} | {r['agency']} | {r['year']} | {r['cells']} | {r['exact']} | {r['ambiguous']} | "
               f"{', '.join(r['identities_failing']) or 'none'} | {r['reader_findings']} | {exp} |")
     return 0
