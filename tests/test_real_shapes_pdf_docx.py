@@ -329,3 +329,42 @@ def test_pdf_partly_scanned_tables_on_image_pages_are_unread_not_missing(tmp_pat
     assert "template.missing_table" not in rules and "template.missing_section" not in rules
     msg = next(f["message"] for f in rep.to_contract()["findings"] if f["rule"] == "template.unread_pages")
     assert "第 2 页" in msg and "表三" in msg and "表四" in msg
+
+
+def test_pdf_rotated_applicant_headings_read_in_their_reading_order(tmp_path):
+    """表三's seven applicant headings set in vertical text (Word's 文字方向, exported to PDF: each
+    glyph rotated, the words running bottom to top): a heading reads as printed (自然人), not
+    reversed (人然自) — the headings are the hints a short row's values are placed by.  The values
+    below stay as read."""
+    path = tmp_path / "rotated.pdf"
+    c = _canvas(path)
+    y = lambda v: 842 - v  # noqa: E731
+    c.setFont("STSong-Light", 14)
+    c.drawString(150, y(60), TITLE)
+    heads = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    xs = [60, 260] + [260 + 40 * k for k in range(1, 8)]
+    top, mid, bottom = 100, 190, 215
+    for yy in (top, mid, bottom):
+        c.line(xs[0], y(yy), xs[-1], y(yy))
+    for x in xs:
+        c.line(x, y(top), x, y(bottom))
+    c.setFont("STSong-Light", 9)
+    c.drawString(xs[0] + 4, y(150), "申请人情况")
+    for k, h in enumerate(heads):
+        c.saveState()
+        c.translate(xs[1 + k] + 24, y(mid - 6))
+        c.rotate(90)  # bottom to top
+        c.drawString(0, 0, h)
+        c.restoreState()
+    c.drawString(xs[0] + 4, y(mid + 16), "一、本年新收政府信息公开申请数量")
+    for k, v in enumerate(["5", "2", "0", "1", "0", "1", "9"]):
+        c.drawString(xs[1 + k] + 6, y(mid + 16), v)
+    c.showPage()
+    c.save()
+    rep = read_report(path)
+    grid = rep.document.grids[0]
+    assert [cell.text for cell in grid.rows[0]][1:] == heads
+    got = _cells(rep)
+    assert [got[("applications", "new_received", k)]["value"] for k in
+            ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total")] \
+        == [5, 2, 0, 1, 0, 1, 9]
