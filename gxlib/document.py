@@ -57,6 +57,7 @@ class Document:
     # (gxlib.script.CONFIG), else "".  The folded text keeps the printed text's offsets.
     folded: str = ""
     images: dict[str, int] = field(default_factory=dict)  # section 一…六 → images printed in it (HTML, Markdown)
+    unread_pages: tuple[int, ...] = ()  # pages with no text layer (scanned in): what they print is unknown
     _sections: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property

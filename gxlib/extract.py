@@ -324,6 +324,13 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
             if not labels and (piece := _reviews_piece(grid, values, taken)):
                 _take_reviews_piece(ex, piece, values, taken)
                 continue
+            if target is None and len(values) == 14 and not any(t == "reviews" for t, _ in taken) and (
+                    in_reviews or (says_reviews := _says_reviews(grid, says_reviews))) and all(
+                    is_value(v.text) for v in values) and sum(not is_blank(v.text) for v in values) >= 12:
+                # 表四's data row one cell short (a cell deleted): the placings of the missing cell
+                gridrows.take_short_reviews(ex, values)
+                taken.add(("reviews", "*"))
+                continue
             if not labels:
                 printed = _trim_blanks(values)
                 if len(printed) == len(spec.template(tpl)["applications"].rows[0].cols) and not (

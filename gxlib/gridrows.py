@@ -372,3 +372,45 @@ def coded(ex: Extraction, table: str, row: str, col: spec.Column, cell: Cell) ->
         }
     )
     return CodedCell(table, row, col.code, None, cell.text, cell.where, settled="unreadable")
+
+
+def take_short_reviews(ex: Extraction, values: list[Cell]) -> None:
+    """表四's one data row printing one cell fewer than its 15 (a cell deleted in Word, the cells on
+    its right moved left): every placing of the missing cell is a reading; each of the three rows'
+    own total (总计 = the parts) keeps the readings it allows, and a cell is stated only where every
+    kept reading gives it the same value, else ambiguous (never read by position)."""
+    rows = spec.template(ex.template)["reviews"].rows
+    n = sum(len(r.cols) for r in rows)
+    before = _short_readings(values, n)
+
+    def split(reading: Reading) -> list[Reading]:
+        out, k = [], 0
+        for r in rows:
+            out.append(reading[k:k + len(r.cols)])
+            k += len(r.cols)
+        return out
+
+    kept = [rd for rd in before if all(_holds(part, r.cols) for part, r in zip(split(rd), rows))] or before
+    ex.log.append(f"{values[0].where}: reviews prints {len(values)} cells for {n}: {len(before)} placings of the "
+                  f"missing cell, {len(kept)} kept by the rows' totals")
+    raw = " ".join(v.text for v in values)
+    parts = [split(rd) for rd in kept]
+    for i, r in enumerate(rows):
+        for j, col in enumerate(r.cols):
+            same, _ = solver.agreed([None if p[i][j] is None else p[i][j].text for p in parts])
+            cell = parts[0][i][j]
+            if not same:
+                ex.cells.append(CodedCell("reviews", r.code, col.code, None, raw, values[0].where, ambiguous=True))
+            elif cell is None:
+                ex.cells.append(CodedCell("reviews", r.code, col.code, None, "", values[0].where, settled="identities"))
+            else:
+                c = coded(ex, "reviews", r.code, col, cell)
+                c.settled = "identities" if c.settled == "print" and len(kept) < len(before) else c.settled
+                ex.cells.append(c)
+    shown = "；".join("|".join("□" if c is None else (c.text or "□") for c in rd) for rd in kept[:_SHOW])
+    ex.problems.append({
+        "rule": "extract.ambiguous" if len(kept) > 1 else "extract.partial_row", "severity": "warning",
+        "table": "reviews", "row": None, "col": None,
+        "message": f"表四 数据行只印了 {len(values)} 格（应有 {n} 格），缺的一格位置未印明；各行总计留下 {len(kept)} 种读法"
+                   f"：{shown}" + ("（各读法一致的格照读，其余未定）" if len(kept) > 1 else ""),
+    })

@@ -154,7 +154,9 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
         findings.insert(0, _finding(folded_finding(doc), report_id))
     if check:
         said = {p["table"] for p in pictured}  # not missing: printed as a picture
-        findings += [_finding(f, report_id) for f in check_records(report_row, cells, narrative, doc.sections, coded=ex.cells)
+        # the pages without a text layer are for the checks only (a table there is unread, not missing)
+        seen = {**report_row, "unread_pages": doc.unread_pages} if doc.unread_pages else report_row
+        findings += [_finding(f, report_id) for f in check_records(seen, cells, narrative, doc.sections, coded=ex.cells)
                      if not (f["rule"] == "template.missing_table" and f["table"] in said)]
     rows = {"reports": [report_row], "cells": cells, "narrative": narrative, "findings": findings}
     return Report(doc, meta, ex, rows)

@@ -70,7 +70,7 @@ def test_registry_and_rules_table():
     want = {
         "table3.balance", "table3.total_handled", "table3.row_total", "table4.row_total", "cross_year.carry_over",
         "cross_year.in_force", "narrative.table_mismatch", "narrative.parts_sum", "template.year_mismatch",
-        "template.missing_table", "template.unread_table", "template.missing_row", "template.unknown_row", "template.missing_section",
+        "template.missing_table", "template.unread_table", "template.unread_pages", "template.missing_row", "template.unknown_row", "template.missing_section",
         "plausibility.negative", "plausibility.non_integer", "plausibility.outcome_exceeds_total",
         "plausibility.copy_paste", "plausibility.outlier", "timeliness.late",
     }

@@ -40,8 +40,21 @@ def _missing_table(ctx: _Ctx) -> None:
     tpl = _report_template(ctx)
     if tpl not in _TEMPLATED and not (tpl == "unknown" and ctx.report.get("expected_template") in _TEMPLATED):
         return
-    for t in _unread(ctx, printed=False):
+    unread = _unread(ctx, printed=False)
+    pages = ctx.report.get("unread_pages")
+    if pages and unread:  # the tables may stand on the pages no text could be read from
+        ctx.find("template.unread_pages", pages="、".join(map(str, pages)),
+                 tables="、".join(TABLE_ZH[t] for t in unread))
+        return
+    for t in unread:
         ctx.find("template.missing_table", t, table=TABLE_ZH[t], title=spec.TABLE_TITLE[t])
+
+
+@_rule("template.unread_pages", "warning", "report", "扫描页未能读取",
+       "第 {pages} 页只有图像（扫描件），没有文字层，未能读取；{tables} 未读出，其数值未知，未计入（不是缺表）")
+def _unread_pages(ctx: _Ctx) -> None:
+    """Reported by :func:`_missing_table`: a PDF some of whose pages are images only (scanned in)
+    and a table not read — it may be printed on those pages, so it is unknown, not missing."""
 
 
 def _unread(ctx: _Ctx, printed: bool) -> list[str]:
@@ -138,8 +151,8 @@ _HEADINGS = {
 def _missing_section(ctx: _Ctx) -> None:
     """A 2019/2021-template report lacks one of the six sections 一 总体情况 … 六 其他需要报告的事项
     (needs the section split; not checked without it)."""
-    if ctx.sections is None or _report_template(ctx) not in _TEMPLATED:
-        return
+    if ctx.sections is None or _report_template(ctx) not in _TEMPLATED or ctx.report.get("unread_pages"):
+        return  # (sections on pages with no text layer are not missing: template.unread_pages)
     body = "\n".join(ctx.sections.values())
     missing = [n for n in SECTION_NUMERALS if n not in ctx.sections and not _HEADINGS[n].search(body)]
     if missing:

@@ -38,6 +38,7 @@ def _q(tag: str) -> str:
 
 P, TBL, TR, TC, SDT, SDT_CONTENT = (_q(t) for t in ("p", "tbl", "tr", "tc", "sdt", "sdtContent"))
 T, TAB, BR, CR, DEL, INS = (_q(t) for t in ("t", "tab", "br", "cr", "del", "ins"))
+MOVE_FROM, TXBX_CONTENT = _q("moveFrom"), _q("txbxContent")
 SMART_TAG, CUSTOM_XML, HYPERLINK, FLD_SIMPLE = (_q(t) for t in ("smartTag", "customXml", "hyperlink", "fldSimple"))
 FALLBACK = f"{{{_MC}}}Fallback"
 
@@ -76,8 +77,9 @@ def _join(lines: list[str]) -> str:
 
 
 def _para_text(p) -> str:
-    """A paragraph's text: runs (also inside hyperlinks, insertions, smart tags), tabs and breaks;
-    deleted text and the fallback copy of alternate content are skipped."""
+    """A paragraph's text: runs (also inside hyperlinks, insertions, smart tags, text boxes), tabs
+    and breaks; deleted text, the old place of moved text (``w:moveFrom``: a tracked move prints it
+    at its ``w:moveTo`` only) and the fallback copy of alternate content are skipped."""
     out: list[str] = []
 
     def walk(el) -> None:
@@ -89,8 +91,12 @@ def _para_text(p) -> str:
                 out.append("\t")
             elif tag in (BR, CR):
                 out.append("\n")
-            elif tag in (DEL, FALLBACK) or tag == P or tag == TBL:
-                continue  # deleted text; duplicate fallback; nested paragraphs are read on their own
+            elif tag in (DEL, MOVE_FROM, FALLBACK) or tag == P or tag == TBL:
+                continue  # deleted or moved-away text; duplicate fallback; nested paragraphs are read on their own
+            elif tag == TXBX_CONTENT:
+                # a text box (in a cell or a paragraph) prints its paragraphs where it is anchored
+                out.append("\n".join(_para_text(b) if b.tag == P else "\n".join(_table_lines(b))
+                                     for b in _block_children(ch)))
             elif isinstance(tag, str):
                 walk(ch)
 
@@ -168,6 +174,13 @@ def _vmerge(tc) -> str | None:
     return vm.get(_q("val")) or "continue"
 
 
+def _hmerge(tc) -> str | None:
+    hm = tc.find(f"{_q('tcPr')}/{_q('hMerge')}")
+    if hm is None:
+        return None
+    return hm.get(_q("val")) or "continue"
+
+
 def _table(tbl, st: _State) -> None:
     trs = list(_rows(tbl))
     rows_tc = [list(_row_cells(tr)) for tr in trs]
@@ -185,8 +198,18 @@ def _table(tbl, st: _State) -> None:
         col = _int_attr(tr, f"{_q('trPr')}/{_q('gridBefore')}", 0)
         row: list[Cell] = []
         below: dict[int, Cell] = {}
+        last: Cell | None = None  # the cell of the previous w:tc in this row (its own, or one merged from above)
         for tc in tcs:
             span = max(1, _int_attr(tc, f"{_q('tcPr')}/{_q('gridSpan')}", 1))
+            if _hmerge(tc) == "continue" and last is not None:
+                # the legacy horizontal merge (older Word / WPS): one w:tc per grid column, the
+                # continuation cells belong to the cell on their left, as a gridSpan would
+                if last.row == r and last.col + last.colspan <= col:
+                    last.colspan = col + span - last.col
+                for c in range(col, col + span):
+                    below[c] = last
+                col += span
+                continue
             vm = _vmerge(tc)
             above = open_cells.get(col)
             if vm == "continue" and above is not None and above.col == col:
@@ -216,6 +239,7 @@ def _table(tbl, st: _State) -> None:
             for c in range(col, col + span):
                 below[c] = cell
             col += span
+            last = cell
         open_cells = below
         rows.append(row)
     grid.rows = [r for r in rows if r]

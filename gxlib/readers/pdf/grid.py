@@ -365,7 +365,7 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
             if cut and c1 == nc - 1:
                 continue  # cut by the page edge: what it prints is partly off the page
             chs = texts[(r, c)]
-            text = _join_lines([ln.text for ln in _lines(chs)]) if chs else ""
+            text = _cell_text(chs)
             page, y = source(ys[r0])
             row.append(
                 Cell(
@@ -384,6 +384,17 @@ def _build_grid(table: _Table, chars_by_page: dict[int, list[_Char]], problems: 
     return Grid(rows, where=f"page {first_page}, {where_t}" + (
         f" (continues to page {table.parts[-1].page})" if len(table.parts) > 1 else ""
     ))
+
+
+def _cell_text(chs: list[_Char]) -> str:
+    """A cell's text: its lines top to bottom, each left to right; a cell set in rotated text (a
+    heading in vertical 文字方向, each character a "line" of its own, bottom to top for btLr) reads
+    in the text layer's order, which is the reading order (``chs`` keep the page's order)."""
+    if not chs:
+        return ""
+    if all(c.rotated for c in chs):
+        return "".join(c.text for c in chs)
+    return _join_lines([ln.text for ln in _lines(chs)])
 
 
 def _cut_at_right(offsets, chars_by_page: dict[int, list[_Char]], widths: dict[int, float]) -> int | None:
@@ -451,7 +462,7 @@ def _is_split_row(
     """
 
     def text(key: tuple[int, int]) -> str:
-        return _join_lines([ln.text for ln in _lines(chars[key])]) if chars[key] else ""
+        return _cell_text(chars[key])
 
     pairs: list[tuple[str, str, bool]] = []  # upper text, lower text, spans more rows (a group cell)
     c = 0

@@ -41,6 +41,7 @@ class _Char:
     bottom: float
     page: int  # 1-based
     space_before: bool = False  # PDFium saw a word break (a space char) right before it
+    rotated: bool = False  # set at an angle (a heading in vertical text, 文字方向): its cell reads in text order
 
     @property
     def cx(self) -> float:
@@ -80,6 +81,7 @@ def _page_chars(textpage, page_no: int, top: float) -> list[_Char]:
     n = R.FPDFText_CountChars(textpage)
     get_unicode = R.FPDFText_GetUnicode
     loose = R.FPDFText_GetLooseCharBox
+    angle = R.FPDFText_GetCharAngle
     rect = R.FS_RECTF()
     pr = ctypes.byref(rect)
     out: list[_Char] = []
@@ -93,7 +95,8 @@ def _page_chars(textpage, page_no: int, top: float) -> list[_Char]:
         if not loose(textpage, i, pr):
             continue
         t, b = top - rect.top, top - rect.bottom
-        out.append(_Char(chr(code), rect.left, rect.right, t, b, page_no, gap))
+        a = angle(textpage, i)
+        out.append(_Char(chr(code), rect.left, rect.right, t, b, page_no, gap, 0.3 < a < 5.98))
         index.append(i)
         gap = False
     if not out:

@@ -83,26 +83,62 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
         raise EmptyDocument(f"{name}: the PDF holds no readable text")
     if not grids:
         grids = _unruled_tables(text, problems)
-    doc = Document(source=name, format="pdf", sha256=sha256, text=text, grids=grids, meta=meta, problems=problems)
+    else:
+        # a table printed without rulings beside ruled ones (a Word table whose borders were
+        # removed): read from the body text, which holds none of the ruled tables' text
+        body = _text([b for b in blocks if not isinstance(b[2], Grid)], pages)
+        grids += _unruled_tables(body, problems, skip=_kinds(grids, fused=False))
+    doc = Document(
+        source=name, format="pdf", sha256=sha256, text=text, grids=grids, meta=meta, problems=problems,
+        unread_pages=tuple(p.number for p in pages if p not in visible),
+    )
     if folded:
         mark_folded(doc)
     return doc
 
 
-def _unruled_tables(text: str, problems: list[str]) -> list[Grid]:
+def _unruled_tables(text: str, problems: list[str], skip: frozenset[str] | None = None) -> list[Grid]:
     """Tables drawn without rulings (an office suite's PDF of a borderless table): no cell
     boundary is on the page, only the text's order and its word gaps, as in a crawler's dump
     of a page; the fused-text reader reads them (label + run, spaces as hints, identities and
-    ambiguity), never by guessed column positions."""
+    ambiguity), never by guessed column positions.  ``skip``: the tables (表二/表三/表四) ruled
+    grids hold, when ``text`` is the body text around them (only the others are looked for)."""
     from ..crawler import _find_tables, looks_fused
 
-    if not looks_fused(text):
+    if skip is None and not looks_fused(text):
         return []
     grids, found = _find_tables(text, 0, len(text))
-    if grids:
-        problems.append("no ruled table: the tables were read from the text layer's order (label, numbers)")
-    problems.extend(found)
-    return grids
+    if skip is None:
+        if grids:
+            problems.append("no ruled table: the tables were read from the text layer's order (label, numbers)")
+        problems.extend(found)
+        return grids
+    keep = [g for g in grids if (k := _kinds([g], fused=True)) and not (k & skip)]
+    for g in keep:
+        problems.append(f"{g.where}: a table printed without ruling lines ({'/'.join(sorted(_kinds([g], fused=True)))}) "
+                        "was read from the text layer's order (label, numbers)")
+    return keep
+
+
+# words only one of the three tables prints in its rows or headings
+_KIND_WORDS = {
+    "proactive": ("第二十条", "规章", "行政许可", "行政处罚", "行政事业性收费"),
+    "applications": ("本年新收", "予以公开", "不予公开", "无法提供", "不予处理", "结转下年度"),
+    "reviews": ("维持", "纠正", "复议后起诉", "未经复议"),
+}
+
+
+def _kinds(grids: list[Grid], fused: bool) -> frozenset[str]:
+    """The template tables (proactive/applications/reviews) whose words these grids print (a fused
+    grid: in its labels only)."""
+    out = set()
+    for g in grids:
+        if g.fused != fused:
+            continue
+        texts = [row[0].text for row in g.rows] if fused else [c.text for row in g.rows for c in row]
+        joined = "".join(texts).replace(" ", "")
+        out |= {k for k, words in _KIND_WORDS.items() if any(w in joined for w in words)}
+    return frozenset(out)
 
 
 def _is_page_number(ln: _Line, page: _Page) -> bool:
