@@ -26,7 +26,7 @@ from decimal import Decimal
 from itertools import product
 from typing import Any
 
-from .spec import OTHER_SINGLE_ROW, Row, applications_rows, outcome_rows
+from .spec import OTHER_SINGLE_ROW, Row, applications_rows, outcome_rows, template
 
 _MAX_STATES = 20_000  # partial sums kept by the 表三 column solver (bounds pathological tables)
 
@@ -197,6 +197,57 @@ def solve_applications(choices: list[Choice], tpl: str) -> list[str]:
     except _TooBig:
         keep(pref, None)
         return []
+
+
+_BALANCE_SIGNS = dict(zip(_BALANCE, (1, 1, -1, -1)))  # 一 + 二 − （七）总计 − 四 = 0
+
+
+def _stated(cells: dict, key) -> float | None:
+    """A cell's number when it is stated (a printed blank counts 0, as in the choices' vectors);
+    None when it is absent, ambiguous or unreadable."""
+    c = cells.get(key)
+    if c is None or c.ambiguous or c.settled == "unreadable":
+        return None
+    return 0.0 if c.value is None else c.value
+
+
+def cell_identities(tpl: str, single_other: bool, cells: dict, c) -> list[tuple[float, float]]:
+    """The identities touching one cell ``c`` (a CodedCell of ``cells``: (table, row, col) → cell)
+    whose other cells are all stated, each solved for it as (sign, rest): sign · cell = rest.
+    The row's own total (表三, 表四) and 表三's two column identities, as :func:`solve_applications`
+    uses them on whole rows."""
+    out: list[tuple[float, float]] = []
+
+    def add(sign: float, terms: list[tuple[tuple, float]], rhs_sign: float = 1.0) -> None:
+        rest = 0.0
+        for key, k in terms:
+            if (v := _stated(cells, key)) is None:
+                return
+            rest += k * v
+        out.append((sign, rhs_sign * rest))
+
+    table = template(tpl)[c.table] if tpl in ("2019", "2021") else None
+    row = next((r for r in table.rows if r.code == c.row), None) if table is not None else None
+    if row is None:
+        return out
+    cols = [k.code for k in row.cols]
+    if c.table in ("applications", "reviews") and cols[-1] == "total":
+        parts = [(c.table, c.row, k) for k in cols[:-1]]
+        if c.col == "total":
+            add(1.0, [(p, 1.0) for p in parts])
+        else:  # cell = total − the other parts
+            add(1.0, [((c.table, c.row, "total"), 1.0)] + [(p, -1.0) for p in parts if p[2] != c.col])
+    if c.table == "applications":
+        outcome = outcome_rows([r.code for r in applications_rows(tpl, single_other or tpl == "2019")])
+        if c.row == "total_handled":
+            add(1.0, [(("applications", o, c.col), 1.0) for o in outcome])
+        elif c.row in outcome:
+            add(1.0, [(("applications", "total_handled", c.col), 1.0)]
+                + [(("applications", o, c.col), -1.0) for o in outcome if o != c.row])
+        sign = _BALANCE_SIGNS.get(c.row)
+        if sign is not None:  # sign · cell = −(the other terms)
+            add(sign, [(("applications", r, c.col), float(k)) for r, k in _BALANCE_SIGNS.items() if r != c.row], -1.0)
+    return out
 
 
 def kept_by_sums(candidates: tuple[float, ...], sums: list[tuple[float, float]]) -> list[float]:
