@@ -144,7 +144,10 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
     report_row = _report_row(report_id, doc, meta, template, ex)
     cells = [
         {"report_id": report_id, "table": c.table, "row": c.row, "col": c.col, "value": c.value, "raw": c.raw,
-         "template": template, "ambiguous": c.ambiguous, "settled": c.settled, "where": c.where}
+         # an unreadable cell is not settled by the document either: unknown wherever the frames
+         # are read (metrics, aggregates, regional sums count ``ambiguous`` cells as unknown, never 0)
+         "template": template, "ambiguous": c.ambiguous or c.settled == "unreadable", "settled": c.settled,
+         "where": c.where}
         for c in ex.cells
     ]
     narrative = narrative_records(report_id, doc.text, doc.sections)

@@ -85,7 +85,7 @@ class _Cells:
         rows: dict[str, dict[str, None]] = {}  # table -> its rows in order of first appearance
         for x in cells:
             t, r = x["table"], x["row"]
-            self.map[(t, r, x["col"])] = _Cell(x["value"], bool(x.get("ambiguous")))
+            self.map[(t, r, x["col"])] = _Cell(x["value"], bool(x.get("ambiguous")) or x.get("settled") == "unreadable")
             if (seen := rows.get(t)) is None:
                 rows[t] = {r: None}
             else:
@@ -101,7 +101,8 @@ class _Cells:
         rows: dict[str, dict[str, None]] = {}
         for x in coded:
             t, r = x.table, x.row
-            self.map[(t, r, x.col)] = x
+            # an unreadable cell is unknown, as ambiguous ones are (its None is no printed blank)
+            self.map[(t, r, x.col)] = _Cell(None, True) if x.settled == "unreadable" else x
             if (seen := rows.get(t)) is None:
                 rows[t] = {r: None}
             else:
