@@ -376,9 +376,11 @@ def coded(ex: Extraction, table: str, row: str, col: spec.Column, cell: Cell) ->
 
 def take_short_reviews(ex: Extraction, values: list[Cell]) -> None:
     """表四's one data row printing one cell fewer than its 15 (a cell deleted in Word, the cells on
-    its right moved left): every placing of the missing cell is a reading; each of the three rows'
-    own total (总计 = the parts) keeps the readings it allows, and a cell is stated only where every
-    kept reading gives it the same value, else ambiguous (never read by position)."""
+    its right moved left): every placing of the missing cell is a reading, the missing cell an
+    unknown count ≥ 0.  Each of the three rows' own total (总计 = the parts) keeps the placings it
+    allows and gives the missing cell its value (总计 − the other parts, or the parts' sum when it is
+    the 总计); a cell is stated only where every kept placing gives it the same value, else it is
+    ambiguous (never read by position, never taken as 0)."""
     rows = spec.template(ex.template)["reviews"].rows
     n = sum(len(r.cols) for r in rows)
     before = _short_readings(values, n)
@@ -390,23 +392,27 @@ def take_short_reviews(ex: Extraction, values: list[Cell]) -> None:
             k += len(r.cols)
         return out
 
-    kept = [rd for rd in before if all(_holds(part, r.cols) for part, r in zip(split(rd), rows))] or before
+    solved = [(rd, nums) for rd in before if (nums := _with_gap(split(rd), rows)) is not None]
+    kept = [rd for rd, _ in solved] or before
     ex.log.append(f"{values[0].where}: reviews prints {len(values)} cells for {n}: {len(before)} placings of the "
                   f"missing cell, {len(kept)} kept by the rows' totals")
     raw = " ".join(v.text for v in values)
     parts = [split(rd) for rd in kept]
     for i, r in enumerate(rows):
         for j, col in enumerate(r.cols):
-            same, _ = solver.agreed([None if p[i][j] is None else p[i][j].text for p in parts])
-            cell = parts[0][i][j]
-            if not same:
-                ex.cells.append(CodedCell("reviews", r.code, col.code, None, raw, values[0].where, ambiguous=True))
-            elif cell is None:
-                ex.cells.append(CodedCell("reviews", r.code, col.code, None, "", values[0].where, settled="identities"))
+            printed = [p[i][j] for p in parts]
+            nums = [x[i][j] for _, x in solved]
+            if nums and all(abs(x - nums[0]) < 1e-9 for x in nums):
+                if all(c is not None for c in printed) and solver.agreed([c.text for c in printed])[0]:
+                    c = coded(ex, "reviews", r.code, col, printed[0])  # printed in place in every placing
+                    c.settled = "identities" if c.settled == "print" and len(kept) < len(before) else c.settled
+                else:  # the missing cell, or a cell the placings agree on by value
+                    c = CodedCell("reviews", r.code, col.code, nums[0], raw, values[0].where, settled="identities")
+            elif not nums and all(c is not None for c in printed) and solver.agreed([c.text for c in printed])[0]:
+                c = coded(ex, "reviews", r.code, col, printed[0])  # no placing balances: in place in every one
             else:
-                c = coded(ex, "reviews", r.code, col, cell)
-                c.settled = "identities" if c.settled == "print" and len(kept) < len(before) else c.settled
-                ex.cells.append(c)
+                c = CodedCell("reviews", r.code, col.code, None, raw, values[0].where, ambiguous=True)
+            ex.cells.append(c)
     shown = "；".join("|".join("□" if c is None else (c.text or "□") for c in rd) for rd in kept[:_SHOW])
     ex.problems.append({
         "rule": "extract.ambiguous" if len(kept) > 1 else "extract.partial_row", "severity": "warning",
@@ -414,3 +420,24 @@ def take_short_reviews(ex: Extraction, values: list[Cell]) -> None:
         "message": f"表四 数据行只印了 {len(values)} 格（应有 {n} 格），缺的一格位置未印明；各行总计留下 {len(kept)} 种读法"
                    f"：{shown}" + ("（各读法一致的格照读，其余未定）" if len(kept) > 1 else ""),
     })
+
+
+def _with_gap(parts: list[Reading], rows) -> list[list[float]] | None:
+    """A placing's numbers per row, the missing cell (None) given the value its row's total leaves
+    it (≥ 0); None when a row's total does not hold or a cell cannot be read as a number."""
+    out = []
+    for part, r in zip(parts, rows):
+        try:
+            nums = [None if c is None else _number(c, col) for c, col in zip(part, r.cols)]
+        except Unreadable:
+            return None
+        if None in nums:
+            g = nums.index(None)
+            rest = sum(x for k, x in enumerate(nums[:-1]) if k != g)
+            nums[g] = rest if g == len(nums) - 1 else nums[-1] - rest
+            if nums[g] < 0:
+                return None
+        elif abs(sum(nums[:-1]) - nums[-1]) >= 1e-9:
+            return None
+        out.append(nums)
+    return out

@@ -175,9 +175,10 @@ def test_docx_legacy_horizontal_merge_cells_come_out_once(tmp_path):
 
 def test_docx_reviews_row_one_cell_short_reads_what_the_row_totals_settle(tmp_path):
     """表四's data row with one cell deleted in Word (删除单元格，右侧单元格左移): 14 values under 15
-    headings, nothing printed says which went.  Every placing of the missing cell is a reading; the
-    rows' own totals keep those where 复议 reads 1 0 0 0 1, so that row is stated; the litigation
-    cells are 0 in all readings but one, so they stay ambiguous.  Before, the row was not read
+    headings, nothing printed says which went.  Every placing of the missing cell is a reading, the
+    missing cell an unknown count; the rows' own totals keep only placings in 诉讼's ten cells, so 复议
+    is stated as printed, and in every kept placing each 诉讼 cell is 0 (the missing one too: its
+    row's total leaves it 0), so they are stated by the identities.  Before, the row was not read
     at all (15 values wanted; template.unread_table)."""
     d = _word_report("1 0 0 1 2 0 0 0 0 0 0 0 0 0 0".split())
     tr = d.tables[1]._tbl.findall(qn("w:tr"))[3]
@@ -190,15 +191,16 @@ def test_docx_reviews_row_one_cell_short_reads_what_the_row_totals_settle(tmp_pa
         == [1, 0, 0, 1, 2]
     assert not any(got[("reviews", "reconsideration", c)].get("ambiguous") for c in ("upheld", "total"))
     for r in ("litigation_direct", "litigation_after_reconsideration"):
-        assert all(got[("reviews", r, c)].get("ambiguous") and got[("reviews", r, c)]["value"] is None
+        assert all(not got[("reviews", r, c)].get("ambiguous") and got[("reviews", r, c)]["value"] == 0
                    for c in ("upheld", "corrected", "other", "pending", "total"))
     assert "extract.ambiguous" in _rules(rep)
 
 
 def test_docx_reviews_row_one_cell_short_in_its_first_group(tmp_path):
     """The same shape, the cell deleted in 复议's group (its 其他结果 0): only placings inside that group
-    keep every row's total, so 诉讼's ten cells are stated; in 复议 the gap may be any of its first four
-    cells (2 1 1 4 fits 2+1+1+0 however placed), so only its 总计 4 is settled."""
+    keep every row's total, so 诉讼's ten cells are stated; in 复议 the gap may be any of its five
+    cells — one of its first four (0, with 总计 4) or its 总计 (2 1 1 4, 总计 8): nothing of 复议 is
+    settled, not even its 总计 (the missing cell is never taken as 0)."""
     d = _word_report("2 1 0 1 4 1 1 0 0 2 3 0 1 1 5".split())
     tr = d.tables[1]._tbl.findall(qn("w:tr"))[3]
     tr.remove(tr.findall(qn("w:tc"))[2])  # 复议 其他结果 (0) deleted
@@ -208,8 +210,9 @@ def test_docx_reviews_row_one_cell_short_in_its_first_group(tmp_path):
     flat = [got[("reviews", r, c)]["value"] for r in ("reconsideration", "litigation_direct",
                                                       "litigation_after_reconsideration")
             for c in ("upheld", "corrected", "other", "pending", "total")]
-    assert flat == [None, None, None, None, 4, 1, 1, 0, 0, 2, 3, 0, 1, 1, 5]
-    assert all(got[("reviews", "reconsideration", c)].get("ambiguous") for c in ("upheld", "corrected", "other", "pending"))
+    assert flat == [None, None, None, None, None, 1, 1, 0, 0, 2, 3, 0, 1, 1, 5]
+    assert all(got[("reviews", "reconsideration", c)].get("ambiguous")
+               for c in ("upheld", "corrected", "other", "pending", "total"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,6 +332,27 @@ def test_pdf_partly_scanned_tables_on_image_pages_are_unread_not_missing(tmp_pat
     assert "template.missing_table" not in rules and "template.missing_section" not in rules
     msg = next(f["message"] for f in rep.to_contract()["findings"] if f["rule"] == "template.unread_pages")
     assert "第 2 页" in msg and "表三" in msg and "表四" in msg
+
+
+def test_pdf_blank_page_is_not_an_unread_scan(tmp_path):
+    """A page with nothing on it (no text, no image: a blank page Word left at the end) hides no
+    table: 表三 and 表四 missing from the report are still reported missing, not 'unread'."""
+    path = tmp_path / "blank_page.pdf"
+    c = _canvas(path)
+    y = lambda v: 842 - v  # noqa: E731
+    c.setFont("STSong-Light", 14)
+    c.drawString(150, y(60), TITLE)
+    c.setFont("STSong-Light", 11)
+    c.drawString(90, y(90), "一、总体情况")
+    c.drawString(90, y(140), "二、主动公开政府信息情况")
+    _ruled_table2(c, 155)
+    c.showPage()
+    c.showPage()  # page 2: blank
+    c.save()
+    rep = read_report(path)
+    assert rep.document.unread_pages == ()
+    rules = _rules(rep)
+    assert "template.unread_pages" not in rules and "template.missing_table" in rules
 
 
 def test_pdf_rotated_applicant_headings_read_in_their_reading_order(tmp_path):

@@ -90,7 +90,7 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
         grids += _unruled_tables(body, problems, skip=_kinds(grids, fused=False))
     doc = Document(
         source=name, format="pdf", sha256=sha256, text=text, grids=grids, meta=meta, problems=problems,
-        unread_pages=tuple(p.number for p in pages if p not in visible),
+        unread_pages=tuple(p.number for p in pages if p not in visible and p.images),  # blank pages: nothing unread
     )
     if folded:
         mark_folded(doc)
