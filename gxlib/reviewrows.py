@@ -15,14 +15,15 @@ def reviews_piece(grid, values: list[Cell], taken: set[tuple[str, str]]) -> tupl
     """表四 printed as two tables (行政复议's 5 columns, then 行政诉讼's 10: a report's layout for a
     narrow page): an unlabelled row of 10 values in a piece whose header or caption says 行政诉讼
     (and 复议 only as 未经复议/复议后) is the two litigation rows in the template's order; one of 5
-    values in a piece that says 行政复议 and not 诉讼 is the reconsideration row.  Else ()."""
+    values in a piece that says 行政复议 and not 诉讼 (nor 起诉: a piece headed 未经复议直接起诉 or
+    复议后起诉 alone is one litigation row, which nothing here places) is the reconsideration row.  Else ()."""
     if ("reviews", "*") in taken or len(values) not in (5, 10) or any(not is_value(v.text) for v in values):
         return ()
     words = grid.caption.split(" ")[-1] + "".join([c.text for row in grid.rows for c in row if not is_value(c.text)])
     bare = words.replace("未经复议", "").replace("复议后", "")
     if len(values) == 10 and "诉讼" in words and "复议" not in bare:
         rows = _LITIGATION
-    elif len(values) == 5 and "复议" in words and "诉讼" not in words:
+    elif len(values) == 5 and "复议" in bare and "诉讼" not in words and "起诉" not in words:
         rows = ("reconsideration",)
     else:
         return ()

@@ -58,12 +58,15 @@ def misread_readings(text: str) -> tuple[float, ...]:
     """The numbers an OCR-misread value cell can stand for (「l7」 → 17, 「1 208」 or 「1 63」 with a
     space OCR put inside the number → 1208, 163), or ()
     when the text is a number as printed or not such a cell.  Letters alone count only in a
-    cell of at most two characters (「O」, 「l」, 「lO」), never a word."""
+    cell of at most two characters without I (「O」, 「l」, 「lO」), never a word or a Roman numeral;
+    one space inside a number at most."""
     s = fold(text)
     if not s or VALUE_RE.match(s) or not _MISREAD.fullmatch(s):
         return ()
-    if not _HAS_DIGIT.search(s) and len(s) > 2:
-        return ()
+    if not _HAS_DIGIT.search(s) and (len(s) > 2 or "I" in s):
+        return ()  # letters alone: a short O/o/l only (I, II are Roman numerals, labels)
+    if s.count(" ") > 1:
+        return ()  # 「1 2 3」: several numbers side by side, not one with a space OCR put in it
     digits = s.translate(_LOOKALIKE).replace(" ", "").replace(",", "")
     if not digits.isdigit() or (len(digits) > 1 and digits[0] == "0"):
         return ()  # (no number is printed with a leading zero)

@@ -74,6 +74,22 @@ def test_reviews_printed_as_two_tables_reconsideration_then_litigation(tmp_path)
     assert [got[("reviews", "litigation_after_reconsideration", c)] for c in ("upheld", "total")] == [0, 1]
 
 
+def test_reviews_litigation_pieces_alone_are_not_taken_for_reconsideration(tmp_path):
+    """表四 as three 5-column tables: 未经复议直接起诉, 复议后起诉, then 行政复议.  A piece headed
+    未经复议直接起诉 says 复议 and not 诉讼, yet it is a litigation row: it must not be read as 行政复议
+    (the real 行政复议 piece comes last and is the one read as it)."""
+    def piece(head, vals):
+        return (f"<table><tr><td colspan='5'>{head}</td></tr>" + SUB
+                + "<tr>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr></table><p>&nbsp;</p>")
+    body = (piece("未经复议直接起诉", (2, 0, 1, 0, 3)) + piece("复议后起诉", (0, 1, 0, 0, 1))
+            + piece("行政复议", (1, 1, 0, 0, 2)))
+    path = tmp_path / "r.html"
+    path.write_text(_page("<p>四、政府信息公开行政复议、行政诉讼情况</p>" + body), encoding="utf-8")
+    got = {k: c["value"] for k, c in _cells(path).items() if k[0] == "reviews"}
+    assert [got.get(("reviews", "reconsideration", c)) for c in ("upheld", "corrected", "other", "pending", "total")] \
+        == [1, 1, 0, 0, 2]
+
+
 def test_reviews_litigation_piece_under_its_own_markdown_heading(tmp_path):
     """The same in Markdown (marker): ``### （一）行政复议情况`` over a 5-column table, then
     ``### （二）行政诉讼情况`` over 未经复议直接起诉 | 复议后起诉 and a 10-value row.  Before, the
@@ -171,3 +187,14 @@ def test_markdown_table_image_line_is_a_picture_too(tmp_path):
     c = _contract(path)
     assert [f["table"] for f in c["findings"] if f["rule"] == "extract.table_image"] == ["applications"]
     assert not [x for x in c["cells"] if x["table"] == "applications"]
+
+
+def test_ocr_readings_are_not_made_of_roman_numerals_or_several_numbers():
+    """Only OCR's look-alikes make a reading: a lone O/o/l, or a number with one space in it.  A
+    Roman numeral (I, II: a label) and several numbers side by side (1 2 3) have none."""
+    from gxlib.values import in_value_position, misread_readings
+
+    assert misread_readings("O") == (0.0,) and misread_readings("l7") == (17.0,) and misread_readings("1 208") == (1208.0,)
+    for text in ("I", "II", "IO", "1 2 3", "12 0 5"):
+        assert misread_readings(text) == (), text
+    assert not in_value_position("II")
