@@ -122,6 +122,12 @@ def split_sections(text: str) -> dict[str, str]:
 IMAGE_MARK = "\ue000"  # where a rough text of the page (see images_by_section) had an image
 
 
+def mark_images(text: str, image: re.Pattern) -> str:
+    """``text`` with IMAGE_MARK where ``image`` matches, and nowhere else (a private-use glyph the
+    page itself prints is blanked first: it is no image)."""
+    return image.sub(IMAGE_MARK, text.replace(IMAGE_MARK, " ") if IMAGE_MARK in text else text)
+
+
 def images_by_section(rough: str) -> dict[str, int]:
     """Section numeral → how many ``IMAGE_MARK`` stand in it, in a rough text of the page with
     a mark where each image was (a table a site printed as a picture leaves only that)."""

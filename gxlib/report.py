@@ -165,9 +165,6 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
     return Report(doc, meta, ex, rows)
 
 
-_TABLE_SECTION = {"proactive": "二", "applications": "三", "reviews": "四"}
-
-
 def _pictured_tables(doc: Document, ex: Extraction) -> list[dict]:
     """A template table of which no cell was read while its section prints images only (a site
     that put the table up as a picture): its cells are unknown, not missing and never 0."""
@@ -175,7 +172,7 @@ def _pictured_tables(doc: Document, ex: Extraction) -> list[dict]:
         return []
     read = {c.table for c in ex.cells}
     out = []
-    for table, sec in _TABLE_SECTION.items():
+    for table, sec in spec.TABLE_NUMBER.items():  # 表N is printed in section N
         n = doc.images.get(sec, 0)
         if n and table not in read:
             out.append({"rule": "extract.table_image", "severity": "warning", "table": table, "row": None, "col": None,

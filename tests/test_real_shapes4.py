@@ -198,3 +198,15 @@ def test_ocr_readings_are_not_made_of_roman_numerals_or_several_numbers():
     for text in ("I", "II", "IO", "1 2 3", "12 0 5"):
         assert misread_readings(text) == (), text
     assert not in_value_position("II")
+
+
+def test_private_use_glyph_in_the_text_is_no_picture(tmp_path):
+    """A page printing a private-use glyph (U+E000, some fonts' icons) in section 三 and a logo
+    <img> in section 一, with no 表三: 表三 is missing, not 'printed as a picture'."""
+    body = ("<p>一、总体情况</p><p><img src='logo.png'>本机关依法公开政府信息。</p>"
+            "<p>三、收到和处理政府信息公开申请情况</p><p>\ue000 本年度未收到申请。</p>")
+    path = tmp_path / "r.html"
+    path.write_text(_page(body), encoding="utf-8")
+    findings = read_report(path).rows["findings"]
+    assert not any(f["rule"] == "extract.table_image" for f in findings)
+    assert any(f["rule"] == "template.missing_table" and f["table"] == "applications" for f in findings)

@@ -201,9 +201,11 @@ def test_traditional_text_keeps_offsets_into_the_printed_text(tmp_path):
     printed = tr.read_text(encoding="utf-8")
     assert len(script.fold_traditional(printed)[0]) == len(printed)
     assert rt["narrative"]
+    text = read_document(tr).text  # the document text the offsets count in (read from the folded one)
     for n in rt["narrative"]:
-        at = printed.index(trad(n["text"]))  # the 繁體 fragment, where it was printed …
-        assert script.fold(printed[at: at + len(n["text"])]) == n["text"]
+        at, count = n["offset"], f"{n['count']:g}"
+        assert text[at: at + len(count)] == count, (n, text[at - 10: at + 10])  # the offset is the count's
+        assert trad(n["text"]) in printed  # … of a fragment the 繁體 text printed
 
 
 def test_a_conversion_that_changes_length_falls_back_to_characters():

@@ -18,7 +18,7 @@ _tostring = etree.tostring
 
 from .. import budget
 from . import htmlwalk
-from ..document import IMAGE_MARK, Cell, Document, Grid, images_by_section
+from ..document import Cell, Document, Grid, images_by_section, mark_images
 from ..errors import EmptyDocument, EncodingError, TooLarge
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -362,7 +362,7 @@ def _images(text: str) -> dict[str, int]:
     stripped (a rough text: enough to find the section headings around each image)."""
     if "<img" not in text and "<IMG" not in text:
         return {}
-    return images_by_section(_TAG.sub("\n", _IMG.sub(IMAGE_MARK, text)))
+    return images_by_section(_TAG.sub("\n", mark_images(text, _IMG)))
 
 
 def _parse_tree(text: str, source: str):

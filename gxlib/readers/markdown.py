@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 
-from ..document import IMAGE_MARK, Cell, Document, Grid, images_by_section
+from ..document import Cell, Document, Grid, images_by_section, mark_images
 from . import dashed
 
 _ROW = re.compile(r"^\s*\|(?P<body>.*?)\|?\s*$")
@@ -330,7 +330,7 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
         del recent[:-2]
         unlabeled[1] += 1 if not h else 2  # a heading over a table is its caption
     end_grid(lineno + 1)
-    images = images_by_section(_MD_IMAGE.sub(IMAGE_MARK, text)) if "![" in text or "<img" in text.lower() else {}
+    images = images_by_section(mark_images(text, _MD_IMAGE)) if "![" in text or "<img" in text.lower() else {}
     return Document(source, "markdown", sha256, "\n".join(plain), grids, dict(meta or {}), images=images)
 
 
