@@ -339,7 +339,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                     order.append(("orphan", printed))  # a 表三 row whose label the converter lost
                 continue
             if target is None:
-                if any(not is_blank(v.text) for v in values):
+                if any(is_value(v.text) and not is_blank(v.text) for v in values):  # (words only: a header row)
                     ex.log.append(f"{labels[-1].where}: no template row matches {labels[-1].text!r}")
                     ex.problems.append(
                         {

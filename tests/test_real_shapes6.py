@@ -141,3 +141,23 @@ def test_table_comparing_years_is_not_read_as_template_rows(tmp_path):
     assert got[("proactive", "licensing", "decisions")]["value"] == 4633
     assert _values(got, "new_received") == [40, 5, 0, 0, 0, 0, 45]
     assert "extract.comparison_table" in _rules(path)
+
+
+def test_cms_table_per_row_header_rows_are_not_unmatched_rows(tmp_path):
+    """A CMS that puts each row of 表三/表四 in a <table> of its own: a header row (行政复议 | | 行政诉讼,
+    its spans drawn as empty cells) prints words, no number, so it is no row of values the report
+    failed to read.  Before, each such row was reported as ``extract.unmatched_label`` with its
+    words as 'values'.  The values are read as before."""
+    one = lambda *cells: "<table><tbody><tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr></tbody></table>"
+    body = (one(CHECK, "", "", "申请人情况", "", "", "", "", "", "")
+            + one("一、本年新收政府信息公开申请数量", "", "", 3, 0, 0, 0, 0, 0, 3)
+            + "<p>四、政府信息公开行政复议、行政诉讼情况</p>"
+            + one("行政复议", "", "", "", "", "行政诉讼", *[""] * 9)
+            + one("结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "", "", "", "", "复议后起诉", "", "", "", "")
+            + one(*["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3)
+            + one(1, 0, 0, 0, 1, *[0] * 10))
+    path = _write(tmp_path, _page("<p>二、主动公开政府信息情况</p>" + T2 + "<p>三、收到和处理政府信息公开申请情况</p>" + body))
+    got = _cells(path)
+    assert _values(got, "new_received") == [3, 0, 0, 0, 0, 0, 3]
+    assert got[("reviews", "reconsideration", "total")]["value"] == 1
+    assert "extract.unmatched_label" not in _rules(path)
