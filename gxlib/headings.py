@@ -33,9 +33,11 @@ def column_key(text: str) -> str:
 
 
 def permutation(grid: Grid, upto: int, values: list[Cell], cols: tuple[spec.Column, ...]) -> list[int] | None:
-    """Per value of a full row (as many values as columns, grid positions kept), the template
-    column its nearest heading names, when the headings name each column once and not in the
-    template's order; else None (the row reads by the template's order)."""
+    """Per value of a full row (as many values as columns), the template column its nearest
+    heading names, when the headings name each column once and not in the template's order;
+    else None (the row reads by the template's order).  In Markdown and text a heading row may
+    have dropped an empty cell, shifting the headings after it: they then name some column twice
+    or miss one, which is no permutation, so the row keeps the template's order."""
     if len(values) != len(cols) or len(cols) < 2:
         return None
     leaves = {spec.normalize_label(c.leaf): j for j, c in enumerate(cols)}
@@ -100,14 +102,14 @@ def untranspose(grid: Grid) -> Grid | None:
     return Grid(rows, grid.where + " (printed transposed: turned back)", caption=grid.caption)
 
 
-_PLACED = ("pdf", "html", "docx")  # grids whose cells keep their printed columns
+_FORMATS = ("pdf", "html", "docx", "markdown", "text")  # grids whose cells carry their columns
 
 
 def in_heading_order(grid: Grid, upto: int, values: list[Cell], cols: tuple[spec.Column, ...], fmt: str,
                      log: list[str]) -> list[Cell]:
     """A full row's values in the template's column order: as printed, unless the header puts
     the columns in another order (:func:`permutation`)."""
-    perm = permutation(grid, upto, values, cols) if fmt in _PLACED else None
+    perm = permutation(grid, upto, values, cols) if fmt in _FORMATS else None
     if perm is None:
         return values
     log.append(f"{values[0].where}: the header prints the columns in another order → read by their headings")

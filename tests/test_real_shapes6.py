@@ -161,3 +161,20 @@ def test_cms_table_per_row_header_rows_are_not_unmatched_rows(tmp_path):
     assert _values(got, "new_received") == [3, 0, 0, 0, 0, 0, 3]
     assert got[("reviews", "reconsideration", "total")]["value"] == 1
     assert "extract.unmatched_label" not in _rules(path)
+
+
+def test_markdown_applications_columns_in_another_order_said_by_the_header(tmp_path):
+    """The same reordered legal-person columns in a converter's pipe table (spans as empty
+    cells): read by their headings.  Before, by the template's order."""
+    row = lambda *cells: "| " + " | ".join(str(c) for c in cells) + " |"
+    md = "\n".join([
+        "# " + TITLE, "", "# 二、主动公开政府信息情况", "", row("第二十条第（一）项", "", "", ""), "|---|---|---|---|",
+        row("信息内容", "本年制发件数", "本年废止件数", "现行有效件数"), row("规章", 0, 0, 0), "",
+        "# 三、收到和处理政府信息公开申请情况", "",
+        row(CHECK, "", "", "申请人情况", "", "", "", "", "", ""), "|" + "---|" * 10,
+        row("", "", "", "自然人", "法人或其他组织", "", "", "", "", "总计"),
+        row("", "", "", "", "科研机构", "商业企业", "社会公益组织", "其他", "法律服务机构", ""),
+        row("一、本年新收政府信息公开申请数量", "", "", 10, 2, 0, 1, 3, 0, 16), ""])
+    path = tmp_path / "r.md"
+    path.write_text(md, encoding="utf-8")
+    assert _values(_cells(path), "new_received") == [10, 0, 2, 1, 0, 3, 16]
