@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
-from . import gridrows, misread, spec
+from . import gridrows, headings, misread, spec
 from .reviewrows import reviews_piece as _reviews_piece, take_reviews as _take_reviews, take_reviews_piece as _take_reviews_piece
 from .script import folded_finding
 from .coded import CodedCell, Extraction  # noqa: F401  (re-exported: the extractor's output)
@@ -267,7 +267,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
     taken: set[tuple[str, str]] = {(c.table, c.row) for c in ex.cells}
     in_reviews = False
     order: list[tuple[str, object]] = []  # 表三 rows in document order: ("row", code) | ("orphan", values)
-    for grid in (g for g in doc.grids if not g.fused):
+    for grid in (headings.untranspose(g) or g for g in doc.grids if not g.fused):
         # 表四's data row cut off into a table of its own, after its header; or in a table whose
         # header cells say 维持/纠正 while 行政复议/行政诉讼 went to text lines above it (PDF → Markdown)
         reviews_row = _reviews_row_grid(grid, in_reviews)
@@ -276,7 +276,8 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
             ex.lifted.setdefault(item, []).extend(r[0] for r in grid.rows)
             ex.log.append(f"{grid.where}: {len(grid.rows)} values lifted out of the 第二十条第{item}项 rows")
             continue
-        if not is_template_grid(grid, tpl) and not reviews_row:
+        if (compared := headings.by_years(grid)) or not is_template_grid(grid, tpl) and not reviews_row:
+            ex.problems.extend([compared] if compared else [])
             ex.log.append(f"{grid.where}: not a template table (no heading or row label of 表二/三/四)")
             continue
         says_reviews = None  # _grid_says_reviews(grid), read only when a row asks (most grids' rows never do)
@@ -338,7 +339,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
                     order.append(("orphan", printed))  # a 表三 row whose label the converter lost
                 continue
             if target is None:
-                if any(not is_blank(v.text) for v in values):
+                if any(is_value(v.text) and not is_blank(v.text) for v in values):  # (words only: a header row)
                     ex.log.append(f"{labels[-1].where}: no template row matches {labels[-1].text!r}")
                     ex.problems.append(
                         {
@@ -364,6 +365,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
             header = gridrows.header_columns(grid, ri, target.row.cols, doc.format) if len(values) != len(
                 target.row.cols) else None
             headed = gridrows.value_headings(grid, ri, values, target.row.cols, doc.format)
+            values = headings.in_heading_order(grid, ri, values, target.row.cols, doc.format, ex.log)
             gridrows.take_row(ex, target.table, target.row, values, doc.format, header, headed)
     _place_orphans(ex, order, taken)
     gridrows.settle_choices(ex)

@@ -24,6 +24,7 @@ from math import copysign
 from . import solver, spec
 from .coded import CodedCell, Extraction, as_printed
 from .document import Cell, Grid
+from .headings import column_key
 from .values import _UNREADABLE, Unreadable, _parse_value, is_blank, parse_value
 
 # Formats whose rows do not keep an empty cell's place: a short row's missing cell may be
@@ -87,7 +88,7 @@ def value_headings(grid: Grid, upto: int, values: list[Cell], cols: tuple[spec.C
 
 
 def _heading(text: str, leaves: dict[str, int], groups: set[str]) -> int | str | None:
-    key = spec.normalize_label(text)
+    key = column_key(text)
     return leaves.get(key, key if key in groups else None)
 
 

@@ -23,6 +23,7 @@ from .extract import Extraction, extract
 from .identity import identity_signals
 from .metadata import Metadata, read_metadata
 from .narrative import narrative_records
+from .second_report import first_report
 from .readers import read_document
 from .script import folded_finding
 
@@ -129,8 +130,11 @@ def read_report(path: str | Path, *, data: bytes | None = None, check: bool = Tr
 
 
 def build_report(doc: Document, *, check: bool = True) -> Report:
+    doc, second = first_report(doc)  # a page printing a second (older) report after this one
     meta = read_metadata(doc)
     ex = extract(doc, spec.template_for_year(meta.year) if meta.year else None)
+    if second:
+        ex.problems.append(second)
     template = ex.template
     if template != "unknown" and not ex.cells:
         ex.template = template = "unknown"  # the year's template was tried and no table was read

@@ -29,6 +29,12 @@ EXTRACT_RULES: dict[str, tuple[str, str, str]] = {
                         "ones stay extract.unreadable (ambiguous, their readings named)."),
     "extract.table_image": ("warning", "表格为图片",
                             "A template table printed as an image only (no table text): its cells are unknown, not 0."),
+    "extract.second_report": ("warning", "页面另载一份报告",
+                              "The page prints a second report after this one (last year's, under its own title): "
+                              "its tables, from its 表二 on, are not read into this report."),
+    "extract.comparison_table": ("info", "年度对比表未读入",
+                                 "A table whose columns are years (项目 | 2021年 | 2022年): not a template table, "
+                                 "its rows are not read as template rows."),
     "extract.extra_cells": ("warning", "多出的数值",
                             "A row prints more numbers than the template has columns: columns may be shifted."),
 }
