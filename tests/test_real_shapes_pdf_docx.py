@@ -92,6 +92,19 @@ def test_docx_number_in_a_text_box_in_its_cell_is_read(tmp_path):
     assert got[("proactive", "penalties", "decisions")]["value"] == 27
 
 
+def _run(text: str, tag: str = "w:t"):
+    r = _el("w:r")
+    r.append(_el(tag, text))
+    return r
+
+
+def _tracked(tag: str, rev: int, run):
+    """A tracked change (w:ins, w:del, w:moveFrom, w:moveTo) holding one run."""
+    x = _el(tag, id=str(rev), author="审核人", date="2022-01-15T10:00:00Z")
+    x.append(run)
+    return x
+
+
 def test_docx_tracked_move_reads_the_number_at_its_new_place_only(tmp_path):
     """A reviewer moved a number with tracking on (w:moveFrom at the old place, w:moveTo at the new)
     and the draft was published before the changes were accepted: the old place no longer prints
@@ -99,32 +112,13 @@ def test_docx_tracked_move_reads_the_number_at_its_new_place_only(tmp_path):
     d = _word_report("1 0 0 1 2 0 0 0 0 0 1 0 0 0 1".split())
     t4 = d.tables[1]
     pend = _emptied(t4.cell(3, 3))
-    r = _el("w:r")
-    r.append(_el("w:t", "1"))
-    pend.append(r)
-    mf = _el("w:moveFrom", id="1", author="审核人", date="2022-01-15T10:00:00Z")
-    r = _el("w:r")
-    r.append(_el("w:t", "2"))
-    mf.append(r)
-    pend.append(mf)
-    tot = _emptied(t4.cell(3, 4))
-    mt = _el("w:moveTo", id="2", author="审核人", date="2022-01-15T10:00:00Z")
-    r = _el("w:r")
-    r.append(_el("w:t", "2"))
-    mt.append(r)
-    tot.append(mt)
+    pend.append(_run("1"))
+    pend.append(_tracked("w:moveFrom", 1, _run("2")))
+    _emptied(t4.cell(3, 4)).append(_tracked("w:moveTo", 2, _run("2")))
     # and a plain tracked deletion beside an insertion (already read right)
     de = _emptied(t4.cell(3, 0))
-    x = _el("w:del", id="3", author="审核人", date="2022-01-15T10:00:00Z")
-    r = _el("w:r")
-    r.append(_el("w:delText", "9"))
-    x.append(r)
-    de.append(x)
-    x = _el("w:ins", id="4", author="审核人", date="2022-01-15T10:00:00Z")
-    r = _el("w:r")
-    r.append(_el("w:t", "1"))
-    x.append(r)
-    de.append(x)
+    de.append(_tracked("w:del", 3, _run("9", "w:delText")))
+    de.append(_tracked("w:ins", 4, _run("1")))
     path = tmp_path / "moved.docx"
     d.save(str(path))
     got = _cells(read_report(path))
