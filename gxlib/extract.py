@@ -202,7 +202,7 @@ def _caption_label(grid, row, labels: list[Cell], values: list[Cell]) -> list[Ce
     """A piece of a table with one row of numbers and no label of its own (``### 行政复议`` over
     ``| 27 | 10 | 9 | 15 | 61 |``) takes its caption as the label."""
     if labels or not values or not grid.caption or len(values) >= 10:
-        return labels  # 15 numbers are 表四's whole data row, whatever the caption says
+        return labels  # 10 or 15 numbers are 表四's litigation rows or whole data row (gxlib.reviewrows)
     with_values = [r for r in grid.rows if any(is_value(c.text) and not is_blank(c.text) for c in r)]
     if len(with_values) != 1:
         return labels

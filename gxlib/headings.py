@@ -56,7 +56,7 @@ def permutation(grid: Grid, upto: int, values: list[Cell], cols: tuple[spec.Colu
 
 
 # the applicant columns of 表三 as printed (their leaves), the marks of a transposed 表三
-_APPLICANTS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+_APPLICANTS = tuple(spec.normalize_label(c.leaf) for c in spec.template("2021")["applications"].rows[0].cols)
 _ROW_WORDS = ("本年新收", "上年结转", "予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理",
               "总计", "结转下年度")
 

@@ -160,11 +160,10 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
     if doc.folded:
         findings.insert(0, _finding(folded_finding(doc), report_id))
     if check:
-        said = {p["table"] for p in pictured}  # not missing: printed as a picture
-        # the pages without a text layer are for the checks only (a table there is unread, not missing)
-        seen = {**report_row, "unread_pages": doc.unread_pages} if doc.unread_pages else report_row
-        findings += [_finding(f, report_id) for f in check_records(seen, cells, narrative, doc.sections, coded=ex.cells)
-                     if not (f["rule"] == "template.missing_table" and f["table"] in said)]
+        # for the checks only: a table on a page with no text layer, or printed as a picture, is
+        # unknown, not missing (template.missing_table reads these)
+        seen = {**report_row, "unread_pages": doc.unread_pages, "pictured_tables": tuple(p["table"] for p in pictured)}
+        findings += [_finding(f, report_id) for f in check_records(seen, cells, narrative, doc.sections, coded=ex.cells)]
     rows = {"reports": [report_row], "cells": cells, "narrative": narrative, "findings": findings}
     return Report(doc, meta, ex, rows)
 

@@ -40,7 +40,8 @@ def _missing_table(ctx: _Ctx) -> None:
     tpl = _report_template(ctx)
     if tpl not in _TEMPLATED and not (tpl == "unknown" and ctx.report.get("expected_template") in _TEMPLATED):
         return
-    unread = _unread(ctx, printed=False)
+    pictured = ctx.report.get("pictured_tables") or ()  # printed as pictures: extract.table_image says so
+    unread = [t for t in _unread(ctx, printed=False) if t not in pictured]
     pages = ctx.report.get("unread_pages")
     if pages and unread:  # the tables may stand on the pages no text could be read from
         ctx.find("template.unread_pages", pages="、".join(map(str, pages)),

@@ -167,18 +167,13 @@ def _int_attr(el, path: str, default: int) -> int:
         return default
 
 
-def _vmerge(tc) -> str | None:
-    vm = tc.find(f"{_q('tcPr')}/{_q('vMerge')}")
-    if vm is None:
+def _merge(tc, kind: str) -> str | None:
+    """A cell's ``w:vMerge`` / ``w:hMerge`` (``kind``): "restart", "continue" (the element without
+    a value), or None."""
+    m = tc.find(f"{_q('tcPr')}/{_q(kind)}")
+    if m is None:
         return None
-    return vm.get(_q("val")) or "continue"
-
-
-def _hmerge(tc) -> str | None:
-    hm = tc.find(f"{_q('tcPr')}/{_q('hMerge')}")
-    if hm is None:
-        return None
-    return hm.get(_q("val")) or "continue"
+    return m.get(_q("val")) or "continue"
 
 
 def _table(tbl, st: _State) -> None:
@@ -201,7 +196,7 @@ def _table(tbl, st: _State) -> None:
         last: Cell | None = None  # the cell of the previous w:tc in this row (its own, or one merged from above)
         for tc in tcs:
             span = max(1, _int_attr(tc, f"{_q('tcPr')}/{_q('gridSpan')}", 1))
-            if _hmerge(tc) == "continue" and last is not None:
+            if _merge(tc, "hMerge") == "continue" and last is not None:
                 # the legacy horizontal merge (older Word / WPS): one w:tc per grid column, the
                 # continuation cells belong to the cell on their left, as a gridSpan would
                 if last.row == r and last.col + last.colspan <= col:
@@ -210,7 +205,7 @@ def _table(tbl, st: _State) -> None:
                     below[c] = last
                 col += span
                 continue
-            vm = _vmerge(tc)
+            vm = _merge(tc, "vMerge")
             above = open_cells.get(col)
             if vm == "continue" and above is not None and above.col == col:
                 above.rowspan = r - above.row + 1
