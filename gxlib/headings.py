@@ -15,6 +15,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from functools import cache, lru_cache
 
 from . import spec
 from .document import Cell, Grid
@@ -24,6 +26,7 @@ _PREFIX = re.compile(r"^.*[:：]")
 _SYNONYM = {"合计": "总计"}
 
 
+@lru_cache(maxsize=8192)  # (every heading cell is asked once per row below it)
 def column_key(text: str) -> str:
     """A heading's text folded to the column name it states: a unit in brackets after it and a
     lead-in ending in a colon are words round the name (``申请人情况：总计（件）`` → 总计)."""
@@ -40,19 +43,69 @@ def permutation(grid: Grid, upto: int, values: list[Cell], cols: tuple[spec.Colu
     or miss one, which is no permutation, so the row keeps the template's order."""
     if len(values) != len(cols) or len(cols) < 2:
         return None
-    leaves = {spec.normalize_label(c.leaf): j for j, c in enumerate(cols)}
+    leaves = _leaves(cols)
     if len(leaves) != len(cols):
         return None  # two columns of one name: a heading cannot tell them apart
+    index, rows, memo = _named_cells(grid)
+    # the answer depends on which heading rows stand above: the same for every row between two
+    key = (bisect_left(rows, upto), *leaves, *[v.col for v in values])  # (rows' cols are equal, not one tuple)
+    if key not in memo:
+        memo[key] = _heading_order(index, upto, values, leaves)
+    return memo[key]
+
+
+def _heading_order(index: dict, upto: int, values: list[Cell], leaves: dict[str, int]) -> list[int] | None:
     out: list[int] = []
     for v in values:
-        named = next((leaves[k] for r in range(upto - 1, -1, -1) for cell in grid.rows[r]
-                      if cell.col == v.col and cell.colspan == 1 and (k := column_key(cell.text)) in leaves), None)
+        named = next((leaves[k] for r, k in reversed(index.get(v.col, ())) if r < upto and k in leaves), None)
         if named is None:
             return None
         out.append(named)
-    if sorted(out) != list(range(len(cols))) or out == sorted(out):
+    if sorted(out) != list(range(len(leaves))) or out == sorted(out):
         return None
     return out
+
+
+_LEAVES: dict[int, tuple] = {}  # id(cols) → (cols, leaves): the template's rows live for the process
+
+
+def _leaves(cols: tuple[spec.Column, ...]) -> dict[str, int]:
+    """The template column each heading name states (by identity: hashing nine columns per
+    row read cost more than building the map)."""
+    hit = _LEAVES.get(id(cols))
+    if hit is None or hit[0] is not cols:
+        hit = _LEAVES[id(cols)] = (cols, {spec.normalize_label(c.leaf): j for j, c in enumerate(cols)})
+        if len(_LEAVES) > 512:
+            _LEAVES.clear()
+            _LEAVES[id(cols)] = hit
+    return hit[1]
+
+
+@cache
+def _leaf_keys() -> frozenset[str]:
+    """Every template column's name as a heading states it (both templates, every row)."""
+    return frozenset(spec.normalize_label(c.leaf) for t in spec.TEMPLATES
+                     for table in spec.template(t).tables.values() for r in table.rows for c in r.cols)
+
+
+_LAST: list = [None, None]  # (grid, its index): the rows of one grid are read one after another
+
+
+def _named_cells(grid: Grid) -> tuple[dict[int, list[tuple[int, str]]], list[int], dict]:
+    """Per grid column, the one-column cells whose text names a template column, as (row, name)
+    top to bottom: the headings :func:`permutation` looks for, found once per grid, not per row;
+    the rows holding them; and a memo of the answers."""
+    if _LAST[0] is grid:
+        return _LAST[1]
+    names = _leaf_keys()
+    index: dict[int, list[tuple[int, str]]] = {}
+    for r, row in enumerate(grid.rows):
+        for cell in row:
+            if cell.colspan == 1 and (k := column_key(cell.text)) in names:
+                index.setdefault(cell.col, []).append((r, k))
+    found = (index, sorted({r for cells in index.values() for r, _ in cells}), {})
+    _LAST[:] = [grid, found]
+    return found
 
 
 # the applicant columns of 表三 as printed (their leaves), the marks of a transposed 表三

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 
 TEMPLATES = ("2019", "2021")
@@ -62,7 +62,7 @@ class Column:
     label: str  # official label, group / leaf joined by " / "
     unit: str
 
-    @property
+    @cached_property  # (asked for every value of every row read)
     def leaf(self) -> str:
         return label_parts(self.label)[-1]
 
@@ -73,7 +73,7 @@ class Row:
     label: str  # official label, group / leaf joined by " / "
     cols: tuple[Column, ...]
 
-    @property
+    @cached_property
     def leaf(self) -> str:
         """The label printed in the row's own cell (e.g. ``1.属于国家秘密``)."""
         return re.sub(r"\s*\(.*\)$", "", label_parts(self.label)[-1])
