@@ -28,7 +28,7 @@ from pathlib import Path
 from .. import budget
 from ..document import Document
 from ..errors import EmptyDocument, EncodingError, UnsupportedFormat
-from ..script import fold_traditional, mark_folded
+from ..script import fold_glyphs, fold_traditional, mark_folded, mark_glyphs
 
 
 def sha256_of(data: bytes) -> str:
@@ -120,10 +120,12 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
         raise EncodingError(f"{path}: {e}") from e
     if not text.strip():
         raise EmptyDocument(f"{path}: the file holds only white space")
+    text, glyphs = fold_glyphs(text)
     text, folded = fold_traditional(text)
     doc = document_from_text(text, str(path), digest)
     if folded:
         mark_folded(doc)
+    mark_glyphs(doc, glyphs)
     if "\ufffd" in text:
         doc.problems.append(f"{text.count(chr(0xFFFD))} undecodable byte sequence(s) replaced by U+FFFD")
     return doc

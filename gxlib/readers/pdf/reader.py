@@ -9,7 +9,7 @@ import pathlib
 from gxlib import budget
 from gxlib.document import Document, Grid
 from gxlib.errors import EmptyDocument, ScannedPDF
-from gxlib.script import fold, fold_pieces, mark_folded
+from gxlib.script import fold, fold_glyph_pieces, fold_glyphs, fold_pieces, mark_folded, mark_glyphs
 
 from .grid import _build_grid, _continues, _find_parts, _join_lines, _Line, _lines, _Part, _Table
 from .page import _PAGE_NUMBER, _load_pages, _meta, _open, _Page
@@ -30,11 +30,15 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
         pdf.close()
     # a 繁體 PDF: its characters folded to simplified, one for one (boxes and order kept), before
     # anything reads a word
+    # (and look-alike glyphs, ⼀ for 一, read as the characters they stand for)
     chars = [c for p in pages for c in p.chars]
-    texts, folded = fold_pieces([c.text for c in chars])
-    if folded:
+    texts, glyphs = fold_glyph_pieces([c.text for c in chars])
+    texts, folded = fold_pieces(texts)
+    if folded or glyphs:
         for c, t in zip(chars, texts):
             c.text = t
+    meta = {k: fold_glyphs(v)[0] if isinstance(v, str) else v for k, v in meta.items()}
+    if folded:
         meta = {k: fold(v) if isinstance(v, str) else v for k, v in meta.items()}
 
     problems: list[str] = []
@@ -94,6 +98,7 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
     )
     if folded:
         mark_folded(doc)
+    mark_glyphs(doc, glyphs)
     return doc
 
 
