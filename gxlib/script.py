@@ -20,7 +20,6 @@ The folding is OpenCC's (the maintained converter, its dictionaries of character
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -148,50 +147,6 @@ def fold_pieces(pieces: Sequence[str]) -> tuple[list[str], bool]:
         res.append(out[i : i + len(p)])
         i += len(p)
     return res, True
-
-
-# Look-alike glyphs: a PDF font (often Word's export with certain fonts) or an OCR engine gives
-# ⼀ ⼆ ⼈ ⽂ (Kangxi radicals, CJK radical supplement) or a CJK compatibility ideograph for the
-# common character it looks like; the words 第⼆⼗条 / 政府信息公开⼯作 then match nothing.  Unicode
-# itself says what each stands for (its NFKC form, one character): folded always, one for one.
-_GLYPH_BLOCKS = ((0x2E80, 0x2EF4), (0x2F00, 0x2FD6), (0xF900, 0xFB00))
-_GLYPH = re.compile("[" + "".join(f"{chr(a)}-{chr(b - 1)}" for a, b in _GLYPH_BLOCKS) + "]")
-GLYPHS = "{n} look-alike glyph(s) (Kangxi radicals / compatibility ideographs such as ⼀ U+2F00) read as the characters they stand for (Unicode NFKC, offsets kept)"
-
-
-@lru_cache(maxsize=1)
-def _glyph_table() -> dict[int, str]:
-    out = {}
-    for a, b in _GLYPH_BLOCKS:
-        for cp in range(a, b):
-            n = unicodedata.normalize("NFKC", chr(cp))
-            if len(n) == 1 and n != chr(cp):
-                out[cp] = n
-    return out
-
-
-def fold_glyphs(text: str) -> tuple[str, int]:
-    """``text`` with its look-alike glyphs folded (same length), and how many there were."""
-    if _GLYPH.search(text) is None:  # (almost every text: one scan)
-        return text, 0
-    table = _glyph_table()
-    n = sum(1 for c in _GLYPH.findall(text) if ord(c) in table)
-    return (text.translate(table), n) if n else (text, 0)
-
-
-def fold_glyph_pieces(pieces: Sequence[str]) -> tuple[list[str], int]:
-    """:func:`fold_glyphs` of each piece (one character folds to one: pieces keep their lengths)."""
-    joined = "".join(pieces)
-    if _GLYPH.search(joined) is None:
-        return list(pieces), 0
-    n = fold_glyphs(joined)[1]
-    return ([fold_glyphs(p)[0] for p in pieces], n) if n else (list(pieces), 0)
-
-
-def mark_glyphs(doc, n: int) -> None:
-    """Record on a document that ``n`` look-alike glyphs were folded (its reader notes say so)."""
-    if n:
-        doc.problems.append(GLYPHS.format(n=n))
 
 
 def mark_folded(doc) -> None:

@@ -1,6 +1,9 @@
-"""Look-alike glyphs: a PDF font or an OCR engine that gives ⼀ ⼆ ⼈ ⽂ (Kangxi radicals, U+2F00…)
-or a CJK compatibility ideograph for the character it looks like.  Such a report must read
-exactly as the same report printed with the common characters, in every reader, and say so."""
+"""Characters that print as another character or as nothing (gxlib.glyphs), on real reports.
+
+Look-alike glyphs: a PDF font or an OCR engine that gives ⼀ ⼆ ⼈ ⽂ (Kangxi radicals, U+2F00…)
+for the character it looks like.  Invisible characters: zero-width spaces, soft hyphens,
+byte-order marks and word joiners that editors leave inside words and numbers.  Either way the
+report must read exactly as the same report printed plainly, in every reader, and say so."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import gxlib
-from gxlib import script
+from gxlib import glyphs
 from gxlib.readers.pdf import reader as pdf_reader
 
 from shared import CORPUS, needs_shared
@@ -23,7 +26,7 @@ COMMON = "一二八十人大小工文日月行"  # each a Kangxi radical too
 
 def _lookalike() -> dict[str, str]:
     back = {}
-    for cp, ch in script._glyph_table().items():
+    for cp, ch in glyphs._glyph_table().items():
         if 0x2E80 <= cp < 0x2FE0 and ch in COMMON:
             back.setdefault(ch, chr(cp))
     return back
@@ -43,8 +46,8 @@ def _reading(report) -> tuple:
 
 def test_folding_is_unicodes_own_one_for_one():
     assert set(_lookalike()) == set(COMMON)
-    assert script.fold_glyphs("第⼆⼗条 ⼀、总体情况")[0] == "第二十条 一、总体情况"
-    assert script.fold_glyphs("第二十条")[1] == 0  # nothing to fold: the text itself, counted 0
+    assert glyphs.fold_glyphs("第⼆⼗条 ⼀、总体情况")[0] == "第二十条 一、总体情况"
+    assert glyphs.fold_glyphs("第二十条")[1] == 0  # nothing to fold: the text itself, counted 0
 
 
 @needs_shared
@@ -59,7 +62,7 @@ def test_text_formats_with_lookalike_glyphs_read_as_printed_plainly(tmp_path, na
     folded = gxlib.read_report(path)
     assert _reading(folded) == _reading(gxlib.read_report(CORPUS / name))
     n = sum(a != b for a, b in zip(src, bad))
-    assert script.GLYPHS.format(n=n) in folded.document.problems
+    assert glyphs.GLYPHS.format(n=n) in folded.document.problems
 
 
 def test_word_file_with_lookalike_glyphs_reads_as_printed_plainly(tmp_path):
@@ -97,3 +100,101 @@ def test_pdf_whose_font_maps_to_radicals_reads_as_printed_plainly(monkeypatch):
     folded = gxlib.read_report(path)
     assert _reading(folded) == plain
     assert any("look-alike glyph" in p for p in folded.document.problems)
+
+
+# --- invisible characters ---------------------------------------------------------------------
+
+INVISIBLE = ["\u200b", "\u00ad", "\ufeff", "\u2060", "\u200c"]
+
+
+def _with_invisible(text: str, ch: str, every: int = 3) -> str:
+    """``ch`` after every few digits and Chinese characters outside tags (as editors leave them)."""
+    out, in_tag, k = [], False, 0
+    for c in text:
+        in_tag = (in_tag or c == "<") and c != ">"
+        out.append(c)
+        if not in_tag and (c.isdigit() or "\u4e00" <= c <= "\u9fff"):
+            k += 1
+            if k % every == 0:
+                out.append(ch)
+    return "".join(out)
+
+
+@needs_shared
+@pytest.mark.parametrize("ch", INVISIBLE)
+@pytest.mark.parametrize("name", ["004_shanghai_szfbgt_2019.html", "005_pingtan_2019.txt",
+                                  "peer/08_shuyang-county-2025.md", "peer/01_hangzhou-style-2025.html"])
+def test_invisible_characters_inside_words_and_numbers_read_as_printed(tmp_path, name, ch):
+    """Before: 1<U+200B>2 was read as two numbers, labels split so matched no row (wrong values
+    stated, the agency and year lost)."""
+    src = (CORPUS / name).read_text(encoding="utf-8")
+    bad = _with_invisible(src, ch)
+    path = tmp_path / Path(name).name
+    path.write_text(bad, encoding="utf-8")
+    folded = gxlib.read_report(path)
+    assert _reading(folded) == _reading(gxlib.read_report(CORPUS / name))
+    assert any("invisible character" in p for p in folded.document.problems)
+
+
+@pytest.mark.parametrize("ref", ["&shy;", "&ZeroWidthSpace;", "&#8203;", "&#x200B;", "&#xFEFF;"])
+@pytest.mark.parametrize("deep", [False, True])
+def test_html_references_to_invisible_characters_are_dropped_in_both_walks(ref, deep):
+    cells = "".join(f"<tr><td>{label}</td><td>1{ref}2</td><td>3</td></tr>" for label in ("信息", "内容"))
+    page = f"<body><p>一、总体{ref}情况</p><table>{cells}</table></body>"
+    if deep:  # deeper than libxml2's default limit: the Python walk reads it
+        page = "<body>" + "<div>" * 300 + page[6:-7] + "</div>" * 300 + "</body>"
+    from gxlib.readers import html
+
+    doc = html.parse(page, "t.html", "0")
+    assert [[c.text for c in row] for row in doc.grids[0].rows] == [["信息", "12", "3"], ["内容", "12", "3"]]
+    assert "一、总体情况" in doc.text
+    assert any("invisible character" in p for p in doc.problems)
+    assert "&amp;" not in doc.text  # (and a reference to a visible character stays what it was)
+
+
+def test_a_named_reference_is_case_sensitive_and_visible_ones_stay():
+    assert glyphs.drop_invisible("a&Shy;b&nbsp;c&#x4e00;d&amp;") == ("a&Shy;b&nbsp;c&#x4e00;d&amp;", 0)
+    assert glyphs.drop_invisible("1&shy;2\u200b3") == ("123", 2)
+
+
+def test_word_runs_with_zero_width_spaces_read_as_printed(tmp_path):
+    src = sorted(DEMO.glob("*.docx"))[0]
+    out = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = _with_invisible(data.decode("utf-8"), "\u200b").encode("utf-8")
+            zout.writestr(item, data)
+    path = tmp_path / src.name
+    path.write_bytes(out.getvalue())
+    folded = gxlib.read_report(path)
+    assert _reading(folded) == _reading(gxlib.read_report(src))
+    assert any("invisible character" in p for p in folded.document.problems)
+
+
+@needs_shared
+def test_pdf_characters_with_zero_width_spaces_among_them_read_as_printed(monkeypatch):
+    """A PDF whose text layer carries U+200B between characters (a converter's output): they
+    are no characters of the page."""
+    import dataclasses
+
+    path = CORPUS / "002_hongzequ_2023.pdf"
+    plain = _reading(gxlib.read_report(path))
+    load = pdf_reader._load_pages
+
+    def with_zwsp(pdf, data):
+        pages = load(pdf, data)
+        for p in pages:
+            out = []
+            for k, c in enumerate(p.chars):
+                out.append(c)
+                if k % 3 == 2:
+                    out.append(dataclasses.replace(c, text="\u200b", x0=c.x1))
+            p.chars = out
+        return pages
+
+    monkeypatch.setattr(pdf_reader, "_load_pages", with_zwsp)
+    folded = gxlib.read_report(path)
+    assert _reading(folded) == plain
+    assert any("invisible character" in p for p in folded.document.problems)

@@ -39,9 +39,10 @@ def _cells(grids):
 
 
 def _assert_same(text: str) -> None:
-    (g1, p1), (g2, p2) = _both(text)
+    (g1, p1, n1), (g2, p2, n2) = _both(text)
     assert _cells(g2) == _cells(g1)
     assert p2 == p1
+    assert n2 == n1
 
 
 def _real_pages() -> list[Path]:
@@ -122,7 +123,7 @@ def test_a_page_holding_a_separator_takes_the_python_walk(sep):
     assert not htmlwalk.safe(page)
     doc = html.parse(page, "t.html", "0")
     shallow, root, start = _tree(page)
-    grids, plain = html._read_python(root, start)
+    grids, plain, _ = html._read_python(root, start)
     assert _cells(doc.grids) == _cells(grids) and doc.text == plain
     assert any(s in doc.text for s in htmlwalk.SEPARATORS)  # the character stays in the text, as printed
 
@@ -220,7 +221,7 @@ def test_cell_factory_is_the_dataclass():
     page = ('<table><tr><td rowspan="2">规章</td><td colspan="2"><p>3</p></td></tr>'
             '<tr><td>1</td><td>2</td></tr></table>')
     _, root, start = _tree(page)
-    grids, _ = html._read_xslt(root, start)
+    grids, _, _ = html._read_xslt(root, start)
     made = [c for g in grids for row in g.rows for c in row]
     assert len(made) == 4
     for c in made:

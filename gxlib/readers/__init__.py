@@ -25,10 +25,10 @@ import re
 import zipfile
 from pathlib import Path
 
-from .. import budget
+from .. import budget, glyphs
 from ..document import Document
 from ..errors import EmptyDocument, EncodingError, UnsupportedFormat
-from ..script import fold_glyphs, fold_traditional, mark_folded, mark_glyphs
+from ..script import fold_traditional, mark_folded
 
 
 def sha256_of(data: bytes) -> str:
@@ -120,12 +120,10 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
         raise EncodingError(f"{path}: {e}") from e
     if not text.strip():
         raise EmptyDocument(f"{path}: the file holds only white space")
-    text, glyphs = fold_glyphs(text)
     text, folded = fold_traditional(text)
     doc = document_from_text(text, str(path), digest)
     if folded:
         mark_folded(doc)
-    mark_glyphs(doc, glyphs)
     if "\ufffd" in text:
         doc.problems.append(f"{text.count(chr(0xFFFD))} undecodable byte sequence(s) replaced by U+FFFD")
     return doc
@@ -158,12 +156,23 @@ def document_from_text(text: str, source: str, sha256: str) -> Document:
     """Markup → HTML reader; cells on `` |`` lines → pipe reader; tab-separated rows → tabbed
     reader; anything else (crawler dumps with glued cells, plain text) → crawler reader.  A
     crawler header is read in every case."""
-    from . import crawler, html, markdown, pipe, tabbed
+    from . import crawler, html
 
     meta, body = crawler.parse_header(text)
-    line_offset = text[: len(text) - len(body)].count("\n") if meta else 0
     if html.starts_as_markup(body):  # a page that starts as markup is HTML whatever its footer's " |" link separators say
-        return html.parse(body, source, sha256, meta)
+        return html.parse(body, source, sha256, meta)  # (it cleans the text the page shows, not its markup)
+    text, notes = glyphs.clean(text)  # the text as printed, read by every reader below
+    if notes:
+        meta, body = crawler.parse_header(text)
+    doc = _text_document(text, meta, body, source, sha256)
+    doc.problems.extend(notes)
+    return doc
+
+
+def _text_document(text: str, meta: dict, body: str, source: str, sha256: str) -> Document:
+    from . import crawler, html, markdown, pipe, tabbed
+
+    line_offset = text[: len(text) - len(body)].count("\n") if meta else 0
     # before the pipe-text test: Markdown table rows end with "|" too
     if markdown.looks_like_markdown(body, source):
         return markdown.parse(body, source, sha256, meta, line_offset)

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from gxlib import budget
 from gxlib.document import Cell, Document, Grid
 from gxlib.errors import EmptyDocument, UnsupportedFormat
-from gxlib.script import fold, fold_glyph_pieces, fold_glyphs, fold_pieces, mark_folded, mark_glyphs
+from gxlib import glyphs
+from gxlib.script import fold, fold_pieces, mark_folded
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -319,30 +320,31 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
         raise UnsupportedFormat(f"{name}: not a readable .docx ({e.__class__.__name__}: {e})") from e
     except Exception as e:  # noqa: BLE001 - lxml / python-docx raise many types on a damaged package
         raise UnsupportedFormat(f"{name}: the .docx is damaged ({e.__class__.__name__}: {e})") from e
-    folded, glyphs = _fold_runs(d.element.body)
+    folded, notes = _fold_runs(d.element.body)
     st = _State([], [], [])
     _walk(d.element.body, st)
     text = "\n".join(st.lines)
     if not text.strip():
         raise EmptyDocument(f"{name}: the .docx holds no text")
     meta = _meta(d.core_properties)
-    meta = {k: fold_glyphs(v)[0] for k, v in meta.items()}
+    meta = {k: glyphs.clean(v)[0] for k, v in meta.items()}
     doc = Document(source=name, format="docx", sha256=sha256, text=text, grids=st.grids,
                    meta={k: fold(v) for k, v in meta.items()} if folded else meta, problems=st.problems)
     if folded:
         mark_folded(doc)
-    mark_glyphs(doc, glyphs)
+    doc.problems.extend(notes)
     return doc
 
 
-def _fold_runs(body) -> tuple[bool, int]:
+def _fold_runs(body) -> tuple[bool, list[str]]:
     """A 繁體 document: every run's text (``w:t``) folded to simplified, one character for one, before
     anything reads a word (a word split over runs is folded whole); look-alike glyphs (⼀ for 一)
-    folded in every document.  (Whether it was 繁體, how many glyphs.)"""
+    folded and invisible characters dropped in every document (:mod:`gxlib.glyphs`).  (Whether
+    it was 繁體, the notes of :func:`gxlib.glyphs.clean_pieces`.)"""
     nodes = [t for t in body.iter(T) if t.text]
-    texts, glyphs = fold_glyph_pieces([t.text for t in nodes])
+    texts, notes = glyphs.clean_pieces([t.text for t in nodes])
     texts, folded = fold_pieces(texts)
-    if folded or glyphs:
+    if folded or notes:
         for t, s in zip(nodes, texts):
             t.text = s
-    return folded, glyphs
+    return folded, notes

@@ -17,6 +17,7 @@ from lxml import etree
 _tostring = etree.tostring
 
 from .. import budget
+from .. import glyphs
 from . import htmlwalk
 from ..document import Cell, Document, Grid, images_by_section, mark_images
 from ..errors import EmptyDocument, EncodingError, TooLarge
@@ -306,22 +307,27 @@ def _plain_text(root, grids: dict | None = None) -> str:
     return _lines("".join(out))
 
 
-def _read_python(root, start) -> tuple[list[Grid], str]:
-    """Grids and plain text by walking the tree in Python (any depth, any text)."""
+def _read_python(root, start) -> tuple[list[Grid], str, list[str]]:
+    """Grids and plain text by walking the tree in Python (any depth, any text), and the notes
+    of :func:`gxlib.glyphs.clean` on what they show."""
     leaf_tables = [t for t in root.iter("table") if t.find(".//table") is None]
     grids = [_grid(_table_rows(t), i + 1) for i, t in enumerate(leaf_tables)]
-    return grids, _plain_text(start, dict(zip(leaf_tables, grids)))
+    plain, notes = glyphs.clean(_plain_text(start, dict(zip(leaf_tables, grids))))  # (it holds the cells' text)
+    if notes:
+        for cell in (c for g in grids for row in g.rows for c in row):
+            cell.text = glyphs.clean(cell.text)[0]
+    return grids, plain, notes
 
 
-def _read_xslt(root, start) -> tuple[list[Grid], str]:
+def _read_xslt(root, start) -> tuple[list[Grid], str, list[str]]:
     """The same by one libxslt pass (:mod:`.htmlwalk`): what the Python walk reads, in C."""
-    tables, pieces = htmlwalk.walk(root)
+    tables, pieces, notes = htmlwalk.walk(root)
     grids = [_grid_of_walk(t, i + 1) for i, t in enumerate(tables)]
     raw = [pieces[0]]
     for grid, piece in zip(grids, pieces[1:]):
         raw += (_grid_text(grid), piece)
-    raw.append(start.tail or "")
-    return grids, _lines("".join(raw))
+    raw.append(glyphs.clean(start.tail or "")[0])
+    return grids, _lines("".join(raw)), notes
 
 
 def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = None) -> Document:
@@ -340,17 +346,18 @@ def parse(text: str, source: str, sha256: str, meta: dict[str, str] | None = Non
     grids = plain = None
     if shallow and htmlwalk.safe(text):  # libxslt's recursion is bounded: deep pages take the Python walk
         try:
-            grids, plain = _read_xslt(root, start)
+            grids, plain, notes = _read_xslt(root, start)
         except etree.XSLTApplyError:
             grids = None
     if grids is None:
-        grids, plain = _read_python(root, start)
+        grids, plain, notes = _read_python(root, start)
     if embedded is not None and len(embedded) > len(plain) // 2:
         # the page renders the report from a script string (``let content = "..."``)
         inner = parse(embedded, source, sha256, meta)
         inner.problems.append("the report was embedded in a <script> string literal and read from there")
         return inner
-    return Document(source, "html", sha256, plain, grids, meta, images=_images(text))
+    meta = {k: glyphs.clean(v)[0] if isinstance(v, str) else v for k, v in meta.items()}
+    return Document(source, "html", sha256, plain, grids, meta, images=_images(text), problems=notes)
 
 
 _IMG = re.compile(r"<img\b[^>]*>", re.I)

@@ -20,6 +20,8 @@ import threading
 
 from lxml import etree
 
+from gxlib import glyphs
+
 SEPARATORS = TABLE, ROW, CELL, FIELD, LEAF, PLAIN = tuple(chr(0xFDD0 + i) for i in range(6))
 # a character reference that could make a separator (decimal 64976…64981 within 649xx, hex FDD0…FDD5)
 _REF = re.compile(r"&#(?:0*649\d\d|[xX]0*[fF][dD][dD][0-5])")
@@ -75,11 +77,13 @@ def safe(text: str) -> bool:
     return not any(sep in text for sep in SEPARATORS) and ("#" not in text or _REF.search(text) is None)
 
 
-def walk(root) -> tuple[list[str], list[str]]:
-    """(tables, plain pieces): each leaf table as a string of rows and cells, and the plain text
+def walk(root) -> tuple[list[str], list[str], list[str]]:
+    """(tables, plain pieces, notes): each leaf table as a string of rows and cells, and the plain text
     cut where each leaf table stands.  In a table string each row starts with ROW and each
     ``td``/``th`` with CELL; a cell with a ``rowspan`` or ``colspan`` attribute continues with
-    FIELD rowspan FIELD colspan FIELD (as printed, '' when absent), then its text."""
-    grids, plain = str(_transform()(root)).split(PLAIN, 1)
-    return grids.split(TABLE)[1:], plain.split(LEAF)
+    FIELD rowspan FIELD colspan FIELD (as printed, '' when absent), then its text.  The text is
+    :func:`gxlib.glyphs.clean`'s (the notes say what it changed)."""
+    out, notes = glyphs.clean(str(_transform()(root)))  # the page's text as shown (lxml decoded &shy;)
+    grids, plain = out.split(PLAIN, 1)
+    return grids.split(TABLE)[1:], plain.split(LEAF), notes
 

@@ -17,6 +17,7 @@ import pypdfium2_cfg
 pypdfium2_cfg.DEBUG_AUTOCLOSE.value = logging.ERROR
 
 from gxlib.errors import EmptyDocument, EncryptedPDF, UnsupportedFormat
+from gxlib.glyphs import invisible_codes
 
 SNAP = 2.5  # rules closer than this (pt) are the same rule
 TOUCH = 3.0  # a rule ending this close to another one touches it
@@ -87,11 +88,14 @@ def _page_chars(textpage, page_no: int, top: float) -> list[_Char]:
     out: list[_Char] = []
     index: list[int] = []
     gap = False
+    invisible = invisible_codes()
     for i in range(n):
         code = get_unicode(textpage, i)
         if code <= 32 or code in (0xA0, 0x3000, 0xFFFE, 0xFFFF, 0xFEFF) or 0xD800 <= code <= 0xDFFF:
             gap = True  # spaces (PDFium's generated ones too) only separate words
             continue
+        if code in invisible:
+            continue  # a zero-width space or soft hyphen prints nothing, not even a word break
         if not loose(textpage, i, pr):
             continue
         t, b = top - rect.top, top - rect.bottom

@@ -9,7 +9,8 @@ import pathlib
 from gxlib import budget
 from gxlib.document import Document, Grid
 from gxlib.errors import EmptyDocument, ScannedPDF
-from gxlib.script import fold, fold_glyph_pieces, fold_glyphs, fold_pieces, mark_folded, mark_glyphs
+from gxlib import glyphs
+from gxlib.script import fold, fold_pieces, mark_folded
 
 from .grid import _build_grid, _continues, _find_parts, _join_lines, _Line, _lines, _Part, _Table
 from .page import _PAGE_NUMBER, _load_pages, _meta, _open, _Page
@@ -32,12 +33,14 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
     # anything reads a word
     # (and look-alike glyphs, ⼀ for 一, read as the characters they stand for)
     chars = [c for p in pages for c in p.chars]
-    texts, glyphs = fold_glyph_pieces([c.text for c in chars])
+    texts, notes = glyphs.clean_pieces([c.text for c in chars])  # (page.py skips invisible ones already)
     texts, folded = fold_pieces(texts)
-    if folded or glyphs:
+    if folded or notes:
         for c, t in zip(chars, texts):
             c.text = t
-    meta = {k: fold_glyphs(v)[0] if isinstance(v, str) else v for k, v in meta.items()}
+        for p in pages:
+            p.chars = [c for c in p.chars if c.text]
+    meta = {k: glyphs.clean(v)[0] if isinstance(v, str) else v for k, v in meta.items()}
     if folded:
         meta = {k: fold(v) if isinstance(v, str) else v for k, v in meta.items()}
 
@@ -98,7 +101,7 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
     )
     if folded:
         mark_folded(doc)
-    mark_glyphs(doc, glyphs)
+    doc.problems.extend(notes)
     return doc
 
 
