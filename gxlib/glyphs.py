@@ -29,10 +29,17 @@ _GLYPH = re.compile("[" + "".join(f"{chr(a)}-{chr(b - 1)}" for a, b in _GLYPH_BL
 # none prints a mark of its own
 INVISIBLE = "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufe00-\ufe0f\ufeff"
 _INVISIBLE = re.compile(f"[{INVISIBLE}\U000e0000-\U000e01ef]")
-_EITHER = re.compile("[" + "".join(f"{chr(a)}-{chr(b - 1)}" for a, b in _GLYPH_BLOCKS) + INVISIBLE
+# item numbers printed as one character (Word's numbering, OCR): ⑴ ⒈ ㈠ → (1) 1. （一）.  Not ①:
+# a circled digit in a value cell is a footnote mark (3①), never the number 31.
+_ENCLOSED = "\u2474-\u249b\u3220-\u3243"
+_ENCLOSED_RE = re.compile(f"[{_ENCLOSED}]")
+_EITHER = re.compile("[" + "".join(f"{chr(a)}-{chr(b - 1)}" for a, b in _GLYPH_BLOCKS) + INVISIBLE + _ENCLOSED
                      + "\U000e0000-\U000e01ef]")
 GLYPHS = ("{n} look-alike glyph(s) (Kangxi radicals / compatibility ideographs such as ⼀ U+2F00) "
           "read as the characters they stand for (Unicode NFKC, offsets kept)")
+ENCLOSED = ("{n} item number(s) printed as one character (⑴ ⒈ ㈠) read as what they enclose "
+            "((1) 1. （一）; offsets are those of the text so written)")
+SPACED = "{n} letter-spaced run(s) (政 府 信 息 公 开, a title or heading spaced out for layout) read as words"
 DROPPED = ("{n} invisible character(s) (zero-width spaces, joiners, soft hyphens, byte-order marks) "
            "dropped: they print nothing (offsets are those of the text without them)")
 
@@ -53,6 +60,55 @@ def invisible_codes() -> frozenset[int]:
     """The code points :func:`drop_invisible` drops (for a reader that sees one character at a time)."""
     return frozenset(cp for cp in list(range(0x3400)) + list(range(0xFE00, 0xFF00)) + list(range(0xE0000, 0xE01F0))
                      if _INVISIBLE.match(chr(cp)))
+
+
+@lru_cache(maxsize=1)
+def _enclosed_table() -> dict[int, str]:
+    out = {}
+    for a, b in ((0x2474, 0x249C), (0x3220, 0x3244)):
+        for cp in range(a, b):
+            n = unicodedata.normalize("NFKC", chr(cp))
+            out[cp] = n.replace("(", "（").replace(")", "）") if "\u4e00" <= n[1:2] <= "\u9fff" else n
+    return out
+
+
+def expand_enclosed(text: str) -> tuple[str, int]:
+    """``text`` with its one-character item numbers written out, and how many there were."""
+    n = len(_ENCLOSED_RE.findall(text))
+    return (text.translate(_enclosed_table()), n) if n else (text, 0)
+
+
+# Letter-spacing: a title or heading laid out with a space after every character (Word's centred
+# titles, PDF text of justified lines).  Four or more single characters, each alone between
+# spaces: no table row printed as text is made of them (its cells are words or numbers).
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+_SP = "[ \\u3000\\xa0]"
+_SPACED = re.compile(f"(?<![{_CJK}])(?:[{_CJK}]{_SP}{{1,3}}){{3,}}[{_CJK}](?![{_CJK}])")
+# the year of such a title (2 0 1 9 年 政 府, or 2 0 1 9年 where a PDF's text kept only the digits
+# apart): four digits 19xx/20xx right before 年, never a row of counts (1 2 3 4 年 is one)
+_SPACED_YEAR = re.compile(f"(?<![\\d.])(?:1{_SP}{{1,3}}9|2{_SP}{{1,3}}0){_SP}{{1,3}}\\d{_SP}{{1,3}}\\d"
+                          f"(?:{_SP}{{1,3}}(?=年{_SP}{{1,3}}[{_CJK}]{_SP})|(?=年))")
+# a cheap first look, each pattern starting with a literal (a fast scan): a character alone
+# between spaces, or a digit after a space right before 年
+_MAYBE = tuple(re.compile(p) for p in (f" [{_CJK}] ", f"\u3000[{_CJK}]\u3000", f"\xa0[{_CJK}]\xa0", " \\d年"))
+_GAP = re.compile(f"{_SP}+")
+
+
+def join_spaced(text: str) -> tuple[str, int]:
+    """``text`` with its letter-spaced runs written as words, and how many there were."""
+    if not any(p.search(text) for p in _MAYBE):
+        return text, 0
+    lines, n = text.split("\n"), 0
+    for i, line in enumerate(lines):  # (the full patterns only on the lines that may hold a run)
+        if any(p.search(line) for p in _MAYBE):
+            line, years = _SPACED_YEAR.subn(_joined, line)
+            lines[i], k = _SPACED.subn(_joined, line)
+            n += years + k
+    return ("\n".join(lines), n) if n else (text, 0)
+
+
+def _joined(m: re.Match) -> str:
+    return _GAP.sub("", m.group())
 
 
 def fold_glyphs(text: str) -> tuple[str, int]:
@@ -96,11 +152,14 @@ def drop_invisible(text: str) -> tuple[str, int]:
 
 def clean(text: str) -> tuple[str, list[str]]:
     """:func:`drop_invisible` then :func:`fold_glyphs`; the notes for the document."""
+    text, spaced = join_spaced(text)
     if _EITHER.search(text) is None and not _refers(text):  # (almost every text: one scan)
-        return text, []
+        return text, notes(0, 0, 0, spaced)
     text, dropped = drop_invisible(text)
     text, glyphs = fold_glyphs(text)
-    return text, _notes(dropped, glyphs)
+    text, enclosed = expand_enclosed(text)
+    text, again = join_spaced(text) if dropped or enclosed else (text, 0)
+    return text, notes(dropped, glyphs, enclosed, spaced + again)
 
 
 def _refers(text: str) -> bool:
@@ -117,11 +176,9 @@ def clean_pieces(pieces: Sequence[str]) -> tuple[list[str], list[str]]:
     joined = "".join(pieces)
     if _GLYPH.search(joined) is None and _INVISIBLE.search(joined) is None:
         return list(pieces), []
-    out = [clean(p)[0] for p in pieces]
-    dropped = len(joined) - sum(len(p) for p in out)
-    glyphs = fold_glyphs(joined)[1]
-    return out, _notes(dropped, glyphs)
+    return [clean(p)[0] for p in pieces], clean(joined)[1]
 
 
-def _notes(dropped: int, glyphs: int) -> list[str]:
-    return ([DROPPED.format(n=dropped)] if dropped else []) + ([GLYPHS.format(n=glyphs)] if glyphs else [])
+def notes(dropped: int = 0, glyphs: int = 0, enclosed: int = 0, spaced: int = 0) -> list[str]:
+    """The document's notes for what was changed (none for nothing)."""
+    return [m.format(n=n) for m, n in ((DROPPED, dropped), (GLYPHS, glyphs), (ENCLOSED, enclosed), (SPACED, spaced)) if n]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from importlib import resources
@@ -227,11 +228,26 @@ _SPACE = re.compile(r"[\s\u3000\xa0]+")
 _QUOTES = re.compile(r"[\"'“”‘’「」]")
 
 
+def _enclosed() -> dict[int, str]:
+    """Item numbers printed as one enclosed character (Word's numbering, OCR): ㈠ → （一）,
+    ⑴ → （1）, ⒈ → 1., ① → 1. (Unicode's NFKC says what each encloses; a circled number as a
+    label's item number is the number's item)."""
+    out = {}
+    for cp in (*range(0x2460, 0x2500), *range(0x3200, 0x3260)):
+        n = unicodedata.normalize("NFKC", chr(cp))
+        if n != chr(cp) and (n[0] in "(" or n[-1] == "." or n.isdigit()):
+            out[cp] = (n + "." if n.isdigit() else n).translate(_FULLWIDTH)
+    return out
+
+
+_ENCLOSED = _enclosed()
+
+
 @lru_cache(maxsize=65536)
 def normalize_label(text: str) -> str:
     """Fold the harmless variants of a printed label: spaces inside it, half/full-width
     brackets and digits, ``1、`` vs ``1.``, quote styles.  Wording differences (typos,
     规范性文件 vs 行政规范性文件) are left to the matcher."""
-    s = _SPACE.sub("", text).translate(_FULLWIDTH)
+    s = _SPACE.sub("", text).translate(_FULLWIDTH).translate(_ENCLOSED)
     s = _QUOTES.sub("", s)
     return _ITEM_NUMBER.sub(r"\1.", s)

@@ -8,6 +8,7 @@ report must read exactly as the same report printed plainly, in every reader, an
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -198,3 +199,129 @@ def test_pdf_characters_with_zero_width_spaces_among_them_read_as_printed(monkey
     folded = gxlib.read_report(path)
     assert _reading(folded) == plain
     assert any("invisible character" in p for p in folded.document.problems)
+
+
+# --- item numbers printed as one character ------------------------------------------------------
+
+_PAREN = dict(zip("一二三四五六七八九十", "㈠㈡㈢㈣㈤㈥㈦㈧㈨㈩"))
+_DOT = dict(zip("123456789", "⒈⒉⒊⒋⒌⒍⒎⒏⒐"))
+
+
+def _enclosed(text: str) -> str:
+    """（二） → ㈡ and 3. → ⒊ before a label, as Word's numbering or OCR print them."""
+    text = re.sub(r"[（(]([一二三四五六七八九十])[)）]", lambda m: _PAREN[m.group(1)], text)
+    return re.sub(r"(?<![0-9])([1-9])[.．、](?=[\u4e00-\u9fff])", lambda m: _DOT[m.group(1)], text)
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["004_shanghai_szfbgt_2019.html", "005_pingtan_2019.txt",
+                                  "peer/08_shuyang-county-2025.md", "peer/01_hangzhou-style-2025.html"])
+def test_item_numbers_printed_as_one_character_read_as_written_out(tmp_path, name):
+    """Before: 7–14 cells of each lost (㈡部分公开 matched no row)."""
+    src = (CORPUS / name).read_text(encoding="utf-8")
+    bad = _enclosed(src)
+    assert bad != src
+    path = tmp_path / Path(name).name
+    path.write_text(bad, encoding="utf-8")
+    folded = gxlib.read_report(path)
+    assert _reading(folded) == _reading(gxlib.read_report(CORPUS / name))
+    assert any("item number" in p for p in folded.document.problems)
+
+
+def test_a_circled_digit_is_a_label_number_but_never_joins_a_value():
+    from gxlib import spec
+    from gxlib.values import Unreadable, parse_value
+
+    assert spec.normalize_label("①属于国家秘密") == spec.normalize_label("1.属于国家秘密")
+    assert glyphs.clean("3①")[0] == "3①"  # a footnote mark stays one (never 31)
+    with pytest.raises(Unreadable):  # an item number in a value cell is no count
+        parse_value(glyphs.clean("⑶")[0], "件")
+
+
+@needs_shared
+def test_pdf_with_item_numbers_printed_as_one_character(monkeypatch):
+    import dataclasses
+
+    path = CORPUS / "002_hongzequ_2023.pdf"
+    plain = _reading(gxlib.read_report(path))
+    load = pdf_reader._load_pages
+
+    def enclosed(pdf, data):
+        pages = load(pdf, data)
+        for p in pages:
+            text = _enclosed("".join(c.text for c in p.chars))
+            # one character for each printed one: the enclosed form takes the first one's box
+            out, k = [], 0
+            for ch in text:
+                out.append(dataclasses.replace(p.chars[k], text=ch))
+                k += 3 if ch in _PAREN.values() else 2 if ch in _DOT.values() else 1
+            p.chars = out
+        return pages
+
+    monkeypatch.setattr(pdf_reader, "_load_pages", enclosed)
+    folded = gxlib.read_report(path)
+    assert _reading(folded) == plain
+
+
+# --- letter-spaced titles and headings -------------------------------------------------------------
+
+def _spaced_out(text: str, sp: str = " ") -> str:
+    """The title and the six section headings set letter-spaced (2 0 1 9 年 政 府 信 息 …)."""
+    text = re.sub(r"[\u4e00-\u9fff\d]*政府信息公开工作年度报告", lambda m: sp.join(m.group()), text, count=2)
+    return re.sub(r"(?<=[一二三四五六]、)(总体情况|主动公开政府信息情况|收到和处理政府信息公开申请情况"
+                  r"|政府信息公开行政复议、行政诉讼情况|存在的主要问题及改进情况|其他需要报告的事项)",
+                  lambda m: sp.join(m.group()), text)
+
+
+@needs_shared
+@pytest.mark.parametrize("sp", [" ", "\u3000"])
+@pytest.mark.parametrize("name", ["004_shanghai_szfbgt_2019.html", "005_pingtan_2019.txt",
+                                  "peer/08_shuyang-county-2025.md", "peer/01_hangzhou-style-2025.html"])
+def test_letter_spaced_title_and_headings_read_as_words(tmp_path, name, sp):
+    """Before: the agency was lost (3 of 4) and every heading missed (template.missing_section)."""
+    src = (CORPUS / name).read_text(encoding="utf-8")
+    bad = _spaced_out(src, sp)
+    assert bad != src
+    path = tmp_path / Path(name).name
+    path.write_text(bad, encoding="utf-8")
+    spaced = gxlib.read_report(path)
+    assert _reading(spaced) == _reading(gxlib.read_report(CORPUS / name))
+    assert any("letter-spaced" in p for p in spaced.document.problems)
+
+
+def test_rows_of_counts_are_never_joined():
+    text = "自 然 人 1 2 0\n总计 自然人 法人 1 2 3 4 年\n不 予 处 理 1 2 0\n是 否 好"
+    assert glyphs.join_spaced(text) == ("自 然 人 1 2 0\n总计 自然人 法人 1 2 3 4 年\n不予处理 1 2 0\n是 否 好", 1)
+    assert glyphs.join_spaced("2 0 2 1年福州市")[0] == "2021年福州市"  # (a PDF kept only the digits apart)
+    assert glyphs.join_spaced("2 0 2 1 年 度 报 告")[0] == "2021年度报告"
+
+
+def test_pdf_with_a_letter_spaced_title(tmp_path):
+    pytest.importorskip("reportlab")
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    try:
+        pdfmetrics.getFont("STSong-Light")
+    except KeyError:
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+
+    def pdf(path, sp):
+        c = canvas.Canvas(str(path), pagesize=(595, 842))
+        c.setFont("STSong-Light", 14)
+        c.drawString(60, 780, sp.join("2021年福州市闽侯县教育局政府信息公开工作年度报告"))
+        c.setFont("STSong-Light", 11)
+        for k, h in enumerate(["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]):
+            c.drawString(90, 740 - 30 * k, h[:2] + sp.join(h[2:]))
+            c.drawString(90, 725 - 30 * k, "本机关依法做好政府信息公开工作。")
+        c.save()
+
+    plain, spaced = tmp_path / "plain.pdf", tmp_path / "spaced.pdf"
+    pdf(plain, "")
+    pdf(spaced, " ")
+    a, b = gxlib.read_report(plain), gxlib.read_report(spaced)
+    assert b.document.sections.keys() == a.document.sections.keys() == {"一", "二", "三"}
+    assert (b.to_contract()["agency"], b.to_contract()["year"]) == (a.to_contract()["agency"], 2021)
+    assert a.to_contract()["agency"]
+    assert any("letter-spaced" in p for p in b.document.problems)

@@ -161,21 +161,17 @@ def document_from_text(text: str, source: str, sha256: str) -> Document:
     meta, body = crawler.parse_header(text)
     if html.starts_as_markup(body):  # a page that starts as markup is HTML whatever its footer's " |" link separators say
         return html.parse(body, source, sha256, meta)  # (it cleans the text the page shows, not its markup)
-    text, notes = glyphs.clean(text)  # the text as printed, read by every reader below
-    if notes:
-        meta, body = crawler.parse_header(text)
-    doc = _text_document(text, meta, body, source, sha256)
-    doc.problems.extend(notes)
-    return doc
+    return _text_document(text, meta, body, source, sha256)
 
 
 def _text_document(text: str, meta: dict, body: str, source: str, sha256: str) -> Document:
+    """The reader the text's shape calls for, given the text as printed (:func:`gxlib.glyphs.clean`:
+    HTML cleans the text its page shows, the others the whole text)."""
     from . import crawler, html, markdown, pipe, tabbed
 
-    line_offset = text[: len(text) - len(body)].count("\n") if meta else 0
     # before the pipe-text test: Markdown table rows end with "|" too
     if markdown.looks_like_markdown(body, source):
-        return markdown.parse(body, source, sha256, meta, line_offset)
+        return _cleaned(text, lambda t, m, b, off: markdown.parse(b, source, sha256, m, off))
     blanked = blank_page_marks(text)
     if blanked is not text:  # blanked to as many spaces: body is still text's tail
         text, body = blanked, blanked[len(blanked) - len(body):]
@@ -183,7 +179,18 @@ def _text_document(text: str, meta: dict, body: str, source: str, sha256: str) -
     if html.looks_like_html(body) and not is_pipe:
         return html.parse(body, source, sha256, meta)
     if is_pipe:
-        return pipe.parse(body, source, sha256, meta, line_offset)
+        return _cleaned(text, lambda t, m, b, off: pipe.parse(b, source, sha256, m, off))
     if tabbed.looks_tabbed(body):
-        return tabbed.parse(body, source, sha256, meta, line_offset)
-    return crawler.read_text(text, source, sha256)
+        return _cleaned(text, lambda t, m, b, off: tabbed.parse(b, source, sha256, m, off))
+    return _cleaned(text, lambda t, m, b, off: crawler.read_text(t, source, sha256))
+
+
+def _cleaned(text: str, read) -> Document:
+    """``read(text, meta, body, line offset of the body)`` on the text as printed, its notes kept."""
+    from . import crawler
+
+    text, notes = glyphs.clean(text)
+    meta, body = crawler.parse_header(text)
+    doc = read(text, meta, body, text[: len(text) - len(body)].count("\n") if meta else 0)
+    doc.problems.extend(notes)
+    return doc

@@ -323,7 +323,8 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
     folded, notes = _fold_runs(d.element.body)
     st = _State([], [], [])
     _walk(d.element.body, st)
-    text = "\n".join(st.lines)
+    text, spaced = glyphs.join_spaced("\n".join(st.lines))  # a title typed letter-spaced (政 府 信 息)
+    notes = notes + glyphs.notes(spaced=spaced)
     if not text.strip():
         raise EmptyDocument(f"{name}: the .docx holds no text")
     meta = _meta(d.core_properties)

@@ -85,7 +85,8 @@ def read(path: pathlib.Path, data: bytes, sha256: str) -> Document:
             blocks.append((page_no, ln.top, ln))
     blocks.sort(key=lambda b: (b[0], b[1]))
 
-    text = _text(blocks, pages)
+    text, spaced = glyphs.join_spaced(_text(blocks, pages))  # a title set letter-spaced (政 府 信 息)
+    notes = notes + glyphs.notes(spaced=spaced)
     if not text.strip():
         raise EmptyDocument(f"{name}: the PDF holds no readable text")
     if not grids:
