@@ -71,9 +71,17 @@ _CONTROL_BYTE_CODECS = ("utf-8", "gb18030")
 
 
 def decode_text(data: bytes, name: str = "") -> str:
+    return decode_text_noted(data, name)[0]
+
+
+def decode_text_noted(data: bytes, name: str = "") -> tuple[str, list[str]]:
+    """:func:`decode_text` and the reader's notes (a repaired mojibake, :mod:`.mojibake`)."""
     from .html import decode_as
+    from .mojibake import repair
 
     text, codec = decode_as(data)
+    text, note = repair(text)
+    notes = [note] if note else []
     # binary junk decodes as GB18030 too: refuse text that is mostly control characters
     if text:
         head = text[:20000]
@@ -83,10 +91,10 @@ def decode_text(data: bytes, name: str = "") -> str:
         # unless over the limit
         if codec in _CONTROL_BYTE_CODECS and "\ufffd" not in text \
                 and len(data) - len(data.translate(None, _CONTROL_BYTES)) <= limit:
-            return text
+            return text, notes
         if _count_control(head) > limit:
             raise UnsupportedFormat(f"{name}: binary data, not a text, HTML, PDF or Word report")
-    return text
+    return text, notes
 
 
 def read_document(path: str | Path, data: bytes | None = None) -> Document:
@@ -115,13 +123,14 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
 
         return legacy.read(path, data, digest)
     try:
-        text = decode_text(data, str(path))
+        text, notes = decode_text_noted(data, str(path))
     except EncodingError as e:
         raise EncodingError(f"{path}: {e}") from e
     if not text.strip():
         raise EmptyDocument(f"{path}: the file holds only white space")
     text, folded = fold_traditional(text)
     doc = document_from_text(text, str(path), digest)
+    doc.problems[:0] = notes
     if folded:
         mark_folded(doc)
     if "\ufffd" in text:
