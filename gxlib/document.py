@@ -58,6 +58,9 @@ class Document:
     folded: str = ""
     images: dict[str, int] = field(default_factory=dict)  # section 一…六 → images printed in it (HTML, Markdown)
     unread_pages: tuple[int, ...] = ()  # pages with no text layer (scanned in): what they print is unknown
+    # a second report printed after this one that the reader cut off (crawler text, gxlib.second_report):
+    # (where its first table starts, its title or None)
+    second_report: tuple[str, str | None] | None = None
     _sections: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property

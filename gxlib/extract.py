@@ -369,6 +369,7 @@ def extract(doc: Document, year_template: str | None = None) -> Extraction:
             gridrows.take_row(ex, target.table, target.row, values, doc.format, header, headed)
     _place_orphans(ex, order, taken)
     gridrows.settle_choices(ex)
+    gridrows.fold_total_only(ex)
     misread.settle(ex)
     if doc.format in _CLIPPING_FORMATS:
         _cut_totals(ex)

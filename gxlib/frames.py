@@ -40,6 +40,9 @@ REPORTS = pl.Schema(
         "phone": pl.String,  # the contact phone as printed, else null
         "address": pl.String,  # the contact address as printed, else null
         "consolidates": pl.Boolean,  # the text says it was compiled from its units' reports (汇总…各有关单位…编制)
+        # what the document hides from the reader (the checks read these: a table there is unknown, not missing)
+        "unread_pages": pl.String,  # PDF pages with no text layer (scanned in), comma-separated ("2,3"), else null
+        "pictured_tables": pl.String,  # tables printed only as pictures (extract.table_image), codes ("applications,reviews")
     }
 )
 

@@ -115,6 +115,30 @@ def _partial_row(ex: Extraction, table: str, row: spec.Row, n_read: int, missing
     })
 
 
+def fold_total_only(ex: Extraction) -> None:
+    """表三 printed with its 总计 column only (headed 申请人情况：总计 or 合计（件）, no applicant-type
+    column): one finding naming the shape in place of one ``extract.partial_row`` per row, each true
+    but the same.  The cells stay as read: the printed 总计 stated, the applicant columns absent
+    (unknown, never 0).  Only when every 表三 row read has its 总计 cell alone."""
+    table = "applications"
+    read: dict[str, set[str]] = {}
+    for c in ex.cells:
+        if c.table == table:
+            read.setdefault(c.row, set()).add(c.col)
+    partial = [k for k, p in enumerate(ex.problems) if p["rule"] == "extract.partial_row" and p.get("table") == table]
+    if len(partial) < 2 or any(cols != {"total"} for cols in read.values()) or any(
+            ex.problems[k].get("row") not in read for k in partial):
+        return
+    names = "、".join(spec.col_label(table, c) for c in spec.APPLICANT_COLS)
+    ex.problems[partial[0]] = {
+        "rule": "extract.partial_row", "severity": "warning", "table": table, "row": None, "col": None,
+        "message": f"表三只印了总计一列，各申请人类型列（{names}）未印：{len(read)} 行只读到总计，"
+                   "各申请人类型的数值未知，未计入（不是 0）",
+    }
+    drop = set(partial[1:])
+    ex.problems[:] = [p for k, p in enumerate(ex.problems) if k not in drop]
+
+
 def _chosen(ex: Extraction, table: str, row: spec.Row, values: list[Cell], fmt: str,
             header: list[tuple[int, int]] | None) -> bool:
     """A row printing more or fewer cells than its columns: its readings listed for the solver

@@ -145,7 +145,11 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
     if template == "older":
         ex.cells.clear()
     report_id = doc.sha256[:16]
+    pictured = _pictured_tables(doc, ex)
     report_row = _report_row(report_id, doc, meta, template, ex)
+    # stored with the report, so the checks run on the stored frames know them as the fresh read does
+    report_row["unread_pages"] = ",".join(map(str, doc.unread_pages)) or None
+    report_row["pictured_tables"] = ",".join(p["table"] for p in pictured) or None
     cells = [
         {"report_id": report_id, "table": c.table, "row": c.row, "col": c.col, "value": c.value, "raw": c.raw,
          # an unreadable cell is not settled by the document either: unknown wherever the frames
@@ -155,15 +159,12 @@ def build_report(doc: Document, *, check: bool = True) -> Report:
         for c in ex.cells
     ]
     narrative = narrative_records(report_id, doc.text, doc.sections)
-    pictured = _pictured_tables(doc, ex)
     findings = [_finding(p, report_id) for p in ex.problems + pictured]
     if doc.folded:
         findings.insert(0, _finding(folded_finding(doc), report_id))
     if check:
-        # for the checks only: a table on a page with no text layer, or printed as a picture, is
-        # unknown, not missing (template.missing_table reads these)
-        seen = {**report_row, "unread_pages": doc.unread_pages, "pictured_tables": tuple(p["table"] for p in pictured)}
-        findings += [_finding(f, report_id) for f in check_records(seen, cells, narrative, doc.sections, coded=ex.cells)]
+        findings += [_finding(f, report_id) for f in check_records(report_row, cells, narrative, doc.sections,
+                                                                   coded=ex.cells)]
     rows = {"reports": [report_row], "cells": cells, "narrative": narrative, "findings": findings}
     return Report(doc, meta, ex, rows)
 

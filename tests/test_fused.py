@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from gxlib.document import Cell, Document, Grid
 from gxlib.fused import FusedResult, solve
 from gxlib.readers import crawler
-from gxlib.spec import applications_rows, template
+from gxlib.spec import PROACTIVE_ITEM, applications_rows, template
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus"
@@ -490,3 +491,55 @@ def test_templates_have_the_expected_widths() -> None:
     assert {len(r.cols) for r in template("2019")["applications"].rows} == {7}
     assert sum(len(r.cols) for r in template("2021")["reviews"].rows) == 15
     assert [len(r.cols) for r in template("2021")["proactive"].rows] == [3, 3, 1, 1, 1, 1]
+
+
+# ---------------------------------------------------------------------------------------
+# A crawler text holding two years' reports
+
+
+def _fused_report(tpl: str, year: int, n: int) -> str:
+    """One whole report as a crawler flattens its page: its title, text and the three tables with
+    every cell glued (表二's values ``n``, 表三's 新收 / 予以公开 / 总计 ``n`` for 自然人)."""
+    parts = [f"某县某局{year}年政府信息公开工作年度报告 本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
+             f"一、总体情况{year}年，本局共收到政府信息公开申请{n}件。二、主动公开政府信息情况"]
+    item = None
+    for r in template(tpl)["proactive"].rows:
+        if PROACTIVE_ITEM[r.code] != item:
+            item = PROACTIVE_ITEM[r.code]
+            parts.append(f"第二十条第{item}项信息内容" + "".join(c.leaf for c in r.cols))
+        parts.append(r.leaf + str(n) * len(r.cols))
+    runs = {k: f"{n}00000{n}" for k in ("new_received", "granted", "total_handled")}
+    text = _applications_text(tpl, runs)[len(HEADER):]
+    return "".join(parts) + text.replace("五、存在的主要问题及改进情况 无。",
+                                         f"五、存在的主要问题及改进情况 无。六、其他需要报告的事项 无。某县某局 {year + 1}年1月20日")
+
+
+def test_crawler_text_with_two_years_reports_reads_the_first_only() -> None:
+    """A crawler dump of a page printing the 2021 report, then the 2020 one (2019 template) after
+    it: the first is read as if alone (its cells, text, narrative and signature date; no false
+    extract.hybrid_template from the second's 2019 表二), and extract.second_report names the second
+    by its title.  Before, fused crawler text was not cut: the second report's headings made 表二
+    'hybrid' and its numbers were the first report's narrative."""
+    from gxlib.report import build_report
+
+    head = HEADER.replace("2020年", "2021年").replace("2021-01-20", "2022-01-20")
+    first = _fused_report("2021", 2021, 7)
+    alone = build_report(_read_text(head + first))
+    both = build_report(_read_text(head + first + " " + _fused_report("2019", 2020, 3)))
+    assert both.to_contract()["cells"] == alone.to_contract()["cells"] and len(alone.to_contract()["cells"]) == 200
+    assert both.document.text == alone.document.text
+    assert both.narrative.drop("report_id").equals(alone.narrative.drop("report_id"))
+    assert both.reports.select("year", "published", "table_templates").rows() == [(2021, date(2022, 1, 20), "表二 2021 · 表三 2021")]
+    rules = [f["rule"] for f in both.to_contract()["findings"]]
+    assert rules == [f["rule"] for f in alone.to_contract()["findings"]] + ["extract.second_report"]
+    msg = both.to_contract()["findings"][-1]["message"]
+    assert "「某县某局2020年政府信息公开工作年度报告」" in msg and msg.startswith("line 10")
+
+
+def test_crawler_text_naming_last_years_report_is_one_report() -> None:
+    """One report whose section 六 names last year's report (「在2020年政府信息公开工作年度报告中」):
+    no second 表二, nothing cut."""
+    text = _fused_report("2021", 2021, 7).replace("六、其他需要报告的事项 无。",
+                                                   "六、其他需要报告的事项 在2020年政府信息公开工作年度报告中提出的问题已整改。")
+    doc = _read_text(HEADER + text)
+    assert doc.second_report is None and doc.text.endswith("2022年1月20日")

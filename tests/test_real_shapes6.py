@@ -78,6 +78,35 @@ def test_applications_printed_with_only_a_total_column(tmp_path):
         assert not any(k[0] == "applications" and k[2] != "total" for k in got), heading
 
 
+def test_applications_printed_with_only_a_total_column_is_one_finding(tmp_path):
+    """The whole 表三 (25 rows) printed with one column headed 申请人情况：总计: one finding names the
+    shape (表三只印了总计一列), not one extract.partial_row per row; the cells are as before — each
+    row's printed 总计 stated, no applicant column stated (unknown, not 0).  A 表三 whose other rows
+    print every column keeps the finding on each short row."""
+    from gxlib import spec
+
+    total = {"new_received": 5, "granted": 3, "total_handled": 3, "carried_forward": 2}
+    rows = [(f"<td>{r.group}</td><td colspan='2'>{r.leaf}</td>" if r.group else f"<td colspan='3'>{r.leaf}</td>",
+             total.get(r.code, 0)) for r in spec.template("2021")["applications"].rows]
+    body = (f"<table><tr><td colspan='3'>{CHECK}</td><td>申请人情况：总计</td></tr>"
+            + "".join(f"<tr>{lead}<td>{v}</td></tr>" for lead, v in rows) + "</table>")
+    rep = read_report(_write(tmp_path, _page("<p>二、主动公开政府信息情况</p>" + T2 + "<p>三、收到和处理政府信息公开申请情况</p>" + body)))
+    c = rep.to_contract()
+    got = {(x["row"], x["col"]): x["value"] for x in c["cells"] if x["table"] == "applications"}
+    assert {col for _, col in got} == {"total"} and len(got) == 25
+    assert got[("new_received", "total")] == 5 and got[("carried_forward", "total")] == 2
+    partial = [f for f in c["findings"] if f["rule"] == "extract.partial_row"]
+    assert len(partial) == 1 and "表三只印了总计一列" in partial[0]["message"], partial
+    assert "25 行" in partial[0]["message"] and "自然人" in partial[0]["message"]
+    # the short rows beside full ones: not the shape, each short row keeps its finding
+    head = (f"<tr><td colspan='3' rowspan='2'>{CHECK}</td><td>自然人</td><td>商业企业</td><td>科研机构</td>"
+            "<td>社会公益组织</td><td>法律服务机构</td><td>其他</td><td>总计</td></tr>")
+    mixed = _t3(head, [("一、本年新收政府信息公开申请数量", [1, 0, 0, 0, 0, 0, 1]), ("二、上年结转政府信息公开申请数量", [3]),
+                       ("四、结转下年度继续办理", [2])])
+    rules = _rules(_write(tmp_path, _page("<p>二、主动公开政府信息情况</p>" + T2 + "<p>三、收到和处理政府信息公开申请情况</p>" + mixed)))
+    assert rules.count("extract.partial_row") == 2
+
+
 def _transposed(group: bool) -> str:
     rows = ["一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开",
             "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "（七）总计", "四、结转下年度继续办理"]

@@ -69,9 +69,10 @@ def check_report(report: dict, cells: pl.DataFrame, narrative: pl.DataFrame | No
     """Run every report-scope rule on one report.
 
     ``report`` is one REPORTS row as a dict (report_id, agency, agency_type, year, template,
-    expected_template, published, …); ``cells`` that report's CELLS frame; ``narrative`` its
-    NARRATIVE frame; ``sections`` its section texts 一…六 (``template.missing_section`` needs them).
-    Returns a FINDINGS frame.
+    expected_template, published, unread_pages, pictured_tables, …); ``cells`` that report's CELLS
+    frame; ``narrative`` its NARRATIVE frame; ``sections`` its section texts 一…六
+    (``template.missing_section`` needs them; a corpus does not store them).  On a corpus' stored rows
+    it gives the findings ``read_report`` gave (but template.missing_section).  Returns a FINDINGS frame.
     """
     rid = report.get("report_id")
     mine = (lambda x: x.get("report_id") in (None, rid)) if rid is not None else (lambda x: True)  # noqa: E731

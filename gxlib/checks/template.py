@@ -40,11 +40,11 @@ def _missing_table(ctx: _Ctx) -> None:
     tpl = _report_template(ctx)
     if tpl not in _TEMPLATED and not (tpl == "unknown" and ctx.report.get("expected_template") in _TEMPLATED):
         return
-    pictured = ctx.report.get("pictured_tables") or ()  # printed as pictures: extract.table_image says so
+    pictured = _listed(ctx.report.get("pictured_tables"))  # printed as pictures: extract.table_image says so
     unread = [t for t in _unread(ctx, printed=False) if t not in pictured]
-    pages = ctx.report.get("unread_pages")
+    pages = _listed(ctx.report.get("unread_pages"))
     if pages and unread:  # the tables may stand on the pages no text could be read from
-        ctx.find("template.unread_pages", pages="、".join(map(str, pages)),
+        ctx.find("template.unread_pages", pages="、".join(pages),
                  tables="、".join(TABLE_ZH[t] for t in unread))
         return
     for t in unread:
@@ -56,6 +56,14 @@ def _missing_table(ctx: _Ctx) -> None:
 def _unread_pages(ctx: _Ctx) -> None:
     """Reported by :func:`_missing_table`: a PDF some of whose pages are images only (scanned in)
     and a table not read — it may be printed on those pages, so it is unknown, not missing."""
+
+
+def _listed(value) -> tuple[str, ...]:
+    """A REPORTS row's ``unread_pages`` / ``pictured_tables``: comma-separated as stored (a sequence is
+    taken too); null (a corpus written before the columns were added) is none."""
+    if not value:
+        return ()
+    return tuple(x.strip() for x in value.split(",") if x.strip()) if isinstance(value, str) else tuple(map(str, value))
 
 
 def _unread(ctx: _Ctx, printed: bool) -> list[str]:

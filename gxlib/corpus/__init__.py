@@ -32,6 +32,10 @@ Corpus layout
   ``reports`` with ``hive_partitioning=True``: a filter on ``year`` opens only that year's files;
   ``load_corpus(DIR, years=[…])`` restricts every per-report table to those years' files.  A format 1
   corpus (one file per batch and table) is reparsed into format 2 by the next build.
+* A column added to a table's schema after a part was written loads as null from that part (the
+  format stays 2; the parser version, which changes with the schema, reparses it on the next build):
+  e.g. ``reports.unread_pages`` / ``pictured_tables``, read by ``template.missing_table`` when the
+  stored rows are re-checked with :func:`gxlib.checks.check_report`.
 * A batch's entry in ``manifest.json`` ``parts`` lists, per table, its files (one per year) and the
   table's total rows; ``writer`` (host:pid) when a cluster worker wrote them.
 * ``<batch>`` is the first 16 hex digits of sha256(parser version + the sorted sha256 of the batch's

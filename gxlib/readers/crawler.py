@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from gxlib import second_report
 from gxlib.document import Cell, Document, Grid
 from gxlib.errors import EmptyDocument, EncodingError
 from gxlib.spec import TEMPLATES, normalize_label, template
@@ -469,6 +470,31 @@ def _find_tables(text: str, lo: int, hi: int) -> tuple[list[Grid], list[str]]:
     return grids, problems
 
 
+# 表二's opening: the first item's heading with the table's column headings right after it
+_PROACTIVE_OPENS = re.compile(r"第\s*二\s*十\s*条\s*第\s*[（(]\s*一\s*[)）]\s*项")
+
+
+def _second_report(text: str, lo: int, hi: int) -> tuple[int, str, str | None] | None:
+    """A second report printed after the first in the flat body ``text[lo:hi]``: (where its text
+    starts, where its 表二 opens, its title or None), by :func:`gxlib.second_report.cut_at` over the
+    tables' headings in the order printed (表二 opening; 表三's 申请人情况, 表四's 维持…纠正)."""
+    opens = [(m.start(), m.end(), "proactive") for m in _PROACTIVE_OPENS.finditer(text, lo, hi)
+             if _PROACTIVE_COLHEAD.search(text, m.end(), min(hi, m.end() + 60))]
+    if not opens:
+        return None  # (most bodies: one 表二, or none)
+    later = [(m.start(), m.end(), "later") for m in _APPL_HEAD.finditer(text, lo, hi)]
+    later += [(m.start(), m.end(), "later") for m in _REVIEW_NEEDS[0].finditer(text, lo, hi)
+              if _REVIEW_NEEDS[1].search(text, m.end(), min(hi, m.end() + 40))]
+    marks = sorted(opens + later)
+    cut = second_report.cut_at(marks, lambda t: t[2] == "proactive", lambda t: t[2] == "later")
+    if cut is None:
+        return None
+    after = max(e for s, e, kind in marks if kind == "later" and s < cut[0])  # the first report's last table
+    title = second_report.title_in(text, after, cut[0], inline=True)
+    start = title.start() if title else cut[0]
+    return start, _where(text, cut[0], cut[1]), title.group(0) if title else None
+
+
 # ---------------------------------------------------------------------------------------
 # Public API
 
@@ -527,10 +553,14 @@ def read_text(text: str, path: str, sha256: str) -> Document:
         raise EmptyDocument(f"{path}: the crawler header has no body")
     grids: list[Grid] = []
     problems: list[str] = []
+    second = None
     if looks_fused(body):
+        cut = _second_report(text, lo, hi)
+        if cut is not None:  # another report after this one: not read into it
+            hi, second = cut[0], cut[1:]
+            body = text[lo:hi].rstrip()
         grids, problems = _find_tables(text, lo, hi)
     elif len(_PIPE_LINE.findall(body)) >= 3:
         problems.append("body holds pipe-separated cells: not fused text (pipe-text reader)")
-    return Document(
-        source=str(path), format="text", sha256=sha256, text=body, grids=grids, meta=meta, problems=problems
-    )
+    return Document(source=str(path), format="text", sha256=sha256, text=body, grids=grids, meta=meta,
+                    problems=problems, second_report=second)
