@@ -26,7 +26,7 @@ from functools import cache, lru_cache
 
 from . import gridrows, headings, misread, spec
 from .reviewrows import reviews_piece as _reviews_piece, take_reviews as _take_reviews, take_reviews_piece as _take_reviews_piece
-from .script import folded_finding
+from .script import FOLDED, folded_finding
 from .coded import CodedCell, Extraction  # noqa: F401  (re-exported: the extractor's output)
 from .document import Cell, Document
 from .values import in_value_position, is_blank, is_value
@@ -589,6 +589,7 @@ def explain(doc: Document, year_template: str | None = None) -> str:
     lines = [f"template: {ex.template}" + (f"  ({ex.table_templates_text()})" if ex.table_templates else ""), *ex.log]
     if doc.folded:
         lines.insert(1, f"script: {folded_finding(doc)['message']}")
+    lines[1:1] = [f"reader: {p}" for p in doc.problems if p != FOLDED]  # what the reader changed or could not read
     lines.append("cells: " + ", ".join(f"{n} {k}" for k, n in sorted(by.items())))
     for p in ex.problems:
         if p["rule"] in ("extract.ambiguous", "extract.unplaced_rows", "extract.identity_broken", "extract.unsplittable"):

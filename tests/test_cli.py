@@ -121,3 +121,12 @@ def test_demo_data_command(tmp_path):
     assert all(p.with_name(p.name + ".truth.json").exists() for p in reports)
     assert {p.suffix for p in reports} <= {".html", ".txt"}
     assert gx("demo-data", str(tmp_path / "x"), "--years", "twenty").returncode == 2
+
+
+def test_explain_says_what_the_reader_changed(tmp_path):
+    """A report whose numbers carry zero-width spaces: gx explain says they were dropped."""
+    p = tmp_path / "zw.html"
+    p.write_text(html_report("2021", values_for("2021")).replace("<td>1", "<td>1\u200b"), encoding="utf-8")
+    out = gx("explain", str(p))
+    assert out.returncode == 0
+    assert "reader: " in out.stdout and "invisible character" in out.stdout
