@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     docs = sorted(p for p in Path(argv[0]).iterdir()
-                  if p.suffix in (".html", ".htm", ".md", ".txt", ".pdf", ".docx") and not p.name.endswith(".expected.json"))
+                  if p.suffix in (".html", ".htm", ".md", ".txt", ".pdf", ".docx", ".mht", ".mhtml") and not p.name.endswith(".expected.json"))
     print("| document | agency | year | cells | exact | ambiguous | identities failing | reader findings | expected (exact/wrong/amb/missing) | unsettled / guessed |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for p in docs:

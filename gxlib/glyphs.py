@@ -100,7 +100,7 @@ def join_spaced(text: str) -> tuple[str, int]:
         return text, 0
     lines, n = text.split("\n"), 0
     for i, line in enumerate(lines):  # (the full patterns only on the lines that may hold a run)
-        if any(p.search(line) for p in _MAYBE):
+        if "|" not in line and "\t" not in line and any(p.search(line) for p in _MAYBE):  # (not a table row)
             line, years = _SPACED_YEAR.subn(_joined, line)
             lines[i], k = _SPACED.subn(_joined, line)
             n += years + k

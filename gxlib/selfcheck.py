@@ -31,7 +31,7 @@ from .checks import EXTRACT_RULES, RULES, TABLE_ZH, check_corpus
 from .report import Report, read_report
 
 MAX_BYTES = int(float(os.environ.get("GX_CHECK_MAX_MB", "20")) * 1024 * 1024)
-ACCEPTED = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".shtml", ".txt", ".md", ".markdown")
+ACCEPTED = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".shtml", ".txt", ".md", ".markdown", ".mht", ".mhtml")
 LEGACY = (".doc", ".wps")
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER = ("error", "warning", "info")

@@ -16,6 +16,24 @@ VALUE_RE = re.compile(r"^(?P<sign>[+\-−])?\s*(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)
                       r"(?:\s*[（(](?P<note>[^（）()]{1,40})[）)])?$")
 
 
+# A footnote marker printed after a value (「3①」, 「21*」, 「1②」, with a 注： paragraph under the
+# table saying what it marks): the value is the number before it.  Only after a number: a marker
+# alone is not a value.  A whole-cell 零/〇 is a printed zero.
+_MARKS = "\u2460\u2461\u2462\u2463\u2464\u2465\u2466\u2467\u2468\u2469\u2776\u2777\u2778\u2779\u277a*＊※"
+_ZERO_WORDS = frozenset(("零", "〇"))
+
+
+def _value_text(s: str) -> str:
+    """Folded cell text with a footnote marker after its number dropped, a 零 read as 0."""
+    if s in _ZERO_WORDS:
+        return "0"
+    if s and s[-1] in _MARKS:
+        head = s.rstrip(_MARKS).rstrip()
+        if head and VALUE_RE.match(head):
+            return head
+    return s
+
+
 def fold(text: str) -> str:
     """Full-width digits and signs to ASCII; white space trimmed at the ends only, so two numbers
     printed in one cell ("3 2") stay unreadable instead of becoming 32 (:func:`misread_readings`
@@ -31,7 +49,7 @@ def is_blank(text: str) -> bool:
 @lru_cache(maxsize=65536)
 def is_value(text: str) -> bool:
     """True when the printed text can stand in a value cell (a number or a blank mark)."""
-    s = fold(text)
+    s = _value_text(fold(text))
     return s in BLANK_MARKS or VALUE_RE.match(s) is not None
 
 
@@ -90,7 +108,7 @@ def parse_value(text: str, unit: str = "件") -> float | None:
 
 @lru_cache(maxsize=65536)  # printed values repeat across cells and reports (0, 1, 12 …)
 def _parse_value(text: str, unit: str):
-    s = fold(text)
+    s = _value_text(fold(text))
     if s in BLANK_MARKS:
         return None
     m = VALUE_RE.match(s)

@@ -294,6 +294,8 @@ def test_rows_of_counts_are_never_joined():
     assert glyphs.join_spaced(text) == ("自 然 人 1 2 0\n总计 自然人 法人 1 2 3 4 年\n不予处理 1 2 0\n是 否 好", 1)
     assert glyphs.join_spaced("2 0 2 1年福州市")[0] == "2021年福州市"  # (a PDF kept only the digits apart)
     assert glyphs.join_spaced("2 0 2 1 年 度 报 告")[0] == "2021年度报告"
+    for row in ("| 是 | 否 | 有 | 无 |", "是\t否\t有\t无"):  # a table row of one-character cells stays cells
+        assert glyphs.join_spaced(row) == (row, 0)
 
 
 def test_pdf_with_a_letter_spaced_title(tmp_path):

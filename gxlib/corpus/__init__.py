@@ -56,7 +56,7 @@ How a build works
 -----------------
 * Sources are walked recursively (folders, single files, ``.zip`` archives whose members are read in
   memory and recorded as ``archive.zip!member/path.html``).  Report files: ``.html .htm .shtml .txt
-  .md .markdown .pdf .docx`` (and ``.doc .wps``; a folder's README.md is skipped).  Hidden files and folders, our own
+  .md .markdown .pdf .docx .mht .mhtml`` (and ``.doc .wps``; a folder's README.md is skipped).  Hidden files and folders, our own
   ``*.truth.json``, non-regular files (FIFOs, sockets) and other extensions are skipped and counted by
   reason; a file whose content (sha256) was already seen is skipped as a duplicate.
 * A ``gx fetch`` folder (one holding ``fetch-manifest.json``) is read from its manifest: the latest

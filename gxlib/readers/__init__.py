@@ -9,6 +9,7 @@ pdf        ``%PDF`` magic                                :mod:`.pdf`
 docx       a zip holding ``word/document.xml``           :mod:`.docx`
 doc, wps   OLE2 magic ``D0 CF 11 E0`` (LibreOffice → .docx)  :mod:`.legacy`
 html       markup (``<html``, ``<table``, ``<p`` …)       :mod:`.html`
+html       a MIME ``multipart/related`` file (.mht/.mhtml)  :mod:`.mhtml` → :mod:`.html`
 text       crawler header (``标题:`` … ``正文`` line)      :mod:`.crawler`
 text       cells on lines ending `` |``                  :mod:`.pipe`
 text       table rows as tab-separated lines             :mod:`.tabbed`
@@ -122,8 +123,12 @@ def read_document(path: str | Path, data: bytes | None = None) -> Document:
         from . import legacy
 
         return legacy.read(path, data, digest)
+    from . import mhtml
+
     try:
-        text, notes = decode_text_noted(data, str(path))
+        # a page saved as one MIME file (.mht/.mhtml): its HTML part, decoded
+        text, notes = (mhtml.page_text(data, str(path)), []) if mhtml.looks_like_mhtml(data) \
+            else decode_text_noted(data, str(path))
     except EncodingError as e:
         raise EncodingError(f"{path}: {e}") from e
     if not text.strip():

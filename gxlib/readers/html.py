@@ -3,7 +3,8 @@ fragments, in UTF-8 or GBK/GB18030 (declared or not).
 
 Only *leaf* tables (tables with no table inside) become grids: layout tables that wrap the
 report are walked through.  ``<br>`` inside a cell joins without a space (本年新<br>制作数量
-is one label), ``&nbsp;`` is blank.  Colspan/rowspan are resolved into grid coordinates.
+is one label), ``&nbsp;`` is blank; a ``<sup>`` in a cell (a footnote marker, 「253<sup>1</sup>」) reads as a
+bracketed note after the value (「253（1）」), not as its last digit.  Colspan/rowspan are resolved into grid coordinates.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def _raw_cell_text(td) -> str:
     n = len(td)
     if n == 0:
         return td.text or ""
-    if n == 1 and not len(td[0]) and type(td[0].tag) is str:
+    if n == 1 and not len(td[0]) and type(td[0].tag) is str and td[0].tag != "sup":
         # one element with no children (<td><p>5</p></td>, the usual Word/CMS cell): its text
         # read off directly, as the serialisation below would give it
         child = td[0]
@@ -125,6 +126,11 @@ def _raw_cell_text(td) -> str:
     for block in td.iter(*_CELL_BLOCK_TAGS):
         if block is not td:
             block.tail = " " + (block.tail or "")
+    for sup in td.iter("sup"):  # a footnote marker: a note after the value, not its last digit
+        mark = "".join(sup.itertext()).strip()
+        if mark:
+            sup.clear(keep_tail=True)
+            sup.text = f"（{mark}）"
     return _tostring(td, method="text", encoding="unicode", with_tail=False)
 
 

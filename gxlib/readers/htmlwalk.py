@@ -3,7 +3,7 @@
 The stylesheet writes what :mod:`gxlib.readers.html`'s Python walk reads, with separators
 between the pieces: each leaf table (a table with no table inside), its rows (``.//tr``, in
 document order), each row's ``td``/``th`` children with their ``rowspan``, ``colspan`` and text
-(a ``<p>``/``<div>``/``<li>`` inside a cell followed by a space), then the plain text in reading
+(a ``<p>``/``<div>``/``<li>`` inside a cell followed by a space, a ``<sup>``'s text bracketed), then the plain text in reading
 order (a line per block element, `` | `` before a cell, a marker where a leaf table stands).
 Python then only splits the string: no element proxy, attribute or text look-up per node.
 
@@ -51,6 +51,7 @@ _XSL = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/T
     <xsl:otherwise><xsl:apply-templates select="/*" mode="p"/></xsl:otherwise>
   </xsl:choose>
 </xsl:template>
+<xsl:template match="sup[normalize-space()]" mode="c"><xsl:text>（</xsl:text><xsl:value-of select="normalize-space()"/><xsl:text>）</xsl:text></xsl:template>
 <xsl:template match="{'|'.join(CELL_BLOCK)}" mode="c"><xsl:apply-templates mode="c"/><xsl:text> </xsl:text></xsl:template>
 <xsl:template match="table[not(.//table)]" mode="p"><xsl:text>{LEAF}</xsl:text></xsl:template>
 <xsl:template match="table[not(.//table)]" mode="q"><xsl:text>{LEAF}</xsl:text></xsl:template>
