@@ -51,56 +51,77 @@ def test_folding_is_unicodes_own_one_for_one():
     assert glyphs.fold_glyphs("第二十条")[1] == 0  # nothing to fold: the text itself, counted 0
 
 
+def _changed_reads_as_printed(tmp_path, name: str, change, note: str):
+    """The real report ``name`` changed by ``change`` reads as the report itself, and its reader
+    notes say ``note``; the changed document."""
+    src = (CORPUS / name).read_text(encoding="utf-8")
+    bad = change(src)
+    assert bad != src
+    path = tmp_path / Path(name).name
+    path.write_text(bad, encoding="utf-8")
+    report = gxlib.read_report(path)
+    assert _reading(report) == _reading(gxlib.read_report(CORPUS / name))
+    assert any(note in p for p in report.document.problems)
+    return src, bad, report
+
+
 @needs_shared
 @pytest.mark.parametrize("name", ["004_shanghai_szfbgt_2019.html", "005_pingtan_2019.txt",
                                   "peer/08_shuyang-county-2025.md"])
 def test_text_formats_with_lookalike_glyphs_read_as_printed_plainly(tmp_path, name):
-    src = (CORPUS / name).read_text(encoding="utf-8")
-    bad = _as_glyphs(src)
-    assert bad != src
-    path = tmp_path / Path(name).name
-    path.write_text(bad, encoding="utf-8")
-    folded = gxlib.read_report(path)
-    assert _reading(folded) == _reading(gxlib.read_report(CORPUS / name))
-    n = sum(a != b for a, b in zip(src, bad))
-    assert glyphs.GLYPHS.format(n=n) in folded.document.problems
+    src, bad, folded = _changed_reads_as_printed(tmp_path, name, _as_glyphs, "look-alike glyph")
+    assert glyphs.GLYPHS.format(n=sum(a != b for a, b in zip(src, bad))) in folded.document.problems
 
 
-def test_word_file_with_lookalike_glyphs_reads_as_printed_plainly(tmp_path):
+def _docx_changed(tmp_path, change) -> Path:
+    """The bundled demo's Word report with ``change`` applied to its document.xml text."""
     src = sorted(DEMO.glob("*.docx"))[0]
     out = io.BytesIO()
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "word/document.xml":
-                data = _as_glyphs(data.decode("utf-8")).encode("utf-8")
+                data = change(data.decode("utf-8")).encode("utf-8")
             zout.writestr(item, data)
     path = tmp_path / src.name
     path.write_bytes(out.getvalue())
-    folded = gxlib.read_report(path)
-    assert _reading(folded) == _reading(gxlib.read_report(src))
-    assert any("look-alike glyph" in p for p in folded.document.problems)
+    return path
 
 
-@needs_shared
-def test_pdf_whose_font_maps_to_radicals_reads_as_printed_plainly(monkeypatch):
-    """The PDF's characters as a font with such a ToUnicode map gives them (the real PDF's
-    characters turned to radicals as the pages are loaded, before the reader folds anything)."""
+@pytest.mark.parametrize("change,note", [(lambda t: _as_glyphs(t), "look-alike glyph"),
+                                         (lambda t: _with_invisible(t, "\u200b"), "invisible character")])
+def test_word_file_reads_as_printed_plainly(tmp_path, change, note):
+    """Look-alike glyphs and zero-width spaces in a Word file's runs."""
+    folded = gxlib.read_report(_docx_changed(tmp_path, change))
+    assert _reading(folded) == _reading(gxlib.read_report(sorted(DEMO.glob("*.docx"))[0]))
+    assert any(note in p for p in folded.document.problems)
+
+
+def _pdf_changed_reads_as_printed(monkeypatch, change_chars, note: str | None) -> None:
+    """The real PDF with ``change_chars(chars) -> chars`` applied to each page's characters as they
+    are loaded (as a font's ToUnicode map or a converter would give them) reads as the PDF itself."""
     path = CORPUS / "002_hongzequ_2023.pdf"
     plain = _reading(gxlib.read_report(path))
     load = pdf_reader._load_pages
 
-    def with_radicals(pdf, data):
+    def changed(pdf, data):
         pages = load(pdf, data)
         for p in pages:
-            for c in p.chars:
-                c.text = _as_glyphs(c.text)
+            p.chars = change_chars(p.chars)
         return pages
 
-    monkeypatch.setattr(pdf_reader, "_load_pages", with_radicals)
-    folded = gxlib.read_report(path)
-    assert _reading(folded) == plain
-    assert any("look-alike glyph" in p for p in folded.document.problems)
+    monkeypatch.setattr(pdf_reader, "_load_pages", changed)
+    report = gxlib.read_report(path)
+    assert _reading(report) == plain
+    assert note is None or any(note in p for p in report.document.problems)
+
+
+@needs_shared
+def test_pdf_whose_font_maps_to_radicals_reads_as_printed_plainly(monkeypatch):
+    import dataclasses
+
+    _pdf_changed_reads_as_printed(
+        monkeypatch, lambda chars: [dataclasses.replace(c, text=_as_glyphs(c.text)) for c in chars], "look-alike glyph")
 
 
 # --- invisible characters ---------------------------------------------------------------------
@@ -128,13 +149,7 @@ def _with_invisible(text: str, ch: str, every: int = 3) -> str:
 def test_invisible_characters_inside_words_and_numbers_read_as_printed(tmp_path, name, ch):
     """Before: 1<U+200B>2 was read as two numbers, labels split so matched no row (wrong values
     stated, the agency and year lost)."""
-    src = (CORPUS / name).read_text(encoding="utf-8")
-    bad = _with_invisible(src, ch)
-    path = tmp_path / Path(name).name
-    path.write_text(bad, encoding="utf-8")
-    folded = gxlib.read_report(path)
-    assert _reading(folded) == _reading(gxlib.read_report(CORPUS / name))
-    assert any("invisible character" in p for p in folded.document.problems)
+    _changed_reads_as_printed(tmp_path, name, lambda t: _with_invisible(t, ch), "invisible character")
 
 
 @pytest.mark.parametrize("ref", ["&shy;", "&ZeroWidthSpace;", "&#8203;", "&#x200B;", "&#xFEFF;"])
@@ -158,47 +173,21 @@ def test_a_named_reference_is_case_sensitive_and_visible_ones_stay():
     assert glyphs.drop_invisible("1&shy;2\u200b3") == ("123", 2)
 
 
-def test_word_runs_with_zero_width_spaces_read_as_printed(tmp_path):
-    src = sorted(DEMO.glob("*.docx"))[0]
-    out = io.BytesIO()
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "word/document.xml":
-                data = _with_invisible(data.decode("utf-8"), "\u200b").encode("utf-8")
-            zout.writestr(item, data)
-    path = tmp_path / src.name
-    path.write_bytes(out.getvalue())
-    folded = gxlib.read_report(path)
-    assert _reading(folded) == _reading(gxlib.read_report(src))
-    assert any("invisible character" in p for p in folded.document.problems)
-
-
 @needs_shared
 def test_pdf_characters_with_zero_width_spaces_among_them_read_as_printed(monkeypatch):
     """A PDF whose text layer carries U+200B between characters (a converter's output): they
     are no characters of the page."""
     import dataclasses
 
-    path = CORPUS / "002_hongzequ_2023.pdf"
-    plain = _reading(gxlib.read_report(path))
-    load = pdf_reader._load_pages
+    def with_zwsp(chars):
+        out = []
+        for k, c in enumerate(chars):
+            out.append(c)
+            if k % 3 == 2:
+                out.append(dataclasses.replace(c, text="\u200b", x0=c.x1))
+        return out
 
-    def with_zwsp(pdf, data):
-        pages = load(pdf, data)
-        for p in pages:
-            out = []
-            for k, c in enumerate(p.chars):
-                out.append(c)
-                if k % 3 == 2:
-                    out.append(dataclasses.replace(c, text="\u200b", x0=c.x1))
-            p.chars = out
-        return pages
-
-    monkeypatch.setattr(pdf_reader, "_load_pages", with_zwsp)
-    folded = gxlib.read_report(path)
-    assert _reading(folded) == plain
-    assert any("invisible character" in p for p in folded.document.problems)
+    _pdf_changed_reads_as_printed(monkeypatch, with_zwsp, "invisible character")
 
 
 # --- item numbers printed as one character ------------------------------------------------------
@@ -218,14 +207,7 @@ def _enclosed(text: str) -> str:
                                   "peer/08_shuyang-county-2025.md", "peer/01_hangzhou-style-2025.html"])
 def test_item_numbers_printed_as_one_character_read_as_written_out(tmp_path, name):
     """Before: 7–14 cells of each lost (㈡部分公开 matched no row)."""
-    src = (CORPUS / name).read_text(encoding="utf-8")
-    bad = _enclosed(src)
-    assert bad != src
-    path = tmp_path / Path(name).name
-    path.write_text(bad, encoding="utf-8")
-    folded = gxlib.read_report(path)
-    assert _reading(folded) == _reading(gxlib.read_report(CORPUS / name))
-    assert any("item number" in p for p in folded.document.problems)
+    _changed_reads_as_printed(tmp_path, name, _enclosed, "item number")
 
 
 def test_a_circled_digit_is_a_label_number_but_never_joins_a_value():
@@ -242,25 +224,15 @@ def test_a_circled_digit_is_a_label_number_but_never_joins_a_value():
 def test_pdf_with_item_numbers_printed_as_one_character(monkeypatch):
     import dataclasses
 
-    path = CORPUS / "002_hongzequ_2023.pdf"
-    plain = _reading(gxlib.read_report(path))
-    load = pdf_reader._load_pages
+    def enclosed(chars):
+        text = _enclosed("".join(c.text for c in chars))
+        out, k = [], 0  # one character for each printed one: the enclosed form takes the first one's box
+        for ch in text:
+            out.append(dataclasses.replace(chars[k], text=ch))
+            k += 3 if ch in _PAREN.values() else 2 if ch in _DOT.values() else 1
+        return out
 
-    def enclosed(pdf, data):
-        pages = load(pdf, data)
-        for p in pages:
-            text = _enclosed("".join(c.text for c in p.chars))
-            # one character for each printed one: the enclosed form takes the first one's box
-            out, k = [], 0
-            for ch in text:
-                out.append(dataclasses.replace(p.chars[k], text=ch))
-                k += 3 if ch in _PAREN.values() else 2 if ch in _DOT.values() else 1
-            p.chars = out
-        return pages
-
-    monkeypatch.setattr(pdf_reader, "_load_pages", enclosed)
-    folded = gxlib.read_report(path)
-    assert _reading(folded) == plain
+    _pdf_changed_reads_as_printed(monkeypatch, enclosed, None)
 
 
 # --- letter-spaced titles and headings -------------------------------------------------------------
@@ -279,14 +251,7 @@ def _spaced_out(text: str, sp: str = " ") -> str:
                                   "peer/08_shuyang-county-2025.md", "peer/01_hangzhou-style-2025.html"])
 def test_letter_spaced_title_and_headings_read_as_words(tmp_path, name, sp):
     """Before: the agency was lost (3 of 4) and every heading missed (template.missing_section)."""
-    src = (CORPUS / name).read_text(encoding="utf-8")
-    bad = _spaced_out(src, sp)
-    assert bad != src
-    path = tmp_path / Path(name).name
-    path.write_text(bad, encoding="utf-8")
-    spaced = gxlib.read_report(path)
-    assert _reading(spaced) == _reading(gxlib.read_report(CORPUS / name))
-    assert any("letter-spaced" in p for p in spaced.document.problems)
+    _changed_reads_as_printed(tmp_path, name, lambda t: _spaced_out(t, sp), "letter-spaced")
 
 
 def test_rows_of_counts_are_never_joined():
@@ -299,18 +264,10 @@ def test_rows_of_counts_are_never_joined():
 
 
 def test_pdf_with_a_letter_spaced_title(tmp_path):
-    pytest.importorskip("reportlab")
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    try:
-        pdfmetrics.getFont("STSong-Light")
-    except KeyError:
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    from tests.test_real_shapes_pdf_docx import _canvas
 
     def pdf(path, sp):
-        c = canvas.Canvas(str(path), pagesize=(595, 842))
+        c = _canvas(path)
         c.setFont("STSong-Light", 14)
         c.drawString(60, 780, sp.join("2021年福州市闽侯县教育局政府信息公开工作年度报告"))
         c.setFont("STSong-Light", 11)
