@@ -11,8 +11,14 @@
   nothing, so they are dropped (:func:`drop_invisible`) — the text gets shorter by as many, and
   every offset after is the shown text's.
 
-The readers apply both before anything reads a word (text formats on the decoded text, PDF on
-its characters, Word on its runs) and say on the document how many were changed.
+* **Item numbers printed as one character** (⑴ ⒈ ㈠, Word's numbering, OCR): written out as
+  (1) 1. （一） (:func:`expand_enclosed`); ① is not (in a value cell it is a footnote mark).
+* **Letter-spaced titles and headings** (2 0 1 9 年 政 府 信 息 …): joined (:func:`join_spaced`).
+
+The readers apply them before anything reads a word (text formats on the text, HTML on the text
+its page shows, PDF on its characters, Word on its runs; letter-spacing on the text they make)
+and say on the document how many were changed.  Dropping and writing out change lengths: offsets
+are those of the text so read.
 """
 
 from __future__ import annotations
@@ -151,15 +157,23 @@ def drop_invisible(text: str) -> tuple[str, int]:
 
 
 def clean(text: str) -> tuple[str, list[str]]:
-    """:func:`drop_invisible` then :func:`fold_glyphs`; the notes for the document."""
+    """The text as printed: letter-spaced runs joined, invisible characters dropped, look-alike
+    glyphs folded, one-character item numbers written out; the notes for the document."""
     text, spaced = join_spaced(text)
-    if _EITHER.search(text) is None and not _refers(text):  # (almost every text: one scan)
-        return text, notes(0, 0, 0, spaced)
-    text, dropped = drop_invisible(text)
-    text, glyphs = fold_glyphs(text)
-    text, enclosed = expand_enclosed(text)
+    text, dropped, glyphs, enclosed = _characters(text)
     text, again = join_spaced(text) if dropped or enclosed else (text, 0)
     return text, notes(dropped, glyphs, enclosed, spaced + again)
+
+
+def _characters(text: str, expand: bool = True) -> tuple[str, int, int, int]:
+    """:func:`drop_invisible`, :func:`fold_glyphs`, :func:`expand_enclosed` (when ``expand``),
+    with their counts."""
+    if _EITHER.search(text) is None and not _refers(text):  # (almost every text: one scan)
+        return text, 0, 0, 0
+    text, dropped = drop_invisible(text)
+    text, glyphs = fold_glyphs(text)
+    text, enclosed = expand_enclosed(text) if expand else (text, 0)
+    return text, dropped, glyphs, enclosed
 
 
 def _refers(text: str) -> bool:
@@ -171,12 +185,18 @@ def _refers(text: str) -> bool:
 
 
 def clean_pieces(pieces: Sequence[str]) -> tuple[list[str], list[str]]:
-    """:func:`clean` of each piece (a Word file's runs): a word split over two pieces is the same
-    word after; a piece may become empty."""
-    joined = "".join(pieces)
-    if _GLYPH.search(joined) is None and _INVISIBLE.search(joined) is None:
+    """The characters of :func:`clean` in each piece (a PDF's characters, a Word file's runs): a
+    piece stays one character for one or becomes empty — item numbers are not written out (a
+    PDF character keeps one box; their labels fold them, :func:`gxlib.spec.normalize_label`).
+    Letter-spacing is the caller's, on the text the pieces make."""
+    if _EITHER.search("".join(pieces)) is None:
         return list(pieces), []
-    return [clean(p)[0] for p in pieces], clean(joined)[1]
+    out, counts = [], [0, 0, 0]
+    for p in pieces:
+        text, *got = _characters(p, expand=False)
+        out.append(text)
+        counts = [a + b for a, b in zip(counts, got)]
+    return out, notes(*counts)
 
 
 def notes(dropped: int = 0, glyphs: int = 0, enclosed: int = 0, spaced: int = 0) -> list[str]:
