@@ -93,3 +93,27 @@ def test_zero_written_as_a_word_and_marks_alone():
     assert not is_value("①") and not is_value("*")
     with pytest.raises(Unreadable):
         parse_value("3①2")
+
+
+def test_word_value_with_a_superscript_footnote_mark_reads_the_number(tmp_path):
+    """Before: a value run followed by a raised 1 (Word's footnote reference style) read as the
+    number with a 1 after it (4¹ → 41, a wrong value stated)."""
+    import io
+    import zipfile
+    from pathlib import Path
+
+    src = sorted((Path(__file__).resolve().parents[1] / "data" / "demo" / "reports").glob("*.docx"))[0]
+    raised = '<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t>1</w:t></w:r>'
+    out = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data, n = re.subn(r"(<w:r>(?:(?!</w:r>).)*?<w:t[^>]*>\d+</w:t></w:r>)", lambda m: m.group(1) + raised,
+                                  data.decode("utf-8"))
+                assert n > 5
+                data = data.encode("utf-8")
+            zout.writestr(item, data)
+    path = tmp_path / src.name
+    path.write_bytes(out.getvalue())
+    assert _cells(gxlib.read_report(path)) == _cells(gxlib.read_report(src))

@@ -40,6 +40,7 @@ def _q(tag: str) -> str:
 P, TBL, TR, TC, SDT, SDT_CONTENT = (_q(t) for t in ("p", "tbl", "tr", "tc", "sdt", "sdtContent"))
 T, TAB, BR, CR, DEL, INS = (_q(t) for t in ("t", "tab", "br", "cr", "del", "ins"))
 MOVE_FROM, TXBX_CONTENT = _q("moveFrom"), _q("txbxContent")
+R, RPR, VERT_ALIGN, VAL = _q("r"), _q("rPr"), _q("vertAlign"), _q("val")
 SMART_TAG, CUSTOM_XML, HYPERLINK, FLD_SIMPLE = (_q(t) for t in ("smartTag", "customXml", "hyperlink", "fldSimple"))
 FALLBACK = f"{{{_MC}}}Fallback"
 
@@ -94,6 +95,10 @@ def _para_text(p) -> str:
                 out.append("\n")
             elif tag in (DEL, MOVE_FROM, FALLBACK) or tag == P or tag == TBL:
                 continue  # deleted or moved-away text; duplicate fallback; nested paragraphs are read on their own
+            elif tag == R and _superscript(ch):
+                # a footnote mark (253 with a raised 1): a note after the value, not its last digit
+                mark = "".join(t.text or "" for t in ch.iter(T)).strip()
+                out.append(f"（{mark}）" if mark else "")
             elif tag == TXBX_CONTENT:
                 # a text box (in a cell or a paragraph) prints its paragraphs where it is anchored
                 out.append("\n".join(_para_text(b) if b.tag == P else "\n".join(_table_lines(b))
@@ -103,6 +108,12 @@ def _para_text(p) -> str:
 
     walk(p)
     return "".join(out)
+
+
+def _superscript(run) -> bool:
+    rpr = run.find(RPR)
+    va = rpr.find(VERT_ALIGN) if rpr is not None else None
+    return va is not None and va.get(VAL) == "superscript"
 
 
 # ---------------------------------------------------------------------------------------
